@@ -1,0 +1,3 @@
+//! The workspace's one integration-test binary. Each module is one area.
+
+mod codegen;

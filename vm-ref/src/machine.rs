@@ -1,0 +1,133 @@
+//! Machine state of the golden model: data and code memory, the task table and the
+//! machine-wide registers. The general registers live **only** in `dmem`, at
+//! `reg_base + 4n` of each task — there is no host-side register array.
+
+use isa::{Slot, DATA_SIZE, CODE_SIZE, DEFAULT_N_TASKS, MAX_TASKS};
+
+/// Machine configuration (fixed at construction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineConfig {
+    /// Task slots, 1..=16 (the `hsx` tool uses 8).
+    pub n_tasks: usize,
+    /// Memory protection (context.md), default on.
+    pub protect: bool,
+    /// Trace-ring capacity (scheduler.md, default 256).
+    pub trace_capacity: usize,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig { n_tasks: DEFAULT_N_TASKS, protect: true, trace_capacity: 256 }
+    }
+}
+
+/// The whole architectural state of the reference machine.
+#[derive(Clone)]
+pub struct Machine {
+    /// 64 KiB data memory, little-endian. Register windows are in here.
+    pub dmem: Box<[u8]>,
+    /// 64 KiB code memory; instruction words big-endian.
+    pub code: Box<[u8]>,
+    /// Task slots; `slots[pid - 1]`.
+    pub slots: Vec<Slot>,
+    /// pid of the RUNNING task, 0 if none.
+    pub current: u8,
+    /// pid of the task that retired the most recent step, 0 before the first.
+    pub last_ran: u8,
+    pub steps: u64,
+    pub ticks: u64,
+    pub stack_region_lo: u32,
+    pub protect: bool,
+}
+
+impl Machine {
+    /// A machine in its reset state: every slot EMPTY, memories zero.
+    pub fn new(cfg: &MachineConfig) -> Machine {
+        assert!((1..=MAX_TASKS).contains(&cfg.n_tasks), "n_tasks must be 1..={MAX_TASKS}");
+        Machine {
+            dmem: vec![0u8; DATA_SIZE].into_boxed_slice(),
+            code: vec![0u8; CODE_SIZE].into_boxed_slice(),
+            slots: vec![Slot::default(); cfg.n_tasks],
+            current: 0,
+            last_ran: 0,
+            steps: 0,
+            ticks: 0,
+            stack_region_lo: 0x1_0000,
+            protect: cfg.protect,
+        }
+    }
+
+    pub fn n_tasks(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The slot of `pid` (1-based). Panics on a pid outside the table.
+    #[inline]
+    pub fn slot(&self, pid: u8) -> &Slot {
+        &self.slots[pid as usize - 1]
+    }
+    #[inline]
+    pub fn slot_mut(&mut self, pid: u8) -> &mut Slot {
+        &mut self.slots[pid as usize - 1]
+    }
+
+    /// Little-endian word of data memory (`addr + 4 <= 0x10000`).
+    #[inline]
+    pub fn read_u32(&self, addr: u32) -> u32 {
+        let a = addr as usize;
+        u32::from_le_bytes(self.dmem[a..a + 4].try_into().unwrap())
+    }
+    #[inline]
+    pub fn write_u32(&mut self, addr: u32, v: u32) {
+        let a = addr as usize;
+        self.dmem[a..a + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// Register `n` of `pid`, read from its window in data memory.
+    #[inline]
+    pub fn reg(&self, pid: u8, n: u8) -> u32 {
+        self.read_u32(self.slot(pid).reg_base + 4 * n as u32)
+    }
+    /// Write register `n` of `pid` into its window (no retire record: host/executive use).
+    #[inline]
+    pub fn set_reg(&mut self, pid: u8, n: u8, v: u32) {
+        let a = self.slot(pid).reg_base + 4 * n as u32;
+        self.write_u32(a, v);
+    }
+
+    /// The 16 registers of `pid`, read through its `reg_base`.
+    pub fn regs(&self, pid: u8) -> [u32; 16] {
+        std::array::from_fn(|n| self.reg(pid, n as u8))
+    }
+
+    /// Big-endian code word at absolute code address `addr` (`addr + 4 <= 0x10000`).
+    #[inline]
+    pub fn code_word(&self, addr: u32) -> u32 {
+        let a = addr as usize;
+        u32::from_be_bytes(self.code[a..a + 4].try_into().unwrap())
+    }
+
+    /// Would a task access of `len` bytes at `addr` by `pid` be refused by memory
+    /// protection (context.md)? `addr + len <= 0x10000` is assumed (MEM_FAULT first).
+    #[inline]
+    pub fn access_violates(&self, pid: u8, addr: u32, len: u32) -> bool {
+        if !self.protect {
+            return false;
+        }
+        let end = addr + len; // exclusive
+        let win_lo = isa::WINDOW_BASE;
+        let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * self.slots.len() as u32;
+        if addr < win_hi && end > win_lo {
+            return true;
+        }
+        if end > self.stack_region_lo {
+            let s = self.slot(pid);
+            // Any byte at or above stack_region_lo must be inside [stack_limit, stack_top).
+            let lo = addr.max(self.stack_region_lo);
+            if lo < s.stack_limit || end > s.stack_top {
+                return true;
+            }
+        }
+        false
+    }
+}
