@@ -1,0 +1,3 @@
+//! The executive (executive.md): SVCs, mailboxes, arenas, images, consoles.
+mod host;
+pub use host::Host;

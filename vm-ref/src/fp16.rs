@@ -1,0 +1,1 @@
+//! binary16 arithmetic (isa.md "Binary16 arithmetic").
