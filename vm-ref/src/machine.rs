@@ -38,6 +38,15 @@ pub struct Machine {
     pub ticks: u64,
     pub stack_region_lo: u32,
     pub protect: bool,
+    /// Earliest deadline of any BLOCKED task (`u64::MAX` if none): the start-of-step
+    /// timeout check is one compare. Maintained by the scheduler's command handlers.
+    pub next_deadline: u64,
+    /// The last scheduler events (scheduler.md "Observability").
+    pub trace: crate::sched::TraceRing,
+    /// Per-task scheduler counters, `counters[pid - 1]` (reset at SPAWN).
+    pub counters: Vec<crate::sched::TaskCounters>,
+    /// Why each PAUSED task paused: `Some(code)` after BRK, `None` when paused by the host.
+    pub brk_code: Vec<Option<u8>>,
 }
 
 impl Machine {
@@ -54,6 +63,10 @@ impl Machine {
             ticks: 0,
             stack_region_lo: 0x1_0000,
             protect: cfg.protect,
+            next_deadline: u64::MAX,
+            trace: crate::sched::TraceRing::new(cfg.trace_capacity),
+            counters: vec![Default::default(); cfg.n_tasks],
+            brk_code: vec![None; cfg.n_tasks],
         }
     }
 

@@ -1,0 +1,347 @@
+//! The scheduler (scheduler.md): task-state transitions driven by commands, the pick and
+//! rotate rules, the timeout scan, the trace ring and per-task counters. The step loop
+//! itself, which also calls the core and the executive, is [`crate::system::System::step`].
+//!
+//! [`Machine`] implements the executive's [`Host`] trait here: commands are applied at
+//! once (the executive issues them inside the step of the SVC or timeout that caused them).
+
+use crate::exec::Host;
+use crate::machine::Machine;
+use isa::{Command, CommandError, Slot, TaskState, WaitKind};
+
+/// What a trace-ring entry records (scheduler.md "Observability").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A retired step at `pc`.
+    Step { pc: u16 },
+    /// Rotation from one task to another at the end of a slice.
+    Rotate { from: u8, to: u8 },
+    /// An SVC.
+    Trap { module: u8, func: u8 },
+    /// The task blocked.
+    Block { reason: WaitKind },
+    /// The task was woken.
+    Wake { reason: WakeReason },
+    /// The task paused (BRK code, or `None` for a host PAUSE).
+    Pause { brk: Option<u8> },
+    /// The task returned / exited.
+    Halt { code: u32 },
+    /// The task faulted.
+    Fault { code: u32 },
+}
+
+/// Why a task was woken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WakeReason {
+    /// A mailbox message was delivered.
+    Mailbox,
+    /// A mailbox wait timed out.
+    Timeout,
+    /// A sleep ended.
+    Sleep,
+    /// Woken by a host command.
+    Host,
+}
+
+impl WakeReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            WakeReason::Mailbox => "mailbox",
+            WakeReason::Timeout => "timeout",
+            WakeReason::Sleep => "sleep",
+            WakeReason::Host => "host",
+        }
+    }
+}
+
+/// One trace-ring entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceEvent {
+    pub step: u64,
+    pub ticks: u64,
+    pub pid: u8,
+    pub kind: EventKind,
+}
+
+impl std::fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step {:>8} tick {:>8} pid {:>2} ", self.step, self.ticks, self.pid)?;
+        match self.kind {
+            EventKind::Step { pc } => write!(f, "STEP   pc=0x{pc:04X}"),
+            EventKind::Rotate { from, to } => write!(f, "ROTATE {from} -> {to}"),
+            EventKind::Trap { module, func } => write!(f, "TRAP   mod=0x{module:X} fn=0x{func:02X}"),
+            EventKind::Block { reason } => write!(f, "BLOCK  {}", reason.name()),
+            EventKind::Wake { reason } => write!(f, "WAKE   {}", reason.name()),
+            EventKind::Pause { brk: Some(c) } => write!(f, "PAUSE  brk {c}"),
+            EventKind::Pause { brk: None } => write!(f, "PAUSE  host"),
+            EventKind::Halt { code } => write!(f, "HALT   exit {code}"),
+            EventKind::Fault { code } => {
+                write!(f, "FAULT  0x{code:08X} {}", isa::fault::name(code).unwrap_or("?"))
+            }
+        }
+    }
+}
+
+/// A fixed-capacity ring of the most recent scheduler events.
+#[derive(Debug, Clone)]
+pub struct TraceRing {
+    buf: Vec<TraceEvent>,
+    cap: usize,
+    /// Index of the next write.
+    head: usize,
+    /// Events ever pushed.
+    total: u64,
+}
+
+impl TraceRing {
+    pub fn new(cap: usize) -> TraceRing {
+        TraceRing { buf: Vec::with_capacity(cap.min(1 << 16)), cap, head: 0, total: 0 }
+    }
+    #[inline]
+    pub fn push(&mut self, ev: TraceEvent) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.buf.len() < self.cap {
+            self.buf.push(ev);
+        } else {
+            self.buf[self.head] = ev;
+        }
+        self.head += 1;
+        if self.head == self.cap {
+            self.head = 0;
+        }
+        self.total += 1;
+    }
+    /// Events ever recorded (including those overwritten).
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+    /// The retained events, oldest first.
+    pub fn events(&self) -> Vec<TraceEvent> {
+        if self.buf.len() < self.cap {
+            self.buf.clone()
+        } else {
+            let mut v = self.buf[self.head..].to_vec();
+            v.extend_from_slice(&self.buf[..self.head]);
+            v
+        }
+    }
+    /// The last `n` events, oldest first.
+    pub fn last(&self, n: usize) -> Vec<TraceEvent> {
+        let all = self.events();
+        all[all.len().saturating_sub(n)..].to_vec()
+    }
+}
+
+/// Per-task scheduler counters (mailbox counters are the executive's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TaskCounters {
+    pub steps: u64,
+    pub scheduled_in: u64,
+    pub traps: u64,
+    pub blocks: u64,
+    pub wakes: u64,
+    pub faults: u64,
+}
+
+impl Machine {
+    #[inline]
+    pub(crate) fn trace_event(&mut self, pid: u8, kind: EventKind) {
+        let ev = TraceEvent { step: self.steps, ticks: self.ticks, pid, kind };
+        self.trace.push(ev);
+    }
+
+    /// Recompute the earliest deadline of any BLOCKED task.
+    pub(crate) fn refresh_next_deadline(&mut self) {
+        self.next_deadline = self
+            .slots
+            .iter()
+            .filter(|s| s.state == TaskState::Blocked)
+            .filter_map(|s| s.deadline)
+            .min()
+            .unwrap_or(u64::MAX);
+    }
+
+    /// The next READY pid strictly after `after` in ascending pid order, wrapping around
+    /// (`after` itself is considered last).
+    pub fn next_ready_after(&self, after: u8) -> Option<u8> {
+        let n = self.slots.len();
+        (1..=n)
+            .map(|k| ((after as usize + k - 1) % n) as u8 + 1)
+            .find(|&p| self.slot(p).state == TaskState::Ready)
+    }
+
+    /// Make `pid` the RUNNING task with a fresh slice.
+    pub(crate) fn schedule_in(&mut self, pid: u8) {
+        let s = self.slot_mut(pid);
+        s.state = TaskState::Running;
+        s.slice_used = 0;
+        self.current = pid;
+        self.counters[pid as usize - 1].scheduled_in += 1;
+    }
+
+    /// Is there anything left to do: a READY or RUNNING task, or a BLOCKED one with a
+    /// deadline?
+    pub fn has_work(&self) -> bool {
+        self.next_deadline != u64::MAX
+            || self.slots.iter().any(|s| matches!(s.state, TaskState::Ready | TaskState::Running))
+    }
+
+    /// Apply a scheduler command (scheduler.md "Commands").
+    pub fn apply_command(&mut self, cmd: Command) -> Result<(), CommandError> {
+        let pid = cmd.pid();
+        if pid == 0 || pid as usize > self.slots.len() {
+            return Err(CommandError::NoSuchPid(pid));
+        }
+        let i = pid as usize - 1;
+        let state = self.slots[i].state;
+        match cmd {
+            Command::Spawn { ctx, .. } => {
+                if state != TaskState::Empty {
+                    return Err(CommandError::SlotBusy(pid));
+                }
+                if ctx.slice == 0 {
+                    return Err(CommandError::ZeroSlice(pid));
+                }
+                self.slots[i] = Slot {
+                    state: TaskState::Ready,
+                    pc: ctx.pc,
+                    code_base: ctx.code_base,
+                    code_size: ctx.code_size,
+                    psw: 0,
+                    sp: ctx.sp,
+                    reg_base: ctx.reg_base,
+                    stack_limit: ctx.stack_limit,
+                    stack_top: ctx.stack_top,
+                    slice: ctx.slice,
+                    slice_used: 0,
+                    wait: WaitKind::None,
+                    deadline: None,
+                    accounted_steps: 0,
+                    exit_code: None,
+                    fault: None,
+                };
+                self.counters[i] = TaskCounters::default();
+                self.brk_code[i] = None;
+            }
+            Command::Block { wait, deadline, .. } => {
+                if matches!(state, TaskState::Running | TaskState::Ready) {
+                    let s = &mut self.slots[i];
+                    s.state = TaskState::Blocked;
+                    s.wait = wait;
+                    s.deadline = deadline;
+                    self.counters[i].blocks += 1;
+                    self.trace_event(pid, EventKind::Block { reason: wait });
+                    self.refresh_next_deadline();
+                }
+            }
+            Command::Wake { .. } => {
+                if state == TaskState::Blocked {
+                    let s = &mut self.slots[i];
+                    let timed_out = s.deadline.is_some_and(|d| d <= self.ticks);
+                    let reason = match (s.wait, timed_out) {
+                        (WaitKind::Sleep, _) => WakeReason::Sleep,
+                        (WaitKind::Mailbox, true) => WakeReason::Timeout,
+                        (WaitKind::Mailbox, false) => WakeReason::Mailbox,
+                        (WaitKind::None, _) => WakeReason::Host,
+                    };
+                    s.state = TaskState::Ready;
+                    s.wait = WaitKind::None;
+                    s.deadline = None;
+                    self.counters[i].wakes += 1;
+                    self.trace_event(pid, EventKind::Wake { reason });
+                    self.refresh_next_deadline();
+                }
+            }
+            Command::Exit { code, .. } => {
+                if state != TaskState::Empty {
+                    let s = &mut self.slots[i];
+                    s.state = TaskState::Returned;
+                    s.exit_code = Some(code);
+                    s.wait = WaitKind::None;
+                    s.deadline = None;
+                    self.trace_event(pid, EventKind::Halt { code });
+                    self.refresh_next_deadline();
+                }
+            }
+            Command::Yield { .. } => {
+                let s = &mut self.slots[i];
+                s.slice_used = s.slice;
+            }
+            Command::Pause { .. } => {
+                if matches!(state, TaskState::Running | TaskState::Ready) {
+                    self.slots[i].state = TaskState::Paused;
+                    self.brk_code[i] = None;
+                    self.trace_event(pid, EventKind::Pause { brk: None });
+                }
+            }
+            Command::Resume { .. } => {
+                if state == TaskState::Paused {
+                    self.slots[i].state = TaskState::Ready;
+                    self.brk_code[i] = None;
+                }
+            }
+            Command::Kill { .. } => {
+                self.slots[i] = Slot::default();
+                self.brk_code[i] = None;
+                if self.current == pid {
+                    self.current = 0;
+                }
+                self.refresh_next_deadline();
+            }
+            Command::SetSlice { n, .. } => {
+                if n == 0 {
+                    return Err(CommandError::ZeroSlice(pid));
+                }
+                self.slots[i].slice = n;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Host for Machine {
+    fn n_tasks(&self) -> usize {
+        self.slots.len()
+    }
+    fn read_data(&mut self, addr: u32, buf: &mut [u8]) {
+        let a = addr as usize;
+        buf.copy_from_slice(&self.dmem[a..a + buf.len()]);
+    }
+    fn write_data(&mut self, addr: u32, data: &[u8]) {
+        let a = addr as usize;
+        self.dmem[a..a + data.len()].copy_from_slice(data);
+    }
+    fn write_code(&mut self, addr: u32, data: &[u8]) {
+        let a = addr as usize;
+        self.code[a..a + data.len()].copy_from_slice(data);
+    }
+    fn slot(&mut self, pid: u8) -> Slot {
+        *Machine::slot(self, pid)
+    }
+    fn ticks(&mut self) -> u64 {
+        self.ticks
+    }
+    fn protect(&mut self) -> bool {
+        self.protect
+    }
+    fn stack_region_lo(&mut self) -> u32 {
+        self.stack_region_lo
+    }
+    fn set_stack_region_lo(&mut self, v: u32) {
+        self.stack_region_lo = v;
+    }
+    fn command(&mut self, cmd: Command) -> Result<(), CommandError> {
+        self.apply_command(cmd)
+    }
+    fn reg(&mut self, pid: u8, n: u8) -> u32 {
+        Machine::reg(self, pid, n)
+    }
+    fn set_reg(&mut self, pid: u8, n: u8, v: u32) {
+        Machine::set_reg(self, pid, n, v)
+    }
+}
