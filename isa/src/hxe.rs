@@ -1,12 +1,90 @@
 //! HXE v1/v2 images (executive.md "Images (HXE)"): reader, writer, validation.
 //!
-//! INTERFACE (fixed; the implementation is being filled in):
 //! * [`Image`] is what the assembler produces and the executive loads.
-//! * `Image::parse(bytes: &[u8]) -> Result<Image, HxeError>` validates every rule.
-//! * `Image::to_bytes(&self, version: Version) -> Vec<u8>` writes a valid image with CRC.
+//! * [`Image::parse`] validates every rule of the spec and returns the first that fails,
+//!   as an [`HxeError`] variant whose message names the rule and the values involved.
+//! * [`Image::to_bytes`] writes an image with its CRC; [`Image::try_to_bytes`] first checks
+//!   that the result will be valid (and expressible in the requested version).
+//!
+//! ## Layout written
+//!
+//! `header (32 or 96 bytes) | code | data | [v2: metadata table | payloads]`. The metadata
+//! table (16-byte entries `{type, offset, size, count}`, big-endian) starts right after the
+//! data, the payloads follow the table in entry order. The type-0x10 entry (data load
+//! address, 4-byte big-endian payload, count 1) is written first, and only when
+//! `data_addr != RODATA_BASE`.
+//!
+//! ## Choices where the spec is silent (also in docs/asm.md)
+//!
+//! * Checks run in the order the spec lists its rules; the CRC is checked last, so a
+//!   structurally broken file reports its structural problem.
+//! * The app name is the bytes before the first NUL; every one of the 32 bytes must be
+//!   ASCII. Bytes after the first NUL are not kept.
+//! * A metadata table offset of 0 means "no table" whatever the entry count says.
+//! * A metadata payload is in bounds when it lies entirely in the file after the header,
+//!   code and data (`sections_end <= offset` and `offset + size <= file length`).
+//! * A type-0x10 payload is bad when its size is not 4, its address is above 0xFFFF, or a
+//!   second type-0x10 entry exists.
+//! * v1 bytes after the data (if any) are covered by the CRC and otherwise ignored.
+
+use crate::arch::{DATA_SIZE, RODATA_BASE};
+
+/// `"HSXE"`.
+pub const MAGIC: u32 = 0x4853_5845;
+/// Header size of a v1 image.
+pub const HEADER_V1_LEN: usize = 0x20;
+/// Header size of a v2 image.
+pub const HEADER_V2_LEN: usize = 0x60;
+/// Largest code section (64 KiB).
+pub const MAX_CODE_LEN: u32 = 0x1_0000;
+/// Size of one v2 metadata table entry.
+pub const META_ENTRY_LEN: usize = 16;
+/// Metadata type: values.
+pub const META_VALUES: u32 = 0x01;
+/// Metadata type: commands.
+pub const META_COMMANDS: u32 = 0x02;
+/// Metadata type: mailboxes.
+pub const META_MAILBOXES: u32 = 0x03;
+/// Metadata type: data load address (4-byte big-endian payload).
+pub const META_DATA_ADDR: u32 = 0x10;
+/// Bytes of the v2 app-name field.
+pub const APP_NAME_LEN: usize = 32;
+
+const OFF_CRC: usize = 0x1C;
+const OFF_NAME: usize = 0x20;
+const OFF_META_OFFSET: usize = 0x40;
+const OFF_META_COUNT: usize = 0x44;
+const OFF_RESERVED: usize = 0x48;
+
+/// HXE format version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Version {
+    /// 32-byte header, no app name, no metadata.
+    V1,
+    /// 96-byte header with app name and metadata table (the default).
+    #[default]
+    V2,
+}
+
+impl Version {
+    /// The number stored in the header's version field.
+    pub const fn number(self) -> u16 {
+        match self {
+            Version::V1 => 1,
+            Version::V2 => 2,
+        }
+    }
+    /// Header length in bytes.
+    pub const fn header_len(self) -> usize {
+        match self {
+            Version::V1 => HEADER_V1_LEN,
+            Version::V2 => HEADER_V2_LEN,
+        }
+    }
+}
 
 /// A loaded or assembled program image.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     /// Entry point: byte offset into `code`.
     pub entry: u32,
@@ -29,10 +107,793 @@ pub struct Image {
     pub metadata: Vec<MetaEntry>,
 }
 
+impl Default for Image {
+    /// An empty image whose data loads at `RODATA_BASE`.
+    fn default() -> Self {
+        Image {
+            entry: 0,
+            code: Vec::new(),
+            data: Vec::new(),
+            data_addr: RODATA_BASE,
+            bss: 0,
+            flags: 0,
+            capabilities: 0,
+            app_name: String::new(),
+            metadata: Vec::new(),
+        }
+    }
+}
+
 /// One v2 metadata entry with its payload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MetaEntry {
     pub kind: u32,
     pub count: u32,
     pub payload: Vec<u8>,
+}
+
+/// Why an image is rejected (one variant per rule of executive.md, plus the writer-only
+/// [`HxeError::V1DataAddr`] and [`HxeError::NameTooLong`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HxeError {
+    #[error("file shorter than its header: {len} bytes, the {version} header needs {need}")]
+    TooShort { len: usize, need: usize, version: &'static str },
+    #[error("bad magic 0x{found:08X} (expected 0x48535845, \"HSXE\")")]
+    BadMagic { found: u32 },
+    #[error("unknown version {0} (expected 1 or 2)")]
+    UnknownVersion(u16),
+    #[error("non-zero reserved byte (v2): byte 0x{offset:02X} is 0x{value:02X}")]
+    ReservedNonZero { offset: usize, value: u8 },
+    #[error("non-ASCII app name (v2): name byte {index} (file offset 0x{offset:02X}) is 0x{value:02X}")]
+    NonAsciiName { index: usize, offset: usize, value: u8 },
+    #[error("code longer than 64 KiB: code length {len} (0x{len:X}) > 65536")]
+    CodeTooLong { len: u32 },
+    #[error(
+        "data plus bss do not fit in data memory: load address 0x{addr:04X} + data {data} + bss {bss} = 0x{end:X} > 0x10000"
+    )]
+    DataTooLarge { addr: u32, data: u32, bss: u32, end: u64 },
+    #[error("code length not a multiple of 4: {len}")]
+    CodeLenUnaligned { len: u32 },
+    #[error("entry not a multiple of 4: 0x{entry:X}")]
+    EntryUnaligned { entry: u32 },
+    #[error("entry outside the code: entry 0x{entry:X}, code length 0x{code_len:X}")]
+    EntryOutsideCode { entry: u32, code_len: u32 },
+    #[error(
+        "sections run past the end of the file: header {header} + code {code} + data {data} = {end} bytes, file is {file_len}"
+    )]
+    SectionsPastEnd { header: usize, code: u32, data: u32, end: u64, file_len: usize },
+    #[error(
+        "metadata table overlaps the sections: table offset 0x{offset:X} is below the end of header+code+data 0x{sections_end:X}"
+    )]
+    MetaTableOverlap { offset: u32, sections_end: u64 },
+    #[error(
+        "metadata table runs past the end of the file: offset 0x{offset:X} + {count} entries x 16 = 0x{end:X}, file is 0x{file_len:X} bytes"
+    )]
+    MetaTablePastEnd { offset: u32, count: u32, end: u64, file_len: usize },
+    #[error(
+        "metadata entry {index} (type 0x{kind:X}) payload out of bounds: offset 0x{offset:X} size 0x{size:X} must lie within 0x{sections_end:X}..0x{file_len:X}"
+    )]
+    MetaPayloadOutOfBounds { index: u32, kind: u32, offset: u32, size: u32, sections_end: u64, file_len: usize },
+    #[error("bad type-0x10 (data load address) metadata entry {index}: {detail}")]
+    BadDataAddr { index: u32, detail: String },
+    #[error("CRC mismatch: header says 0x{stored:08X}, computed 0x{computed:08X}")]
+    CrcMismatch { stored: u32, computed: u32 },
+    #[error("a v1 image cannot record data load address 0x{addr:04X} (only 0x4000); write v2")]
+    V1DataAddr { addr: u32 },
+    #[error("app name is {len} bytes, at most 32 fit")]
+    NameTooLong { len: usize },
+}
+
+#[inline]
+fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+#[inline]
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// The CRC-32 (zlib) of an HXE file: header bytes 0x00..0x1B, then everything after the
+/// header. `bytes` must be at least `header_len` long.
+fn crc_of(bytes: &[u8], header_len: usize) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&bytes[..OFF_CRC]);
+    h.update(&bytes[header_len..]);
+    h.finalize()
+}
+
+fn check_data_fit(addr: u32, data: u32, bss: u32) -> Result<(), HxeError> {
+    let end = addr as u64 + data as u64 + bss as u64;
+    if end > DATA_SIZE as u64 {
+        return Err(HxeError::DataTooLarge { addr, data, bss, end });
+    }
+    Ok(())
+}
+
+fn check_code(code_len: u32, entry: u32) -> Result<(), HxeError> {
+    if code_len > MAX_CODE_LEN {
+        return Err(HxeError::CodeTooLong { len: code_len });
+    }
+    if code_len & 3 != 0 {
+        return Err(HxeError::CodeLenUnaligned { len: code_len });
+    }
+    if entry & 3 != 0 {
+        return Err(HxeError::EntryUnaligned { entry });
+    }
+    if entry >= code_len {
+        return Err(HxeError::EntryOutsideCode { entry, code_len });
+    }
+    Ok(())
+}
+
+impl Image {
+    /// Parse and validate an HXE v1 or v2 file. Never panics, whatever the bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Image, HxeError> {
+        let len = bytes.len();
+        if len < HEADER_V1_LEN {
+            return Err(HxeError::TooShort { len, need: HEADER_V1_LEN, version: "v1/v2 common" });
+        }
+        let magic = be32(bytes, 0x00);
+        if magic != MAGIC {
+            return Err(HxeError::BadMagic { found: magic });
+        }
+        let version = match be16(bytes, 0x04) {
+            1 => Version::V1,
+            2 => Version::V2,
+            v => return Err(HxeError::UnknownVersion(v)),
+        };
+        let header_len = version.header_len();
+        if len < header_len {
+            return Err(HxeError::TooShort { len, need: header_len, version: "v2" });
+        }
+        let flags = be16(bytes, 0x06);
+        let entry = be32(bytes, 0x08);
+        let code_len = be32(bytes, 0x0C);
+        let data_len = be32(bytes, 0x10);
+        let bss = be32(bytes, 0x14);
+        let capabilities = be32(bytes, 0x18);
+        let stored_crc = be32(bytes, OFF_CRC);
+
+        let mut app_name = String::new();
+        if version == Version::V2 {
+            if let Some(i) = (OFF_RESERVED..HEADER_V2_LEN).find(|&i| bytes[i] != 0) {
+                return Err(HxeError::ReservedNonZero { offset: i, value: bytes[i] });
+            }
+            let name = &bytes[OFF_NAME..OFF_NAME + APP_NAME_LEN];
+            if let Some(i) = name.iter().position(|b| !b.is_ascii()) {
+                return Err(HxeError::NonAsciiName { index: i, offset: OFF_NAME + i, value: name[i] });
+            }
+            let end = name.iter().position(|&b| b == 0).unwrap_or(APP_NAME_LEN);
+            app_name = name[..end].iter().map(|&b| b as char).collect();
+        }
+
+        check_code(code_len, entry)?;
+
+        let sections_end = header_len as u64 + code_len as u64 + data_len as u64;
+        if sections_end > len as u64 {
+            return Err(HxeError::SectionsPastEnd {
+                header: header_len,
+                code: code_len,
+                data: data_len,
+                end: sections_end,
+                file_len: len,
+            });
+        }
+        // sections_end <= len, so these slices are in bounds.
+        let code_start = header_len;
+        let data_start = code_start + code_len as usize;
+        let code = bytes[code_start..data_start].to_vec();
+        let data = bytes[data_start..data_start + data_len as usize].to_vec();
+
+        let mut data_addr = RODATA_BASE;
+        let mut metadata = Vec::new();
+        if version == Version::V2 {
+            let table = be32(bytes, OFF_META_OFFSET);
+            let count = be32(bytes, OFF_META_COUNT);
+            if table != 0 {
+                if (table as u64) < sections_end {
+                    return Err(HxeError::MetaTableOverlap { offset: table, sections_end });
+                }
+                let table_end = table as u64 + count as u64 * META_ENTRY_LEN as u64;
+                if table_end > len as u64 {
+                    return Err(HxeError::MetaTablePastEnd { offset: table, count, end: table_end, file_len: len });
+                }
+                let mut seen_addr: Option<u32> = None;
+                for index in 0..count {
+                    // table_end <= len, so every entry is in bounds.
+                    let at = table as usize + index as usize * META_ENTRY_LEN;
+                    let kind = be32(bytes, at);
+                    let offset = be32(bytes, at + 4);
+                    let size = be32(bytes, at + 8);
+                    let ecount = be32(bytes, at + 12);
+                    let end = offset as u64 + size as u64;
+                    if (offset as u64) < sections_end || end > len as u64 {
+                        return Err(HxeError::MetaPayloadOutOfBounds {
+                            index,
+                            kind,
+                            offset,
+                            size,
+                            sections_end,
+                            file_len: len,
+                        });
+                    }
+                    let payload = &bytes[offset as usize..end as usize];
+                    if kind == META_DATA_ADDR {
+                        if let Some(first) = seen_addr {
+                            return Err(HxeError::BadDataAddr {
+                                index,
+                                detail: format!("a second type-0x10 entry (the first is entry {first})"),
+                            });
+                        }
+                        seen_addr = Some(index);
+                        if size != 4 {
+                            return Err(HxeError::BadDataAddr {
+                                index,
+                                detail: format!("payload is {size} bytes, must be 4"),
+                            });
+                        }
+                        let addr = be32(payload, 0);
+                        if addr > 0xFFFF {
+                            return Err(HxeError::BadDataAddr {
+                                index,
+                                detail: format!("address 0x{addr:08X} is outside data memory (0..0xFFFF)"),
+                            });
+                        }
+                        data_addr = addr;
+                    } else {
+                        metadata.push(MetaEntry { kind, count: ecount, payload: payload.to_vec() });
+                    }
+                }
+            }
+        }
+
+        check_data_fit(data_addr, data_len, bss)?;
+
+        let computed = crc_of(bytes, header_len);
+        if computed != stored_crc {
+            return Err(HxeError::CrcMismatch { stored: stored_crc, computed });
+        }
+
+        Ok(Image { entry, code, data, data_addr, bss, flags, capabilities, app_name, metadata })
+    }
+
+    /// Check that this image would be written as a valid file of version `v`: the same
+    /// rules [`Image::parse`] applies, plus what the writer cannot express (a v1 image
+    /// with `data_addr != 0x4000`, a name longer than 32 bytes, a type-0x10 entry in
+    /// `metadata`). For v1 the app name and the metadata are simply not written.
+    pub fn validate(&self, v: Version) -> Result<(), HxeError> {
+        if v == Version::V2 {
+            let name = self.app_name.as_bytes();
+            if let Some(i) = name.iter().position(|b| !b.is_ascii()) {
+                return Err(HxeError::NonAsciiName { index: i, offset: OFF_NAME + i, value: name[i] });
+            }
+            if name.len() > APP_NAME_LEN {
+                return Err(HxeError::NameTooLong { len: name.len() });
+            }
+        }
+        let code_len = u32::try_from(self.code.len()).unwrap_or(u32::MAX);
+        check_code(code_len, self.entry)?;
+        if v == Version::V1 && self.data_addr != RODATA_BASE {
+            return Err(HxeError::V1DataAddr { addr: self.data_addr });
+        }
+        if v == Version::V2 {
+            if self.data_addr > 0xFFFF {
+                return Err(HxeError::BadDataAddr {
+                    index: 0,
+                    detail: format!("address 0x{:08X} is outside data memory (0..0xFFFF)", self.data_addr),
+                });
+            }
+            if let Some(i) = self.metadata.iter().position(|m| m.kind == META_DATA_ADDR) {
+                return Err(HxeError::BadDataAddr {
+                    index: i as u32,
+                    detail: "type 0x10 must not be in Image::metadata: it is written from data_addr".into(),
+                });
+            }
+        }
+        let data_len = u32::try_from(self.data.len()).unwrap_or(u32::MAX);
+        check_data_fit(self.data_addr, data_len, self.bss)
+    }
+
+    /// Validate ([`Image::validate`]) then write.
+    pub fn try_to_bytes(&self, v: Version) -> Result<Vec<u8>, HxeError> {
+        self.validate(v)?;
+        Ok(self.write(v))
+    }
+
+    /// Write the image as HXE version `v`, CRC included.
+    ///
+    /// This never fails: it writes what the image holds (use [`Image::try_to_bytes`] to be
+    /// told when that would not be a valid file). One exception keeps it from writing a
+    /// wrong program: a v1 file cannot say where the data loads, so when `data_addr` is
+    /// not `RODATA_BASE` a v2 file is written instead. For v1 the app name and metadata
+    /// are dropped; an app name longer than 32 bytes is cut to 32.
+    pub fn to_bytes(&self, v: Version) -> Vec<u8> {
+        let v = if v == Version::V1 && self.data_addr != RODATA_BASE { Version::V2 } else { v };
+        self.write(v)
+    }
+
+    fn write(&self, v: Version) -> Vec<u8> {
+        let header_len = v.header_len();
+        let mut out = Vec::with_capacity(header_len + self.code.len() + self.data.len());
+        out.extend_from_slice(&MAGIC.to_be_bytes());
+        out.extend_from_slice(&v.number().to_be_bytes());
+        out.extend_from_slice(&self.flags.to_be_bytes());
+        out.extend_from_slice(&self.entry.to_be_bytes());
+        out.extend_from_slice(&(self.code.len() as u32).to_be_bytes());
+        out.extend_from_slice(&(self.data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&self.bss.to_be_bytes());
+        out.extend_from_slice(&self.capabilities.to_be_bytes());
+        out.extend_from_slice(&[0; 4]); // CRC, filled in below
+        let mut entries: Vec<(u32, u32, &[u8])> = Vec::new();
+        let addr_payload = self.data_addr.to_be_bytes();
+        if v == Version::V2 {
+            let mut name = [0u8; APP_NAME_LEN];
+            let raw = self.app_name.as_bytes();
+            let n = raw.len().min(APP_NAME_LEN);
+            name[..n].copy_from_slice(&raw[..n]);
+            out.extend_from_slice(&name);
+            if self.data_addr != RODATA_BASE {
+                entries.push((META_DATA_ADDR, 1, &addr_payload));
+            }
+            entries.extend(self.metadata.iter().map(|m| (m.kind, m.count, m.payload.as_slice())));
+            let sections_end = header_len + self.code.len() + self.data.len();
+            let table = if entries.is_empty() { 0 } else { sections_end as u32 };
+            out.extend_from_slice(&table.to_be_bytes());
+            out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+            out.extend_from_slice(&[0; HEADER_V2_LEN - OFF_RESERVED]);
+        }
+        debug_assert_eq!(out.len(), header_len);
+        out.extend_from_slice(&self.code);
+        out.extend_from_slice(&self.data);
+        if !entries.is_empty() {
+            let mut payload_at = out.len() + entries.len() * META_ENTRY_LEN;
+            for (kind, count, payload) in &entries {
+                out.extend_from_slice(&kind.to_be_bytes());
+                out.extend_from_slice(&(payload_at as u32).to_be_bytes());
+                out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+                out.extend_from_slice(&count.to_be_bytes());
+                payload_at += payload.len();
+            }
+            for (_, _, payload) in &entries {
+                out.extend_from_slice(payload);
+            }
+        }
+        let crc = crc_of(&out, header_len);
+        out[OFF_CRC..OFF_CRC + 4].copy_from_slice(&crc.to_be_bytes());
+        out
+    }
+
+    /// The code as big-endian words (a trailing partial word, which a valid image never
+    /// has, is ignored).
+    pub fn code_words(&self) -> Vec<u32> {
+        self.code.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> Image {
+        Image {
+            entry: 4,
+            code: vec![0x01, 0x10, 0x00, 0x05, 0x25, 0, 0, 0, 0x7F, 0, 0, 0x03],
+            data: b"hello\0".to_vec(),
+            data_addr: RODATA_BASE,
+            bss: 16,
+            flags: 0x0002,
+            capabilities: 0xA5A5_0001,
+            app_name: "demo".into(),
+            metadata: vec![],
+        }
+    }
+
+    /// Recompute the CRC of a (possibly hand-edited) file so that the only thing wrong
+    /// with it is what the test broke.
+    fn fix_crc(bytes: &mut [u8]) {
+        let hl = if be16(bytes, 4) == 1 { HEADER_V1_LEN } else { HEADER_V2_LEN };
+        let crc = crc_of(bytes, hl);
+        bytes[OFF_CRC..OFF_CRC + 4].copy_from_slice(&crc.to_be_bytes());
+    }
+
+    fn put32(b: &mut [u8], at: usize, v: u32) {
+        b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    }
+
+    #[test]
+    fn v2_round_trip() {
+        let img = sample();
+        let bytes = img.try_to_bytes(Version::V2).unwrap();
+        assert_eq!(bytes.len(), HEADER_V2_LEN + 12 + 6);
+        assert_eq!(&bytes[..4], b"HSXE");
+        assert_eq!(be16(&bytes, 4), 2);
+        assert_eq!(Image::parse(&bytes).unwrap(), img);
+    }
+
+    #[test]
+    fn v1_round_trip_drops_v2_fields() {
+        let img = sample();
+        let bytes = img.try_to_bytes(Version::V1).unwrap();
+        assert_eq!(bytes.len(), HEADER_V1_LEN + 12 + 6);
+        assert_eq!(be16(&bytes, 4), 1);
+        let back = Image::parse(&bytes).unwrap();
+        assert_eq!(back, Image { app_name: String::new(), ..img });
+    }
+
+    #[test]
+    fn crc_matches_zlib_definition() {
+        let bytes = sample().to_bytes(Version::V2);
+        // header 0x00..0x1B then everything after the 96-byte header
+        let mut covered = bytes[..0x1C].to_vec();
+        covered.extend_from_slice(&bytes[HEADER_V2_LEN..]);
+        assert_eq!(be32(&bytes, 0x1C), crc32fast::hash(&covered));
+        // the v2-only header bytes are not covered: changing the name keeps the CRC valid
+        let mut renamed = bytes.clone();
+        renamed[0x20] = b'X';
+        assert_eq!(Image::parse(&renamed).unwrap().app_name, "Xemo");
+    }
+
+    #[test]
+    fn data_addr_metadata_round_trip() {
+        let img = Image { data_addr: 0x8000, ..sample() };
+        let bytes = img.to_bytes(Version::V2);
+        let table = be32(&bytes, OFF_META_OFFSET) as usize;
+        assert_eq!(table, HEADER_V2_LEN + 12 + 6);
+        assert_eq!(be32(&bytes, OFF_META_COUNT), 1);
+        assert_eq!(be32(&bytes, table), META_DATA_ADDR);
+        let payload = be32(&bytes, table + 4) as usize;
+        assert_eq!(be32(&bytes, table + 8), 4);
+        assert_eq!(be32(&bytes, payload), 0x8000);
+        assert_eq!(Image::parse(&bytes).unwrap(), img);
+        // default address: no entry at all
+        let bytes = sample().to_bytes(Version::V2);
+        assert_eq!(be32(&bytes, OFF_META_OFFSET), 0);
+        assert_eq!(be32(&bytes, OFF_META_COUNT), 0);
+    }
+
+    #[test]
+    fn v1_cannot_express_data_addr() {
+        let img = Image { data_addr: 0x8000, ..sample() };
+        assert_eq!(img.try_to_bytes(Version::V1), Err(HxeError::V1DataAddr { addr: 0x8000 }));
+        // to_bytes writes v2 rather than a program whose data would load elsewhere
+        let bytes = img.to_bytes(Version::V1);
+        assert_eq!(be16(&bytes, 4), 2);
+        assert_eq!(Image::parse(&bytes).unwrap().data_addr, 0x8000);
+    }
+
+    #[test]
+    fn unknown_metadata_kept_and_round_trips() {
+        let img = Image {
+            data_addr: 0x6000,
+            metadata: vec![
+                MetaEntry { kind: META_MAILBOXES, count: 2, payload: b"{\"m\":1}".to_vec() },
+                MetaEntry { kind: 0x77, count: 0, payload: vec![] },
+                MetaEntry { kind: META_VALUES, count: 1, payload: vec![1, 2, 3] },
+            ],
+            ..sample()
+        };
+        let bytes = img.try_to_bytes(Version::V2).unwrap();
+        assert_eq!(be32(&bytes, OFF_META_COUNT), 4);
+        assert_eq!(Image::parse(&bytes).unwrap(), img);
+    }
+
+    #[test]
+    fn data_addr_entry_anywhere_in_table() {
+        // 0x10 as the second entry (as another writer might lay it out)
+        let img = Image { metadata: vec![MetaEntry { kind: 0x55, count: 3, payload: vec![9; 5] }], ..sample() };
+        let mut bytes = img.to_bytes(Version::V2);
+        let table = be32(&bytes, OFF_META_OFFSET) as usize;
+        // append a new table with two entries after the old payload
+        let new_table = bytes.len();
+        let p_addr = new_table + 32;
+        bytes.extend_from_slice(&[0; 32]);
+        bytes.extend_from_slice(&0x5000u32.to_be_bytes());
+        let old_entry: Vec<u8> = bytes[table..table + 16].to_vec();
+        bytes[new_table..new_table + 16].copy_from_slice(&old_entry);
+        put32(&mut bytes, new_table + 16, META_DATA_ADDR);
+        put32(&mut bytes, new_table + 20, p_addr as u32);
+        put32(&mut bytes, new_table + 24, 4);
+        put32(&mut bytes, new_table + 28, 1);
+        put32(&mut bytes, OFF_META_OFFSET, new_table as u32);
+        put32(&mut bytes, OFF_META_COUNT, 2);
+        fix_crc(&mut bytes);
+        let back = Image::parse(&bytes).unwrap();
+        assert_eq!(back.data_addr, 0x5000);
+        assert_eq!(back.metadata, img.metadata);
+    }
+
+    // ---- one test per rejection rule ----
+
+    #[test]
+    fn reject_too_short() {
+        let bytes = sample().to_bytes(Version::V2);
+        for n in [0, 5, 31] {
+            assert!(matches!(Image::parse(&bytes[..n]), Err(HxeError::TooShort { need: 32, .. })));
+        }
+        assert!(matches!(Image::parse(&bytes[..95]), Err(HxeError::TooShort { len: 95, need: 96, .. })));
+        let e = Image::parse(&bytes[..40]).unwrap_err().to_string();
+        assert!(e.contains("shorter than its header") && e.contains("40") && e.contains("96"), "{e}");
+    }
+
+    #[test]
+    fn reject_bad_magic() {
+        let mut bytes = sample().to_bytes(Version::V2);
+        bytes[3] = b'F';
+        fix_crc(&mut bytes);
+        assert_eq!(Image::parse(&bytes), Err(HxeError::BadMagic { found: 0x4853_5846 }));
+        assert!(Image::parse(&bytes).unwrap_err().to_string().contains("0x48535846"));
+    }
+
+    #[test]
+    fn reject_unknown_version() {
+        let mut bytes = sample().to_bytes(Version::V2);
+        bytes[5] = 3;
+        fix_crc(&mut bytes);
+        assert_eq!(Image::parse(&bytes), Err(HxeError::UnknownVersion(3)));
+    }
+
+    #[test]
+    fn reject_reserved_nonzero() {
+        for off in [0x48, 0x5F] {
+            let mut bytes = sample().to_bytes(Version::V2);
+            bytes[off] = 0x11;
+            assert_eq!(Image::parse(&bytes), Err(HxeError::ReservedNonZero { offset: off, value: 0x11 }));
+        }
+    }
+
+    #[test]
+    fn reject_non_ascii_name() {
+        let mut bytes = sample().to_bytes(Version::V2);
+        bytes[0x22] = 0xC3;
+        assert_eq!(Image::parse(&bytes), Err(HxeError::NonAsciiName { index: 2, offset: 0x22, value: 0xC3 }));
+        let img = Image { app_name: "näme".into(), ..sample() };
+        assert!(matches!(img.try_to_bytes(Version::V2), Err(HxeError::NonAsciiName { index: 1, .. })));
+        let img = Image { app_name: "x".repeat(33), ..sample() };
+        assert_eq!(img.try_to_bytes(Version::V2), Err(HxeError::NameTooLong { len: 33 }));
+    }
+
+    #[test]
+    fn reject_code_too_long() {
+        let img = Image { code: vec![0; 0x1_0004], ..sample() };
+        assert_eq!(img.try_to_bytes(Version::V2), Err(HxeError::CodeTooLong { len: 0x1_0004 }));
+        let bytes = img.to_bytes(Version::V2);
+        assert_eq!(Image::parse(&bytes), Err(HxeError::CodeTooLong { len: 0x1_0004 }));
+        // exactly 64 KiB is fine
+        let img = Image { code: vec![0; 0x1_0000], ..sample() };
+        assert_eq!(Image::parse(&img.to_bytes(Version::V2)).unwrap(), img);
+    }
+
+    #[test]
+    fn reject_data_too_large() {
+        let img = Image { data_addr: 0xFFF0, data: vec![1; 8], bss: 9, ..sample() };
+        let err = HxeError::DataTooLarge { addr: 0xFFF0, data: 8, bss: 9, end: 0x10001 };
+        assert_eq!(img.try_to_bytes(Version::V2), Err(err.clone()));
+        assert_eq!(Image::parse(&img.to_bytes(Version::V2)), Err(err));
+        // default load address, bss alone too big
+        let img = Image { bss: 0xC001, data: vec![], ..sample() };
+        assert!(matches!(Image::parse(&img.to_bytes(Version::V1)), Err(HxeError::DataTooLarge { addr: 0x4000, .. })));
+        // exactly up to the end is fine
+        let img = Image { data_addr: 0xFFF0, data: vec![1; 8], bss: 8, ..sample() };
+        assert_eq!(Image::parse(&img.to_bytes(Version::V2)).unwrap(), img);
+    }
+
+    #[test]
+    fn reject_code_len_unaligned() {
+        let img = Image { code: vec![0; 10], entry: 0, ..sample() };
+        assert_eq!(Image::parse(&img.to_bytes(Version::V1)), Err(HxeError::CodeLenUnaligned { len: 10 }));
+    }
+
+    #[test]
+    fn reject_entry_unaligned() {
+        let img = Image { entry: 2, ..sample() };
+        assert_eq!(Image::parse(&img.to_bytes(Version::V2)), Err(HxeError::EntryUnaligned { entry: 2 }));
+    }
+
+    #[test]
+    fn reject_entry_outside_code() {
+        let img = Image { entry: 12, ..sample() };
+        assert_eq!(Image::parse(&img.to_bytes(Version::V2)), Err(HxeError::EntryOutsideCode { entry: 12, code_len: 12 }));
+        let img = Image { entry: 0, code: vec![], ..sample() };
+        assert_eq!(img.try_to_bytes(Version::V2), Err(HxeError::EntryOutsideCode { entry: 0, code_len: 0 }));
+    }
+
+    #[test]
+    fn reject_sections_past_end() {
+        let mut bytes = sample().to_bytes(Version::V1);
+        bytes.pop();
+        fix_crc(&mut bytes);
+        let e = Image::parse(&bytes).unwrap_err();
+        assert_eq!(e, HxeError::SectionsPastEnd { header: 32, code: 12, data: 6, end: 50, file_len: 49 });
+        // a huge data length does not overflow
+        let mut bytes = sample().to_bytes(Version::V2);
+        put32(&mut bytes, 0x10, u32::MAX);
+        fix_crc(&mut bytes);
+        assert!(matches!(Image::parse(&bytes), Err(HxeError::SectionsPastEnd { .. })));
+    }
+
+    fn with_meta() -> Vec<u8> {
+        let img = Image { metadata: vec![MetaEntry { kind: 0x2, count: 1, payload: vec![7; 8] }], ..sample() };
+        img.to_bytes(Version::V2)
+    }
+
+    #[test]
+    fn reject_meta_table_overlap() {
+        let mut bytes = with_meta();
+        let sections_end = (HEADER_V2_LEN + 12 + 6) as u64;
+        put32(&mut bytes, OFF_META_OFFSET, sections_end as u32 - 4);
+        fix_crc(&mut bytes);
+        assert_eq!(Image::parse(&bytes), Err(HxeError::MetaTableOverlap { offset: sections_end as u32 - 4, sections_end }));
+        put32(&mut bytes, OFF_META_OFFSET, 8); // inside the header
+        fix_crc(&mut bytes);
+        assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaTableOverlap { offset: 8, .. })));
+    }
+
+    #[test]
+    fn reject_meta_table_past_end() {
+        let mut bytes = with_meta();
+        put32(&mut bytes, OFF_META_COUNT, 3);
+        fix_crc(&mut bytes);
+        assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaTablePastEnd { count: 3, .. })));
+        put32(&mut bytes, OFF_META_COUNT, u32::MAX);
+        fix_crc(&mut bytes);
+        assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaTablePastEnd { .. })));
+        let len = bytes.len() as u32;
+        put32(&mut bytes, OFF_META_OFFSET, len - 8);
+        put32(&mut bytes, OFF_META_COUNT, 1);
+        fix_crc(&mut bytes);
+        assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaTablePastEnd { .. })));
+    }
+
+    #[test]
+    fn reject_meta_payload_out_of_bounds_any_kind() {
+        for kind in [0x2u32, 0x10, 0xDEAD] {
+            let base = with_meta();
+            let table = be32(&base, OFF_META_OFFSET) as usize;
+            // past the file
+            let mut bytes = base.clone();
+            put32(&mut bytes, table, kind);
+            put32(&mut bytes, table + 8, 9);
+            fix_crc(&mut bytes);
+            assert!(
+                matches!(Image::parse(&bytes), Err(HxeError::MetaPayloadOutOfBounds { index: 0, kind: k, size: 9, .. }) if k == kind)
+            );
+            // offset + size overflowing 32 bits
+            put32(&mut bytes, table + 4, u32::MAX);
+            fix_crc(&mut bytes);
+            assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaPayloadOutOfBounds { .. })));
+            // inside the code
+            let mut bytes = base.clone();
+            put32(&mut bytes, table, kind);
+            put32(&mut bytes, table + 4, HEADER_V2_LEN as u32);
+            put32(&mut bytes, table + 8, 4);
+            fix_crc(&mut bytes);
+            assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaPayloadOutOfBounds { .. })));
+        }
+    }
+
+    #[test]
+    fn reject_bad_data_addr_payload() {
+        let base = Image { data_addr: 0x5000, ..sample() }.to_bytes(Version::V2);
+        let table = be32(&base, OFF_META_OFFSET) as usize;
+        let payload = be32(&base, table + 4) as usize;
+        // wrong size
+        let mut bytes = base.clone();
+        put32(&mut bytes, table + 8, 2);
+        fix_crc(&mut bytes);
+        let e = Image::parse(&bytes).unwrap_err();
+        assert!(matches!(e, HxeError::BadDataAddr { index: 0, .. }) && e.to_string().contains("2 bytes"), "{e}");
+        // address out of data memory
+        let mut bytes = base.clone();
+        put32(&mut bytes, payload, 0x1_0000);
+        fix_crc(&mut bytes);
+        assert!(matches!(Image::parse(&bytes), Err(HxeError::BadDataAddr { .. })));
+        // duplicated entry
+        let img = Image { data_addr: 0x5000, metadata: vec![MetaEntry { kind: 9, count: 0, payload: vec![0; 4] }], ..sample() };
+        let mut bytes = img.to_bytes(Version::V2);
+        let table = be32(&bytes, OFF_META_OFFSET) as usize;
+        put32(&mut bytes, table + 16, META_DATA_ADDR);
+        fix_crc(&mut bytes);
+        let e = Image::parse(&bytes).unwrap_err();
+        assert!(matches!(e, HxeError::BadDataAddr { index: 1, .. }) && e.to_string().contains("second"), "{e}");
+        // the writer refuses a 0x10 entry in `metadata`
+        let img = Image { metadata: vec![MetaEntry { kind: META_DATA_ADDR, count: 1, payload: vec![0; 4] }], ..sample() };
+        assert!(matches!(img.try_to_bytes(Version::V2), Err(HxeError::BadDataAddr { .. })));
+    }
+
+    #[test]
+    fn reject_crc_mismatch() {
+        for v in [Version::V1, Version::V2] {
+            let mut bytes = sample().to_bytes(v);
+            let last = bytes.len() - 1;
+            bytes[last] ^= 1;
+            assert!(matches!(Image::parse(&bytes), Err(HxeError::CrcMismatch { .. })));
+            let mut bytes = sample().to_bytes(v);
+            bytes[0x1C] ^= 0x80;
+            let e = Image::parse(&bytes).unwrap_err();
+            assert!(e.to_string().starts_with("CRC mismatch"), "{e}");
+            // a header field covered by the CRC
+            let mut bytes = sample().to_bytes(v);
+            bytes[0x18] ^= 1;
+            assert!(matches!(Image::parse(&bytes), Err(HxeError::CrcMismatch { .. })));
+        }
+    }
+
+    #[test]
+    fn v1_trailing_bytes_are_crc_covered() {
+        let mut bytes = sample().to_bytes(Version::V1);
+        bytes.extend_from_slice(b"junk");
+        assert!(matches!(Image::parse(&bytes), Err(HxeError::CrcMismatch { .. })));
+        fix_crc(&mut bytes);
+        assert_eq!(Image::parse(&bytes).unwrap().code, sample().code);
+    }
+
+    fn arb_image() -> impl Strategy<Value = Image> {
+        (
+            1usize..16,
+            proptest::collection::vec(any::<u8>(), 0..40),
+            prop_oneof![Just(RODATA_BASE), 0x1000u32..0x8000],
+            0u32..0x100,
+            any::<u16>(),
+            any::<u32>(),
+            "[ -~]{0,32}",
+            proptest::collection::vec((any::<u32>().prop_filter("not 0x10", |k| *k != META_DATA_ADDR), any::<u32>(), proptest::collection::vec(any::<u8>(), 0..20)), 0..4),
+        )
+            .prop_flat_map(|(words, data, data_addr, bss, flags, caps, name, meta)| {
+                (proptest::collection::vec(any::<u8>(), words * 4), 0..words).prop_map(move |(code, e)| Image {
+                    entry: e as u32 * 4,
+                    code,
+                    data: data.clone(),
+                    data_addr,
+                    bss,
+                    flags,
+                    capabilities: caps,
+                    app_name: name.clone(),
+                    metadata: meta.iter().map(|(k, c, p)| MetaEntry { kind: *k, count: *c, payload: p.clone() }).collect(),
+                })
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn prop_round_trip(img in arb_image()) {
+            let bytes = img.try_to_bytes(Version::V2).unwrap();
+            prop_assert_eq!(Image::parse(&bytes).unwrap(), img.clone());
+            if img.data_addr == RODATA_BASE {
+                let bytes = img.try_to_bytes(Version::V1).unwrap();
+                let back = Image::parse(&bytes).unwrap();
+                prop_assert_eq!(back, Image { app_name: String::new(), metadata: vec![], ..img });
+            }
+        }
+
+        #[test]
+        fn prop_arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = Image::parse(&bytes);
+            let mut hsxe = bytes.clone();
+            if hsxe.len() >= 6 {
+                hsxe[..4].copy_from_slice(b"HSXE");
+                hsxe[4] = 0;
+                hsxe[5] = 1 + (hsxe[5] & 1);
+            }
+            let _ = Image::parse(&hsxe);
+        }
+
+        #[test]
+        fn prop_mutated_images_never_panic(img in arb_image(), muts in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), fix in any::<bool>(), cut in any::<usize>()) {
+            let mut bytes = img.to_bytes(Version::V2);
+            for (at, v) in muts {
+                let n = bytes.len();
+                bytes[at % n] = v;
+            }
+            if fix && bytes.len() >= HEADER_V2_LEN && be16(&bytes, 4) <= 2 {
+                fix_crc(&mut bytes);
+            }
+            if let Ok(back) = Image::parse(&bytes) {
+                // whatever parses must write back to something that parses to the same image
+                prop_assert_eq!(Image::parse(&back.to_bytes(Version::V2)).unwrap(), back);
+            }
+            let n = bytes.len();
+            let _ = Image::parse(&bytes[..cut % (n + 1)]);
+        }
+    }
 }
