@@ -1,1 +1,15 @@
-//! cosim library
+//! # hsx-cosim — the `hsx` command line and the lockstep co-simulation harness
+//!
+//! * [`program`]: SPECs (`FILE[@ENTRY]`), reading `.mvasm`/`.hxe`, loading tasks into
+//!   any machine through the executive;
+//! * [`report`]: the stable `hsx run --json` object;
+//! * [`cli`]: the subcommands; [`shell`]: `hsx shell`;
+//! * [`gen`]: seeded random programs and the shrinker.
+//!
+//! This is the only crate where the reference model and the RTL meet.
+
+pub mod cli;
+pub mod gen;
+pub mod program;
+pub mod report;
+pub mod shell;

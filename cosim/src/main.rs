@@ -1,1 +1,48 @@
-fn main() {}
+//! `hsx` — the HSX command line (cli.md). Thin: all logic lives in the `cosim` library.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "hsx", version, about = "HSX register-window machine: assembler, golden model, RTL co-simulation",
+    long_about = "HSX register-window machine tools.\n\nA SPEC is FILE[@ENTRY]: FILE is .mvasm (assembled on the fly) or .hxe; ENTRY is a label (MVASM) or a code offset. Each SPEC spawns one task, pids in order from 1. Numbers may be decimal or 0x… hex.")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Assemble an MVASM file into an HXE image (errors as file:line:col: message).
+    Asm(cosim::cli::AsmArgs),
+    /// Disassemble an HXE image (or an .mvasm file, assembled first).
+    Disasm(cosim::cli::DisasmArgs),
+    /// Run tasks on one machine to quiescence (or --max-steps).
+    Run(cosim::cli::RunArgs),
+    /// Interactive executive shell; reads commands from stdin (scriptable). `help` lists them.
+    Shell(cosim::cli::ShellArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let r: Result<i32> = match cli.cmd {
+        Cmd::Asm(a) => cosim::cli::asm(a).map_err(anyhow::Error::from),
+        Cmd::Disasm(a) => cosim::cli::disasm(a).map_err(anyhow::Error::from),
+        Cmd::Run(a) => cosim::cli::run(a).map_err(anyhow::Error::from),
+        Cmd::Shell(a) => cosim::cli::shell(a).map_err(anyhow::Error::from),
+    };
+    match r {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("hsx: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

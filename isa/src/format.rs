@@ -86,13 +86,13 @@ format_structs! {
     CallOp { rs1: u8, imm: i16 } decode(w) => { rs1: f_rs1(w), imm: f_simm(w) } encode(s) => put(0, s.rs1, 0, s.imm as u32);
     /// `RET`.
     NoOperands { } decode(w) => { } encode(s) => { let _ = s; 0 };
-    /// `SVC mod, fn` — mod = imm[11:8], fn = imm[7:0].
+    /// `SVC mod, fn` — mod = `imm[11:8]`, fn = `imm[7:0]`.
     SvcOp { module: u8, func: u8 } decode(w) => { module: ((w >> 8) & 0xF) as u8, func: (w & 0xFF) as u8 } encode(s) => put(0, 0, 0, ((s.module as u32 & 0xF) << 8) | s.func as u32);
     /// `PUSH Rs1`.
     Rs { rs1: u8 } decode(w) => { rs1: f_rs1(w) } encode(s) => put(0, s.rs1, 0, 0);
     /// `POP Rd`.
     Rd { rd: u8 } decode(w) => { rd: f_rd(w) } encode(s) => put(s.rd, 0, 0, 0);
-    /// `BRK [code]` — code = imm[7:0].
+    /// `BRK [code]` — code = `imm[7:0]`.
     BrkOp { code: u8 } decode(w) => { code: (w & 0xFF) as u8 } encode(s) => put(0, 0, 0, s.code as u32);
 }
 

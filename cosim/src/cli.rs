@@ -1,0 +1,186 @@
+//! The subcommands behind the `hsx` binary (cli.md). The binary only parses and maps
+//! errors to exit codes; everything here returns typed errors.
+
+use crate::program::{parse_num, read_program, Plan, ProgramError};
+use crate::report::{RunReport, TaskReport};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use vm_ref::exec::{ExecConfig, SpawnOptions};
+use vm_ref::system::System;
+use vm_ref::MachineConfig;
+
+/// Errors of the `hsx` subcommands: all are bad input (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Program(#[from] ProgramError),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn num_u64(s: &str) -> Result<u64, String> {
+    parse_num(s).ok_or_else(|| format!("`{s}` is not a number (decimal or 0x… hex)"))
+}
+fn num_u32(s: &str) -> Result<u32, String> {
+    let v = num_u64(s)?;
+    u32::try_from(v).map_err(|_| format!("`{s}` does not fit in 32 bits"))
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AsmArgs {
+    /// The MVASM source.
+    pub file: PathBuf,
+    /// Output image (default: FILE with the extension .hxe).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// Write an HXE v1 image (default v2).
+    #[arg(long)]
+    pub v1: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DisasmArgs {
+    /// An HXE image (or an .mvasm source, assembled first).
+    pub file: PathBuf,
+}
+
+/// Options shared by everything that builds a machine (`run`, `shell`, `cosim`).
+#[derive(Args, Debug, Clone)]
+pub struct MachineArgs {
+    /// Steps per turn of every task (time_slice_steps, >= 1).
+    #[arg(long, default_value = "1", value_parser = num_u32)]
+    pub slice: u32,
+    /// Stack arena of each task in bytes (multiple of 4, at least 16).
+    #[arg(long = "stack-size", default_value = "0x1000", value_parser = num_u32)]
+    pub stack_size: u32,
+    /// Turn memory protection off (only MEM_FAULT applies).
+    #[arg(long = "no-protect")]
+    pub no_protect: bool,
+    /// Scheduler ticks per millisecond of SLEEP_MS / RECV timeouts (>= 1).
+    #[arg(long = "ticks-per-ms", default_value = "1000", value_parser = num_u64)]
+    pub ticks_per_ms: u64,
+}
+
+impl MachineArgs {
+    pub fn validate(&self) -> Result<(), CliError> {
+        if self.slice == 0 {
+            return Err(CliError::Invalid("--slice must be at least 1".into()));
+        }
+        if self.stack_size % 4 != 0 || self.stack_size < 16 {
+            return Err(CliError::Invalid(format!(
+                "--stack-size {} must be a multiple of 4 and at least 16",
+                self.stack_size
+            )));
+        }
+        if self.ticks_per_ms == 0 {
+            return Err(CliError::Invalid("--ticks-per-ms must be at least 1".into()));
+        }
+        Ok(())
+    }
+    pub fn machine_config(&self) -> MachineConfig {
+        MachineConfig { protect: !self.no_protect, ..MachineConfig::default() }
+    }
+    pub fn exec_config(&self) -> ExecConfig {
+        ExecConfig { ticks_per_ms: self.ticks_per_ms, stack_size: self.stack_size, slice: self.slice, ..ExecConfig::default() }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub machine: MachineArgs,
+    /// Stop after this many steps (idle time jumps do not count).
+    #[arg(long = "max-steps", default_value = "10000000", value_parser = num_u64)]
+    pub max_steps: u64,
+    /// Print exactly one JSON object on stdout (human output goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Programs: FILE[@ENTRY], one task each (at most 8).
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ShellArgs {
+    #[command(flatten)]
+    pub machine: MachineArgs,
+    /// Programs to load before the first prompt.
+    #[arg(value_name = "SPEC")]
+    pub specs: Vec<String>,
+}
+
+/// `hsx asm`.
+pub fn asm(a: AsmArgs) -> Result<i32, CliError> {
+    let src = std::fs::read(&a.file).map_err(|source| CliError::Io { path: a.file.display().to_string(), source })?;
+    let prog = isa::asm::assemble(&String::from_utf8_lossy(&src), &a.file.display().to_string())
+        .map_err(|e| CliError::Program(ProgramError::Asm(e.to_string())))?;
+    let out = a.output.clone().unwrap_or_else(|| a.file.with_extension("hxe"));
+    let version = if a.v1 { isa::hxe::Version::V1 } else { isa::hxe::Version::V2 };
+    let bytes = prog.image.try_to_bytes(version).map_err(|e| CliError::Invalid(format!("{}: {e}", a.file.display())))?;
+    std::fs::write(&out, bytes).map_err(|source| CliError::Io { path: out.display().to_string(), source })?;
+    Ok(0)
+}
+
+/// `hsx disasm`.
+pub fn disasm(a: DisasmArgs) -> Result<i32, CliError> {
+    let f = read_program(&a.file)?;
+    let text = isa::disasm::disasm_image(&f.image);
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    Ok(0)
+}
+
+/// Build a reference system with the programs of `specs` loaded and spawned.
+pub fn build_ref_system(m: &MachineArgs, specs: &[String]) -> Result<(System, Plan), CliError> {
+    m.validate()?;
+    let mcfg = m.machine_config();
+    let plan = Plan::prepare(specs, mcfg.n_tasks)?;
+    let mut sys = System::new(&mcfg, m.exec_config());
+    plan.load(&mut sys.exec, &mut sys.machine, SpawnOptions::default())?;
+    Ok((sys, plan))
+}
+
+/// The JSON report of a reference system.
+pub fn ref_report(sys: &System, plan: &Plan, outcome: vm_ref::system::Outcome) -> RunReport {
+    let m = &sys.machine;
+    let tasks = plan
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let pid = i as u8 + 1;
+            TaskReport::new(pid, &t.spec.text, m.slot(pid), m.regs(pid), sys.exec.console(pid))
+        })
+        .collect();
+    RunReport { outcome: outcome.name(), steps: m.steps, ticks: m.ticks, tasks }
+}
+
+/// `hsx run`.
+pub fn run(a: RunArgs) -> Result<i32, CliError> {
+    let (mut sys, plan) = build_ref_system(&a.machine, &a.specs)?;
+    let outcome = sys.run(a.max_steps);
+    let report = ref_report(&sys, &plan, outcome);
+    let mut human = report.human();
+    if outcome == vm_ref::system::Outcome::Stalled {
+        for r in sys.stall_reasons() {
+            human.push_str(&format!("  stalled: pid {} {}\n", r.pid, r.why));
+        }
+    }
+    if a.json {
+        eprint!("{human}");
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer(&mut out, &report);
+        let _ = writeln!(out);
+    } else {
+        print!("{human}");
+    }
+    Ok(report.exit_code())
+}
+
+/// `hsx shell`.
+pub fn shell(a: ShellArgs) -> Result<i32, CliError> {
+    crate::shell::run_shell(a)
+}

@@ -1,0 +1,204 @@
+//! Program specs (`FILE[@ENTRY]`, cli.md): reading `.mvasm`/`.hxe` files, resolving
+//! entries, and loading the tasks into any machine through the executive. Used by both
+//! engines, so the reference and the RTL get exactly the same images and spawns.
+
+use isa::asm::Program;
+use isa::hxe::Image;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use vm_ref::exec::{Executive, Host, SpawnOptions};
+
+/// Bad input: exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Asm(String),
+    #[error("{path}: invalid HXE image: {source}")]
+    Hxe { path: String, source: isa::hxe::HxeError },
+    #[error("{spec}: unknown entry label `{label}` (text labels of {path}: {known})")]
+    UnknownLabel { spec: String, label: String, path: String, known: String },
+    #[error("{spec}: entry `{entry}` is a label, but {path} is an HXE image (use a code offset)")]
+    LabelInHxe { spec: String, entry: String, path: String },
+    #[error("{spec}: entry 0x{offset:X} is outside the image's code (0..0x{size:X}) or not 4-aligned")]
+    BadEntry { spec: String, offset: u32, size: u32 },
+    #[error("{count} programs given, but the machine has {max} task slots")]
+    TooMany { count: usize, max: usize },
+    #[error("no program given")]
+    Empty,
+    #[error("{0}")]
+    Exec(#[from] vm_ref::exec::ExecError),
+}
+
+/// A parsed SPEC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// As typed (goes into the JSON).
+    pub text: String,
+    pub file: PathBuf,
+    pub entry: Option<String>,
+}
+
+impl Spec {
+    /// Split `FILE[@ENTRY]` at the last `@` (file names may contain `@` only if no
+    /// entry follows them… in practice they do not).
+    pub fn parse(text: &str) -> Spec {
+        match text.rsplit_once('@') {
+            Some((f, e)) if !f.is_empty() && !e.is_empty() && !e.contains('/') => {
+                Spec { text: text.to_string(), file: PathBuf::from(f), entry: Some(e.to_string()) }
+            }
+            _ => Spec { text: text.to_string(), file: PathBuf::from(text), entry: None },
+        }
+    }
+}
+
+/// A program file read into memory.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    pub path: PathBuf,
+    pub image: Image,
+    /// Text labels (MVASM sources only).
+    pub labels: Option<BTreeMap<String, u32>>,
+}
+
+/// Parse a number as the CLI accepts it: decimal or `0x…` hex.
+pub fn parse_num(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else {
+        s.parse().ok()
+    }
+}
+
+/// Read a `.mvasm` (assembled) or `.hxe` file. Anything that is not `.mvasm` is read as
+/// an HXE image.
+pub fn read_program(path: &Path) -> Result<LoadedFile, ProgramError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ProgramError::Io { path: shown.clone(), source })?;
+    let is_asm = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("mvasm") || e.eq_ignore_ascii_case("s"));
+    if is_asm {
+        let src = String::from_utf8_lossy(&bytes);
+        let prog: Program = isa::asm::assemble(&src, &shown).map_err(|e| ProgramError::Asm(e.to_string()))?;
+        let labels = prog
+            .labels
+            .iter()
+            .filter(|(_, l)| l.section == isa::asm::Section::Text)
+            .map(|(n, l)| (n.clone(), l.value))
+            .collect();
+        Ok(LoadedFile { path: path.to_path_buf(), image: prog.image, labels: Some(labels) })
+    } else {
+        let image = Image::parse(&bytes).map_err(|source| ProgramError::Hxe { path: shown, source })?;
+        Ok(LoadedFile { path: path.to_path_buf(), image, labels: None })
+    }
+}
+
+/// Everything needed to set a machine up: distinct files and one task per spec.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub files: Vec<LoadedFile>,
+    /// One per spec, in pid order: (spec, index into `files`, entry offset).
+    pub tasks: Vec<PlannedTask>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedTask {
+    pub spec: Spec,
+    pub file: usize,
+    pub entry: u32,
+}
+
+impl Plan {
+    /// Read the files of `specs` (each distinct file once) and resolve every entry.
+    pub fn prepare(specs: &[String], max_tasks: usize) -> Result<Plan, ProgramError> {
+        if specs.is_empty() {
+            return Err(ProgramError::Empty);
+        }
+        if specs.len() > max_tasks {
+            return Err(ProgramError::TooMany { count: specs.len(), max: max_tasks });
+        }
+        let mut files: Vec<LoadedFile> = vec![];
+        let mut keys: Vec<PathBuf> = vec![];
+        let mut tasks = vec![];
+        for text in specs {
+            let spec = Spec::parse(text);
+            let key = std::fs::canonicalize(&spec.file).unwrap_or_else(|_| spec.file.clone());
+            let idx = match keys.iter().position(|k| *k == key) {
+                Some(i) => i,
+                None => {
+                    files.push(read_program(&spec.file)?);
+                    keys.push(key);
+                    files.len() - 1
+                }
+            };
+            let f = &files[idx];
+            let entry = resolve_entry(&spec, f)?;
+            tasks.push(PlannedTask { spec, file: idx, entry });
+        }
+        Ok(Plan { files, tasks })
+    }
+
+    /// Load every file and spawn every task on `host` through `exec`. Returns the pids.
+    pub fn load<H: Host>(&self, exec: &mut Executive, host: &mut H, opts: SpawnOptions) -> Result<Vec<u8>, ProgramError> {
+        let mut ids = vec![];
+        for f in &self.files {
+            ids.push(exec.load_image(host, &f.path.display().to_string(), &f.image)?);
+        }
+        let mut pids = vec![];
+        for t in &self.tasks {
+            pids.push(exec.spawn(host, ids[t.file], t.entry, opts.clone())?);
+        }
+        Ok(pids)
+    }
+}
+
+pub fn resolve_entry(spec: &Spec, f: &LoadedFile) -> Result<u32, ProgramError> {
+    let size = f.image.code.len() as u32;
+    let offset = match &spec.entry {
+        None => f.image.entry,
+        Some(e) => match parse_num(e) {
+            Some(n) if n <= u32::MAX as u64 => n as u32,
+            _ => match &f.labels {
+                Some(labels) => *labels.get(e.as_str()).ok_or_else(|| ProgramError::UnknownLabel {
+                    spec: spec.text.clone(),
+                    label: e.clone(),
+                    path: f.path.display().to_string(),
+                    known: labels.keys().cloned().collect::<Vec<_>>().join(", "),
+                })?,
+                None => {
+                    return Err(ProgramError::LabelInHxe {
+                        spec: spec.text.clone(),
+                        entry: e.clone(),
+                        path: f.path.display().to_string(),
+                    })
+                }
+            },
+        },
+    };
+    if offset % 4 != 0 || offset >= size {
+        return Err(ProgramError::BadEntry { spec: spec.text.clone(), offset, size });
+    }
+    Ok(offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parsing() {
+        assert_eq!(Spec::parse("a.mvasm").entry, None);
+        let s = Spec::parse("dir/demo.mvasm@producer");
+        assert_eq!(s.file, PathBuf::from("dir/demo.mvasm"));
+        assert_eq!(s.entry.as_deref(), Some("producer"));
+        assert_eq!(Spec::parse("x.hxe@0x10").entry.as_deref(), Some("0x10"));
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_num("0x10"), Some(16));
+        assert_eq!(parse_num("42"), Some(42));
+        assert_eq!(parse_num("zz"), None);
+    }
+}
