@@ -168,11 +168,14 @@ impl Machine {
 
     /// The next READY pid strictly after `after` in ascending pid order, wrapping around
     /// (`after` itself is considered last).
+    #[inline]
     pub fn next_ready_after(&self, after: u8) -> Option<u8> {
-        let n = self.slots.len();
-        (1..=n)
-            .map(|k| ((after as usize + k - 1) % n) as u8 + 1)
-            .find(|&p| self.slot(p).state == TaskState::Ready)
+        let after = (after as usize).min(self.slots.len());
+        let (tail, head) = self.slots.split_at(after);
+        head.iter()
+            .position(|s| s.state == TaskState::Ready)
+            .map(|i| (after + i + 1) as u8)
+            .or_else(|| tail.iter().position(|s| s.state == TaskState::Ready).map(|i| (i + 1) as u8))
     }
 
     /// Make `pid` the RUNNING task with a fresh slice.

@@ -98,6 +98,7 @@ impl System {
     #[inline]
     fn execute_current(&mut self, rotate: bool) -> Retire {
         let pid = self.machine.current;
+        let pc = self.machine.slot(pid).pc;
         let mut rec = Retire::default();
         let eff = core::execute(&mut self.machine, pid, &mut rec);
         let m = &mut self.machine;
@@ -135,7 +136,7 @@ impl System {
         m.last_ran = pid;
         m.counters[i].steps += 1;
         rec.step = m.steps;
-        m.trace_event(pid, EventKind::Step { pc: rec.pc });
+        m.trace_event(pid, EventKind::Step { pc });
         let s = &mut m.slots[i];
         s.accounted_steps += 1;
         s.slice_used += 1;

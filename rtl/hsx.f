@@ -1,0 +1,11 @@
+rtl/hsx_isa_pkg.sv
+rtl/hsx_pkg.sv
+rtl/hsx_ram.sv
+rtl/hsx_decoder.sv
+rtl/hsx_alu.sv
+rtl/hsx_div.sv
+rtl/hsx_lsu.sv
+rtl/hsx_fpu.sv
+rtl/hsx_sched.sv
+rtl/hsx_core.sv
+rtl/hsx_top.sv

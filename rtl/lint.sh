@@ -1,0 +1,10 @@
+#!/bin/sh
+# Lint the HSX RTL with Verilator -Wall, without and with the mutant knob.
+# Run from the repository root: rtl/lint.sh
+set -eu
+cd "$(dirname "$0")/.."
+for defs in "" "+define+HSX_MUTANTS"; do
+  echo "verilator --lint-only -Wall ${defs:-(no defines)}"
+  verilator --lint-only -Wall -f rtl/hsx.f --top-module hsx_top rtl/lint_waivers.vlt $defs
+done
+echo "lint clean"

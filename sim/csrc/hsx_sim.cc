@@ -1,0 +1,541 @@
+// C++ driver of the Verilated HSX models. See hsx_sim.h and docs/sim.md.
+//
+// Clocking: one `edge()` is one clock cycle: clk low + eval (inputs settle; the data RAM
+// write port is sampled here, i.e. what the coming rising edge commits), clk high + eval
+// (the rising edge; the retire port is sampled after it). The hot loops (`run`, `tick`,
+// host-bus transactions) stay in C++ so that Rust crosses the FFI once per event.
+
+#include "hsx-sim/csrc/hsx_sim.h"
+#include "hsx-sim/src/ffi.rs.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "verilated.h"
+#include "verilated_syms.h"
+#include "verilated_vcd_c.h"
+
+#include "Vhsx.h"
+#include "Vhsx_mut.h"
+
+namespace hsx_sim {
+namespace {
+
+// VCD time units per clock cycle (rising edge n at time n * kVcdPeriod).
+constexpr uint64_t kVcdPeriod = 10;
+constexpr size_t kRetireRing = 1024;
+constexpr size_t kWriteRing = 1 << 16;
+
+// Does the model have a `mutant_i` input?
+template <class T, class = void>
+struct HasMutant : std::false_type {};
+template <class T>
+struct HasMutant<T, std::void_t<decltype(std::declval<T&>().mutant_i)>> : std::true_type {};
+
+// Bits [lsb, lsb + width) of one element of a Verilated variable.
+uint64_t load_bits(const void* p, int vltype, uint32_t total_bits, uint32_t lsb, uint32_t width) {
+    if (width == 0) return 0;
+    if (width > 64) width = 64;
+    uint64_t v = 0;
+    switch (vltype) {
+    case VLVT_UINT8: v = *static_cast<const CData*>(p); break;
+    case VLVT_UINT16: v = *static_cast<const SData*>(p); break;
+    case VLVT_UINT32: v = *static_cast<const IData*>(p); break;
+    case VLVT_UINT64: v = *static_cast<const QData*>(p); break;
+    case VLVT_WDATA: {
+        const EData* w = static_cast<const EData*>(p);
+        for (uint32_t i = 0; i < width; ++i) {
+            const uint32_t b = lsb + i;
+            if (b >= total_bits) break;
+            v |= static_cast<uint64_t>((w[b >> 5] >> (b & 31)) & 1u) << i;
+        }
+        return v;
+    }
+    default: return 0;
+    }
+    if (lsb >= 64) return 0;
+    v >>= lsb;
+    if (width < 64) v &= (uint64_t{1} << width) - 1;
+    return v;
+}
+
+// A bound public variable.
+struct Var {
+    const VerilatedVar* var = nullptr;
+    int vltype = 0;
+    uint32_t width = 0;
+    int udims = 0;
+    int ulow = 0;
+    int uhigh = 0;
+    bool bit_array = false;  // 1-bit elements registered as a packed range (see bind_var)
+
+    const void* elem(int32_t index) const {
+        void* d = var->datap();
+        if (bit_array) {
+            if (index < ulow || index > uhigh) return nullptr;
+            return static_cast<const char*>(d) + static_cast<size_t>(index - ulow) * var->entSize();
+        }
+        if (udims == 0) return d;
+        if (udims != 1) return nullptr;
+        return var->datapAdjustIndex(d, 1, index);
+    }
+};
+
+// A scalar signal sampled every cycle by the write monitor.
+struct Sig {
+    const void* p = nullptr;
+    int vltype = 0;
+    uint32_t width = 0;
+    inline uint64_t get() const { return load_bits(p, vltype, width, 0, 64); }
+};
+
+template <class M>
+class Impl final : public RtlModel {
+public:
+    explicit Impl(uint8_t mutant) : mutant_{mutant} {
+        ctx_ = std::make_unique<VerilatedContext>();
+        ctx_->traceEverOn(true);
+        ctx_->randReset(0);
+        ctx_->fatalOnError(false);
+        Verilated::threadContextp(ctx_.get());
+        top_ = std::make_unique<M>(ctx_.get(), "TOP");
+        retires_.resize(kRetireRing);
+        reset(4);
+    }
+
+    ~Impl() override {
+        enter();
+        vcd_close();
+        top_->final();
+        top_.reset();
+    }
+
+    void reset(uint32_t cycles) override {
+        enter();
+        vcd_close();  // the time axis restarts at 0
+        idle_inputs();
+        run_ = false;
+        top_->run_i = 0;
+        top_->rst_ni = 0;
+        top_->clk_i = 0;
+        top_->eval();
+        const bool mon = mon_on_;
+        mon_on_ = false;
+        for (uint32_t i = 0; i < cycles; ++i) edge();
+        top_->rst_ni = 1;
+        top_->eval();
+        mon_on_ = mon;
+        cycles_ = 0;
+        timed_ = 0;
+        rq_head_ = rq_len_ = 0;
+        rq_lost_ = 0;
+        wq_head_ = wq_len_ = 0;
+        wq_lost_ = 0;
+    }
+
+    uint64_t cycles() const override { return cycles_; }
+
+    void tick(uint64_t n) override {
+        enter();
+        for (uint64_t i = 0; i < n; ++i) edge();
+    }
+
+    bool hb_access(bool we, uint8_t space, uint16_t addr, uint32_t wdata, uint8_t be,
+                   uint32_t max_cycles, uint32_t& rdata) override {
+        enter();
+        top_->hb_req_i = 1;
+        top_->hb_we_i = we;
+        top_->hb_space_i = space;
+        top_->hb_addr_i = addr;
+        top_->hb_wdata_i = wdata;
+        top_->hb_be_i = be;
+        bool ok = false;
+        for (uint32_t i = 0; i < max_cycles; ++i) {
+            edge();
+            if (top_->hb_ack_o) {
+                rdata = top_->hb_rdata_o;
+                ok = true;
+                break;
+            }
+        }
+        idle_inputs();
+        top_->eval();
+        return ok;
+    }
+
+    void set_run(bool run) override {
+        enter();
+        run_ = run;
+        top_->run_i = run;
+        top_->eval();
+    }
+    bool get_run() const override { return run_; }
+
+    RunOut run(uint64_t max_cycles) override {
+        enter();
+        RunOut out{};
+        if (rq_len_ != 0) {
+            out.kind = 0;
+            out.retire = pop_retire();
+            return out;
+        }
+        if (top_->trap_o) {
+            out.kind = 1;
+            out.trap = trap_rec();
+            return out;
+        }
+        for (uint64_t n = 0; n < max_cycles; ++n) {
+            edge();
+            if (rq_len_ != 0) {
+                out.kind = 0;
+                out.retire = pop_retire();
+                return out;
+            }
+            if (top_->trap_o) {
+                out.kind = 1;
+                out.trap = trap_rec();
+                return out;
+            }
+            if (!run_ && top_->halted_o) {
+                out.kind = 3;
+                return out;
+            }
+            if (top_->idle_o) {
+                out.kind = 2;
+                return out;
+            }
+        }
+        out.kind = 4;
+        return out;
+    }
+
+    void trap_ack() override {
+        enter();
+        top_->trap_ack_i = 1;
+        edge();
+        top_->trap_ack_i = 0;
+        top_->eval();
+    }
+
+    bool trap_pending() const override { return top_->trap_o; }
+    bool halted() const override { return top_->halted_o; }
+    bool idle() const override { return top_->idle_o; }
+    size_t retires_queued() const override { return rq_len_; }
+    uint64_t retires_lost() const override { return rq_lost_; }
+
+    int32_t bind_var(rust::Str path, bool array) override {
+        const std::string full(path);
+        const size_t dot = full.rfind('.');
+        if (dot == std::string::npos) return -1;
+        const std::string scope_name = full.substr(0, dot);
+        const std::string var_name = full.substr(dot + 1);
+        const VerilatedScope* scope = ctx_->scopeFind(("TOP." + scope_name).c_str());
+        if (!scope) scope = ctx_->scopeFind(scope_name.c_str());
+        if (!scope) return -1;
+        const VerilatedVar* v = scope->varFind(var_name.c_str());
+        if (!v) return -1;
+        Var b;
+        b.var = v;
+        b.vltype = v->vltype();
+        b.width = static_cast<uint32_t>(v->packed().elements());
+        b.udims = v->udims();
+        if (b.udims >= 1) {
+            b.ulow = v->low(1);
+            b.uhigh = v->high(1);
+        } else if (array && b.vltype == VLVT_UINT8 && b.width > 1) {
+            // `logic x [N]`: Verilator's table gives the unpacked range as dimension 0.
+            b.bit_array = true;
+            b.udims = 1;
+            b.ulow = v->packed().low();
+            b.uhigh = v->packed().high();
+            b.width = 1;
+        }
+        vars_.push_back(b);
+        return static_cast<int32_t>(vars_.size() - 1);
+    }
+
+    VarInfo var_info(int32_t handle) const override {
+        VarInfo i{};
+        const Var* b = var(handle);
+        if (!b) return i;
+        i.vltype = static_cast<uint8_t>(b->vltype);
+        i.width = b->width;
+        i.udims = b->udims;
+        i.ulow = b->ulow;
+        i.uhigh = b->uhigh;
+        return i;
+    }
+
+    uint64_t var_read(int32_t handle, int32_t index, uint32_t lsb, uint32_t width) const override {
+        const Var* b = var(handle);
+        if (!b) return 0;
+        const void* p = b->elem(index);
+        if (!p) return 0;
+        return load_bits(p, b->vltype, b->width, lsb, width);
+    }
+
+    size_t var_dump(int32_t handle, rust::Slice<uint8_t> out) const override {
+        const Var* b = var(handle);
+        if (!b || b->udims != 1 || b->width > 64) return 0;
+        const size_t nbytes = (b->width + 7) / 8;
+        const size_t n = static_cast<size_t>(b->uhigh - b->ulow + 1);
+        const size_t fit = std::min(n, out.size() / nbytes);
+        const void* first = b->elem(b->ulow);
+        // Fast path: contiguous 32-bit elements in ascending order on a little-endian host.
+        if (b->vltype == VLVT_UINT32 && nbytes == 4 && first
+            && static_cast<const char*>(b->elem(b->uhigh)) - static_cast<const char*>(first)
+                   == static_cast<std::ptrdiff_t>((n - 1) * 4)
+            && little_endian()) {
+            std::memcpy(out.data(), first, fit * 4);
+            return fit * 4;
+        }
+        size_t o = 0;
+        for (size_t i = 0; i < fit; ++i) {
+            const void* p = b->elem(b->ulow + static_cast<int32_t>(i));
+            const uint64_t v = p ? load_bits(p, b->vltype, b->width, 0, 64) : 0;
+            for (size_t k = 0; k < nbytes; ++k) out[o++] = static_cast<uint8_t>(v >> (8 * k));
+        }
+        return o;
+    }
+
+    rust::Vec<rust::String> public_vars() const override {
+        rust::Vec<rust::String> names;
+        const VerilatedScopeNameMap* scopes = ctx_->scopeNameMap();
+        if (!scopes) return names;
+        for (const auto& s : *scopes) {
+            const VerilatedVarNameMap* vars = s.second->varsp();
+            if (!vars) continue;
+            for (const auto& v : *vars) {
+                names.push_back(rust::String(std::string(s.first) + "." + v.first));
+            }
+        }
+        return names;
+    }
+
+    bool bind_write_monitor(int32_t req, int32_t we, int32_t addr, bool addr_is_word, int32_t be,
+                            int32_t data, int32_t src, uint32_t src_host_value) override {
+        Sig s[6];
+        const int32_t hs[6] = {we, addr, be, data, src, req};
+        for (int i = 0; i < 6; ++i) {
+            if (i == 5 && hs[i] < 0) break;  // no req: we alone
+            if (!scalar(hs[i], s[i])) return false;
+        }
+        mon_we_ = s[0];
+        mon_addr_ = s[1];
+        mon_be_ = s[2];
+        mon_data_ = s[3];
+        mon_src_ = s[4];
+        mon_req_ = s[5];
+        mon_addr_is_word_ = addr_is_word;
+        mon_src_host_ = src_host_value;
+        writes_.resize(kWriteRing);
+        wq_head_ = wq_len_ = 0;
+        wq_lost_ = 0;
+        mon_bound_ = true;
+        mon_on_ = true;
+        return true;
+    }
+
+    uint64_t take_writes(rust::Vec<ObsWrite>& out) override {
+        out.reserve(out.size() + wq_len_);
+        for (size_t i = 0; i < wq_len_; ++i) out.push_back(writes_[(wq_head_ + i) % kWriteRing]);
+        wq_head_ = wq_len_ = 0;
+        const uint64_t lost = wq_lost_;
+        wq_lost_ = 0;
+        return lost;
+    }
+
+    void set_write_monitor(bool on) override { mon_on_ = on && mon_bound_; }
+
+    bool bind_timing_skip(int32_t handle) override {
+        if (handle < 0) {
+            skip_ = Sig{};
+            return true;
+        }
+        Sig s;
+        if (!scalar(handle, s)) return false;
+        skip_ = s;
+        return true;
+    }
+
+    uint64_t timed_cycles() const override { return timed_; }
+
+    bool vcd_open(rust::Str path) override {
+        enter();
+        vcd_close();
+        auto t = std::make_unique<VerilatedVcdC>();
+        top_->trace(t.get(), 99);
+        t->set_time_unit("1ns");
+        t->set_time_resolution("1ns");
+        t->open(std::string(path).c_str());
+        if (!t->isOpen()) return false;
+        vcd_ = std::move(t);
+        // Initial values at the current time.
+        vcd_->dump(cycles_ * kVcdPeriod);
+        return true;
+    }
+
+    void vcd_close() override {
+        if (vcd_) {
+            enter();
+            vcd_->close();
+            vcd_.reset();
+        }
+    }
+
+    bool vcd_is_open() const override { return static_cast<bool>(vcd_); }
+
+private:
+    // Verilator keeps a per-thread "current context" (used by $display, $finish,
+    // assertions, scope registration); several models may live in one thread, and a
+    // model may move between threads, so every entry point sets it.
+    void enter() { Verilated::threadContextp(ctx_.get()); }
+
+    static bool little_endian() {
+        const uint16_t x = 1;
+        uint8_t b;
+        std::memcpy(&b, &x, 1);
+        return b == 1;
+    }
+
+    bool scalar(int32_t handle, Sig& s) const {
+        const Var* b = var(handle);
+        if (!b || b->udims != 0 || b->width > 64) return false;
+        s.p = b->var->datap();
+        s.vltype = b->vltype;
+        s.width = b->width;
+        return true;
+    }
+
+    const Var* var(int32_t handle) const {
+        if (handle < 0 || static_cast<size_t>(handle) >= vars_.size()) return nullptr;
+        return &vars_[static_cast<size_t>(handle)];
+    }
+
+    void idle_inputs() {
+        top_->hb_req_i = 0;
+        top_->hb_we_i = 0;
+        top_->hb_space_i = 0;
+        top_->hb_addr_i = 0;
+        top_->hb_wdata_i = 0;
+        top_->hb_be_i = 0;
+        top_->trap_ack_i = 0;
+        if constexpr (HasMutant<M>::value) top_->mutant_i = mutant_;
+    }
+
+    // One clock cycle.
+    inline void edge() {
+        top_->clk_i = 0;
+        top_->eval();
+        if (mon_on_ && mon_we_.get() && (!mon_req_.p || mon_req_.get())) record_write();
+        if (!skip_.p || !skip_.get()) ++timed_;
+        if (vcd_) vcd_->dump(cycles_ * kVcdPeriod + kVcdPeriod / 2);
+        top_->clk_i = 1;
+        top_->eval();
+        ++cycles_;
+        if (vcd_) vcd_->dump(cycles_ * kVcdPeriod);
+        if (top_->rvfi_valid_o) push_retire();
+    }
+
+    void record_write() {
+        if (wq_len_ == kWriteRing) {
+            ++wq_lost_;
+            return;
+        }
+        ObsWrite& w = writes_[(wq_head_ + wq_len_) % kWriteRing];
+        ++wq_len_;
+        uint64_t a = mon_addr_.get();
+        if (mon_addr_is_word_) a <<= 2;
+        w.cycle = cycles_ + 1;
+        w.addr = static_cast<uint16_t>(a & 0xFFFC);
+        w.be = static_cast<uint8_t>(mon_be_.get() & 0xF);
+        w.data = static_cast<uint32_t>(mon_data_.get());
+        w.from_host = mon_src_.get() == mon_src_host_;
+    }
+
+    void push_retire() {
+        if (rq_len_ == kRetireRing) {
+            ++rq_lost_;
+            return;
+        }
+        RetireRec& r = retires_[(rq_head_ + rq_len_) % kRetireRing];
+        ++rq_len_;
+        r.cycle = cycles_;
+        r.timed = timed_;
+        r.step = top_->rvfi_step_o;
+        r.pid = top_->rvfi_pid_o;
+        r.pc = top_->rvfi_pc_o;
+        r.next_pc = top_->rvfi_next_pc_o;
+        r.insn_len = top_->rvfi_insn_len_o;
+        r.insn0 = top_->rvfi_insn0_o;
+        r.insn1 = top_->rvfi_insn1_o;
+        r.nwr = top_->rvfi_nwr_o;
+        r.wr0_addr = top_->rvfi_wr0_addr_o;
+        r.wr0_be = top_->rvfi_wr0_be_o;
+        r.wr0_data = top_->rvfi_wr0_data_o;
+        r.wr1_addr = top_->rvfi_wr1_addr_o;
+        r.wr1_be = top_->rvfi_wr1_be_o;
+        r.wr1_data = top_->rvfi_wr1_data_o;
+        r.psw = top_->rvfi_psw_o;
+        r.sp = top_->rvfi_sp_o;
+        r.fault = top_->rvfi_fault_o;
+        r.fault_code = top_->rvfi_fault_code_o;
+        r.trap = top_->rvfi_trap_o;
+        r.trap_mod = top_->rvfi_trap_mod_o;
+        r.trap_fn = top_->rvfi_trap_fn_o;
+    }
+
+    RetireRec pop_retire() {
+        RetireRec r = retires_[rq_head_];
+        rq_head_ = (rq_head_ + 1) % kRetireRing;
+        --rq_len_;
+        return r;
+    }
+
+    TrapRec trap_rec() const {
+        TrapRec t{};
+        t.cause = top_->trap_cause_o;
+        t.pid = top_->trap_pid_o;
+        t.module = top_->trap_mod_o;
+        t.func = top_->trap_fn_o;
+        t.pc = top_->trap_pc_o;
+        return t;
+    }
+
+    std::unique_ptr<VerilatedContext> ctx_;
+    std::unique_ptr<M> top_;
+    std::unique_ptr<VerilatedVcdC> vcd_;
+    uint8_t mutant_ = 0;
+    bool run_ = false;
+    uint64_t cycles_ = 0;
+
+    std::vector<RetireRec> retires_;
+    size_t rq_head_ = 0, rq_len_ = 0;
+    uint64_t rq_lost_ = 0;
+
+    std::vector<Var> vars_;
+
+    bool mon_bound_ = false, mon_on_ = false, mon_addr_is_word_ = false;
+    uint64_t mon_src_host_ = 1;
+    Sig mon_we_, mon_addr_, mon_be_, mon_data_, mon_src_, mon_req_;
+    Sig skip_;
+    uint64_t timed_ = 0;
+    std::vector<ObsWrite> writes_;
+    size_t wq_head_ = 0, wq_len_ = 0;
+    uint64_t wq_lost_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<RtlModel> new_model(uint8_t mutant) {
+    if (mutant == 0) return std::make_unique<Impl<Vhsx>>(0);
+    return std::make_unique<Impl<Vhsx_mut>>(mutant);
+}
+
+rust::String verilator_version() { return rust::String(Verilated::productVersion()); }
+
+}  // namespace hsx_sim

@@ -1,0 +1,60 @@
+// C++ driver of the Verilated HSX models (the real `Vhsx` and the mutant-capable
+// `Vhsx_mut`). One abstract interface (what the cxx bridge in src/ffi.rs sees) and a class
+// template over the Verilated model type (hsx_sim.cc) implementing it for both.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "rust/cxx.h"
+
+namespace hsx_sim {
+
+struct RetireRec;
+struct TrapRec;
+struct RunOut;
+struct ObsWrite;
+struct VarInfo;
+
+class RtlModel {
+public:
+    virtual ~RtlModel() = default;
+
+    virtual void reset(uint32_t cycles) = 0;
+    virtual uint64_t cycles() const = 0;
+    virtual void tick(uint64_t n) = 0;
+    virtual bool hb_access(bool we, uint8_t space, uint16_t addr, uint32_t wdata, uint8_t be,
+                           uint32_t max_cycles, uint32_t& rdata) = 0;
+    virtual void set_run(bool run) = 0;
+    virtual bool get_run() const = 0;
+    virtual RunOut run(uint64_t max_cycles) = 0;
+    virtual void trap_ack() = 0;
+    virtual bool trap_pending() const = 0;
+    virtual bool halted() const = 0;
+    virtual bool idle() const = 0;
+    virtual size_t retires_queued() const = 0;
+    virtual uint64_t retires_lost() const = 0;
+
+    virtual int32_t bind_var(rust::Str path, bool array) = 0;
+    virtual VarInfo var_info(int32_t handle) const = 0;
+    virtual uint64_t var_read(int32_t handle, int32_t index, uint32_t lsb, uint32_t width) const = 0;
+    virtual size_t var_dump(int32_t handle, rust::Slice<uint8_t> out) const = 0;
+    virtual rust::Vec<rust::String> public_vars() const = 0;
+
+    virtual bool bind_write_monitor(int32_t req, int32_t we, int32_t addr, bool addr_is_word, int32_t be,
+                                    int32_t data, int32_t src, uint32_t src_host_value) = 0;
+    virtual uint64_t take_writes(rust::Vec<ObsWrite>& out) = 0;
+    virtual void set_write_monitor(bool on) = 0;
+    virtual bool bind_timing_skip(int32_t handle) = 0;
+    virtual uint64_t timed_cycles() const = 0;
+
+    virtual bool vcd_open(rust::Str path) = 0;
+    virtual void vcd_close() = 0;
+    virtual bool vcd_is_open() const = 0;
+};
+
+std::unique_ptr<RtlModel> new_model(uint8_t mutant);
+rust::String verilator_version();
+
+}  // namespace hsx_sim

@@ -1,0 +1,171 @@
+//! The `cxx` bridge to the C++ driver of the Verilated models (`csrc/hsx_sim.{h,cc}`).
+//! Kept alone in this file: the build script watches it, so editing any other Rust file
+//! never re-runs the C++ build.
+
+#[allow(clippy::too_many_arguments)]
+#[cxx::bridge(namespace = "hsx_sim")]
+pub(crate) mod bridge {
+    /// One record of the retire port (see docs/rtl-interface.md), plus the cycle it was
+    /// seen in.
+    #[derive(Debug, Clone, Copy, Default)]
+    struct RetireRec {
+        cycle: u64,
+        /// The timed-cycle count (cycles with `timing_skip` low) at this retire.
+        timed: u64,
+        step: u64,
+        pid: u8,
+        pc: u16,
+        next_pc: u16,
+        insn_len: u8,
+        insn0: u32,
+        insn1: u32,
+        nwr: u8,
+        wr0_addr: u16,
+        wr0_be: u8,
+        wr0_data: u32,
+        wr1_addr: u16,
+        wr1_be: u8,
+        wr1_data: u32,
+        psw: u8,
+        sp: u32,
+        fault: bool,
+        fault_code: u32,
+        trap: bool,
+        trap_mod: u8,
+        trap_fn: u8,
+    }
+
+    /// The trap outputs while `trap_o` is high.
+    #[derive(Debug, Clone, Copy, Default)]
+    struct TrapRec {
+        cause: u8,
+        pid: u8,
+        module: u8,
+        func: u8,
+        pc: u16,
+    }
+
+    /// What `run` stopped on. `kind`: 0 retire, 1 trap, 2 idle, 3 halted, 4 cycle limit.
+    #[derive(Debug, Clone, Copy, Default)]
+    struct RunOut {
+        kind: u8,
+        retire: RetireRec,
+        trap: TrapRec,
+    }
+
+    /// A data-RAM write seen on the RAM's write port at a clock edge.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    struct ObsWrite {
+        cycle: u64,
+        addr: u16,
+        be: u8,
+        data: u32,
+        from_host: bool,
+    }
+
+    /// Shape of a public variable found by `bind_var`.
+    #[derive(Debug, Clone, Copy, Default)]
+    struct VarInfo {
+        /// Verilator's VLVT_* type (1 u8, 2 u16, 3 u32, 4 u64, 5 wide).
+        vltype: u8,
+        /// Packed width in bits.
+        width: u32,
+        /// Unpacked dimensions (0 or 1 supported by the reader).
+        udims: i32,
+        /// Lowest and highest unpacked index (dimension 1).
+        ulow: i32,
+        uhigh: i32,
+    }
+
+    unsafe extern "C++" {
+        include!("hsx-sim/csrc/hsx_sim.h");
+
+        type RtlModel;
+
+        /// A new model, reset. `mutant` 0 → the real model `Vhsx`; otherwise the mutant
+        /// model `Vhsx_mut` with `mutant_i` tied to `mutant`.
+        fn new_model(mutant: u8) -> UniquePtr<RtlModel>;
+        /// Verilator's version string.
+        fn verilator_version() -> String;
+
+        /// Hold `rst_ni` low for `cycles` clock cycles (inputs idle), then release it.
+        /// Clears the cycle counter and the event queues.
+        fn reset(self: Pin<&mut RtlModel>, cycles: u32);
+        fn cycles(self: &RtlModel) -> u64;
+        fn tick(self: Pin<&mut RtlModel>, n: u64);
+        /// One host-bus transaction: drive the request until `hb_ack_o` (at most
+        /// `max_cycles` edges). Returns false on time-out; `rdata` gets `hb_rdata_o`.
+        fn hb_access(
+            self: Pin<&mut RtlModel>,
+            we: bool,
+            space: u8,
+            addr: u16,
+            wdata: u32,
+            be: u8,
+            max_cycles: u32,
+            rdata: &mut u32,
+        ) -> bool;
+        fn set_run(self: Pin<&mut RtlModel>, run: bool);
+        fn get_run(self: &RtlModel) -> bool;
+        fn run(self: Pin<&mut RtlModel>, max_cycles: u64) -> RunOut;
+        fn trap_ack(self: Pin<&mut RtlModel>);
+        fn trap_pending(self: &RtlModel) -> bool;
+        fn halted(self: &RtlModel) -> bool;
+        fn idle(self: &RtlModel) -> bool;
+        /// Retire records queued but not yet returned by `run`, and records lost to
+        /// queue overflow since reset.
+        fn retires_queued(self: &RtlModel) -> usize;
+        fn retires_lost(self: &RtlModel) -> u64;
+
+        /// Resolve a public variable by hierarchical path (`hsx_top.u_x.name`); returns
+        /// its handle (≥ 0) or -1. `array`: the variable is known to be an unpacked array;
+        /// Verilator registers an array of 1-bit elements (`logic x [N]`) with its one
+        /// range as a packed range, and this flag reads it as the array it is.
+        fn bind_var(self: Pin<&mut RtlModel>, path: &str, array: bool) -> i32;
+        fn var_info(self: &RtlModel, handle: i32) -> VarInfo;
+        /// Bits `[lsb, lsb + width)` (width ≤ 64) of element `index` of a bound variable
+        /// (index ignored for a variable without unpacked dimension).
+        fn var_read(self: &RtlModel, handle: i32, index: i32, lsb: u32, width: u32) -> u64;
+        /// Every element of a one-dimensional array, lowest index first, each as
+        /// `ceil(width / 8)` little-endian bytes, into `out` (as much as fits). Returns
+        /// the bytes written.
+        fn var_dump(self: &RtlModel, handle: i32, out: &mut [u8]) -> usize;
+        /// Every public variable (`scope.name`), for diagnostics.
+        fn public_vars(self: &RtlModel) -> Vec<String>;
+
+        /// Watch the data RAM's port: handles of req (-1: none; a write is req && we),
+        /// we, addr (byte or word address as `addr_is_word` says), byte enables, data,
+        /// and the source signal (`src == src_host_value`: the host bus wrote).
+        fn bind_write_monitor(
+            self: Pin<&mut RtlModel>,
+            req: i32,
+            we: i32,
+            addr: i32,
+            addr_is_word: bool,
+            be: i32,
+            data: i32,
+            src: i32,
+            src_host_value: u32,
+        ) -> bool;
+        /// Move the writes recorded since the last call into `out` (appended); returns
+        /// how many were lost to overflow of the ring since the last call.
+        fn take_writes(self: Pin<&mut RtlModel>, out: &mut Vec<ObsWrite>) -> u64;
+        fn set_write_monitor(self: Pin<&mut RtlModel>, on: bool);
+
+        /// The per-cycle "excluded from the timing count" signal (-1: none, every cycle
+        /// counts). Returns false if the handle is not a scalar.
+        fn bind_timing_skip(self: Pin<&mut RtlModel>, handle: i32) -> bool;
+        /// Cycles since reset that count for timing (timing_skip low).
+        fn timed_cycles(self: &RtlModel) -> u64;
+
+        fn vcd_open(self: Pin<&mut RtlModel>, path: &str) -> bool;
+        fn vcd_close(self: Pin<&mut RtlModel>);
+        fn vcd_is_open(self: &RtlModel) -> bool;
+    }
+}
+
+// SAFETY: a model (its VerilatedContext included) is only ever used through `&mut` or `&`
+// of the one `Rtl` that owns it; Verilator allows a model to be evaluated from different
+// threads at different times as long as the uses do not overlap, which Rust's borrow
+// rules guarantee. The C++ side sets Verilator's thread context before each use.
+unsafe impl Send for bridge::RtlModel {}
