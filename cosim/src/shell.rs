@@ -303,7 +303,7 @@ impl Shell {
             s.push_str(&format!(
                 "{:>3} {:<10} {:<10} {:<6} {:<6} {:<6} {:<6} {:<6} {:<6} {}\n",
                 i + 1,
-                c.steps,
+                sl.accounted_steps,
                 c.scheduled_in,
                 c.traps,
                 c.blocks,

@@ -45,6 +45,10 @@ pub struct Machine {
     pub trace: crate::sched::TraceRing,
     /// Per-task scheduler counters, `counters[pid - 1]` (reset at SPAWN).
     pub counters: Vec<crate::sched::TaskCounters>,
+    /// Bit `pid - 1` set ⇔ that slot is READY. Kept in step with `slots[..].state` by the
+    /// scheduler (every state change goes through [`Machine::sync_ready`]), so the pick and
+    /// rotate searches are a few bit operations instead of a scan of the table.
+    pub ready: u32,
     /// Why each PAUSED task paused: `Some(code)` after BRK, `None` when paused by the host.
     pub brk_code: Vec<Option<u8>>,
 }
@@ -64,6 +68,7 @@ impl Machine {
             stack_region_lo: 0x1_0000,
             protect: cfg.protect,
             next_deadline: u64::MAX,
+            ready: 0,
             trace: crate::sched::TraceRing::new(cfg.trace_capacity),
             counters: vec![Default::default(); cfg.n_tasks],
             brk_code: vec![None; cfg.n_tasks],

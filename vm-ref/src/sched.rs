@@ -85,45 +85,42 @@ impl std::fmt::Display for TraceEvent {
 /// A fixed-capacity ring of the most recent scheduler events.
 #[derive(Debug, Clone)]
 pub struct TraceRing {
-    buf: Vec<TraceEvent>,
-    cap: usize,
+    /// Preallocated to the capacity (a push is one store and an index update).
+    buf: Box<[TraceEvent]>,
     /// Index of the next write.
     head: usize,
     /// Events ever pushed.
     total: u64,
 }
 
+const NO_EVENT: TraceEvent = TraceEvent { step: 0, ticks: 0, pid: 0, kind: EventKind::Step { pc: 0 } };
+
 impl TraceRing {
     pub fn new(cap: usize) -> TraceRing {
-        TraceRing { buf: Vec::with_capacity(cap.min(1 << 16)), cap, head: 0, total: 0 }
+        TraceRing { buf: vec![NO_EVENT; cap].into_boxed_slice(), head: 0, total: 0 }
     }
     #[inline]
     pub fn push(&mut self, ev: TraceEvent) {
-        if self.cap == 0 {
-            return;
+        if let Some(slot) = self.buf.get_mut(self.head) {
+            *slot = ev;
+            self.head += 1;
+            if self.head == self.buf.len() {
+                self.head = 0;
+            }
+            self.total += 1;
         }
-        if self.buf.len() < self.cap {
-            self.buf.push(ev);
-        } else {
-            self.buf[self.head] = ev;
-        }
-        self.head += 1;
-        if self.head == self.cap {
-            self.head = 0;
-        }
-        self.total += 1;
     }
     /// Events ever recorded (including those overwritten).
     pub fn total(&self) -> u64 {
         self.total
     }
     pub fn capacity(&self) -> usize {
-        self.cap
+        self.buf.len()
     }
     /// The retained events, oldest first.
     pub fn events(&self) -> Vec<TraceEvent> {
-        if self.buf.len() < self.cap {
-            self.buf.clone()
+        if self.total < self.buf.len() as u64 {
+            self.buf[..self.head].to_vec()
         } else {
             let mut v = self.buf[self.head..].to_vec();
             v.extend_from_slice(&self.buf[..self.head]);
@@ -140,7 +137,6 @@ impl TraceRing {
 /// Per-task scheduler counters (mailbox counters are the executive's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TaskCounters {
-    pub steps: u64,
     pub scheduled_in: u64,
     pub traps: u64,
     pub blocks: u64,
@@ -166,16 +162,44 @@ impl Machine {
             .unwrap_or(u64::MAX);
     }
 
+    /// Bring the READY bit of `pid` in line with its slot's state. Called after every
+    /// state change the scheduler makes.
+    #[inline]
+    pub fn sync_ready(&mut self, pid: u8) {
+        let bit = 1u32 << (pid - 1);
+        if self.slots[pid as usize - 1].state == TaskState::Ready {
+            self.ready |= bit;
+        } else {
+            self.ready &= !bit;
+        }
+    }
+
+    /// Recompute the READY mask from the whole table (after the host edited slots
+    /// directly, e.g. in a test).
+    pub fn resync_ready(&mut self) {
+        self.ready = 0;
+        for pid in 1..=self.slots.len() as u8 {
+            self.sync_ready(pid);
+        }
+    }
+
     /// The next READY pid strictly after `after` in ascending pid order, wrapping around
     /// (`after` itself is considered last).
     #[inline]
     pub fn next_ready_after(&self, after: u8) -> Option<u8> {
-        let after = (after as usize).min(self.slots.len());
-        let (tail, head) = self.slots.split_at(after);
-        head.iter()
-            .position(|s| s.state == TaskState::Ready)
-            .map(|i| (after + i + 1) as u8)
-            .or_else(|| tail.iter().position(|s| s.state == TaskState::Ready).map(|i| (i + 1) as u8))
+        debug_assert_eq!(
+            self.ready,
+            self.slots.iter().enumerate().fold(0, |m, (i, s)| m | (((s.state == TaskState::Ready) as u32) << i)),
+            "READY mask out of step with the task table"
+        );
+        let mask = self.ready;
+        if mask == 0 {
+            return None;
+        }
+        // Bits of pids > after are at positions >= after.
+        let above = if after as u32 >= 32 { 0 } else { mask & (u32::MAX << after) };
+        let pick = if above != 0 { above } else { mask };
+        Some(pick.trailing_zeros() as u8 + 1)
     }
 
     /// Make `pid` the RUNNING task with a fresh slice.
@@ -184,6 +208,7 @@ impl Machine {
         s.state = TaskState::Running;
         s.slice_used = 0;
         self.current = pid;
+        self.sync_ready(pid);
         self.counters[pid as usize - 1].scheduled_in += 1;
     }
 
@@ -303,6 +328,7 @@ impl Machine {
                 self.slots[i].slice = n;
             }
         }
+        self.sync_ready(pid);
         Ok(())
     }
 }

@@ -67,8 +67,15 @@ impl System {
 
     /// Run one step. Returns its retire record, or `None` when the machine is quiescent
     /// (nothing READY or RUNNING and no deadline pending).
-    #[inline]
     pub fn step(&mut self) -> Option<Retire> {
+        let mut rec = Retire::default();
+        self.step_into(&mut rec).then_some(rec)
+    }
+
+    /// [`step`](System::step) into a caller-owned record (no copy of the record on the
+    /// hot path). Returns `false` when the machine is quiescent.
+    #[inline]
+    pub fn step_into(&mut self, rec: &mut Retire) -> bool {
         loop {
             if self.machine.ticks >= self.machine.next_deadline {
                 self.fire_timeouts();
@@ -88,19 +95,55 @@ impl System {
                     // Idle: time jumps to the earliest deadline (not a step).
                     m.ticks = m.ticks.max(m.next_deadline);
                 }
-                None => return None,
+                None => return false,
             }
         }
-        Some(self.execute_current(true))
+        self.execute_current(true, rec);
+        true
     }
 
     /// Execute, account and (if `rotate`) rotate the current task: steps 2–4.
     #[inline]
-    fn execute_current(&mut self, rotate: bool) -> Retire {
+    fn execute_current(&mut self, rotate: bool, rec: &mut Retire) {
         let pid = self.machine.current;
-        let pc = self.machine.slot(pid).pc;
-        let mut rec = Retire::default();
-        let eff = core::execute(&mut self.machine, pid, &mut rec);
+        let i = pid as usize - 1;
+        let pc = self.machine.slots[i].pc;
+        let eff = core::execute(&mut self.machine, pid, rec);
+        if eff != Effect::Continue {
+            self.apply_effect(pid, eff);
+        }
+        // Account.
+        let m = &mut self.machine;
+        m.steps += 1;
+        m.ticks += 1;
+        m.last_ran = pid;
+        rec.step = m.steps;
+        m.trace_event(pid, EventKind::Step { pc });
+        let s = &mut m.slots[i];
+        s.accounted_steps += 1;
+        s.slice_used += 1;
+        if s.state != TaskState::Running {
+            m.current = 0;
+        } else if rotate && s.slice_used >= s.slice {
+            // Rotate: the current task is RUNNING, so it is not in the READY mask.
+            match m.next_ready_after(pid) {
+                Some(next) => {
+                    m.slots[i].state = TaskState::Ready;
+                    m.ready |= 1 << i;
+                    m.schedule_in(next);
+                    m.trace_event(pid, EventKind::Rotate { from: pid, to: next });
+                }
+                None => m.slots[i].slice_used = 0,
+            }
+        }
+    }
+
+    /// What an instruction other than a plain one does to its task (step 2's tail):
+    /// the SVC is serviced by the executive inside the step; RET from the entry function,
+    /// BRK and faults change the task's state.
+    #[cold]
+    #[inline(never)]
+    fn apply_effect(&mut self, pid: u8, eff: Effect) {
         let m = &mut self.machine;
         let i = pid as usize - 1;
         match eff {
@@ -129,31 +172,6 @@ impl System {
                 m.trace_event(pid, EventKind::Fault { code });
             }
         }
-        // Account.
-        let m = &mut self.machine;
-        m.steps += 1;
-        m.ticks += 1;
-        m.last_ran = pid;
-        m.counters[i].steps += 1;
-        rec.step = m.steps;
-        m.trace_event(pid, EventKind::Step { pc });
-        let s = &mut m.slots[i];
-        s.accounted_steps += 1;
-        s.slice_used += 1;
-        if s.state != TaskState::Running {
-            m.current = 0;
-        } else if rotate && s.slice_used >= s.slice {
-            // Rotate.
-            match m.next_ready_after(pid) {
-                Some(next) if next != pid => {
-                    m.slots[i].state = TaskState::Ready;
-                    m.schedule_in(next);
-                    m.trace_event(pid, EventKind::Rotate { from: pid, to: next });
-                }
-                _ => m.slots[i].slice_used = 0,
-            }
-        }
-        rec
     }
 
     /// Run one step of `pid` alone (the debugger's single step, `clock step -p`): the task
@@ -173,19 +191,23 @@ impl System {
                 let cur = m.current;
                 if cur != 0 && m.slot(cur).state == TaskState::Running {
                     m.slot_mut(cur).state = TaskState::Ready;
+                    m.sync_ready(cur);
                 }
                 m.schedule_in(pid);
             }
             _ => return None,
         }
-        Some(self.execute_current(false))
+        let mut rec = Retire::default();
+        self.execute_current(false, &mut rec);
+        Some(rec)
     }
 
     /// Run to quiescence or until `max_steps` steps have retired.
     pub fn run(&mut self, max_steps: u64) -> Outcome {
         let mut n = 0u64;
+        let mut rec = Retire::default();
         while n < max_steps {
-            if self.step().is_none() {
+            if !self.step_into(&mut rec) {
                 break;
             }
             n += 1;
