@@ -19,6 +19,18 @@ pub enum CliError {
     Io { path: String, source: std::io::Error },
     #[error("{0}")]
     Invalid(String),
+    #[error("RTL engine: {0}")]
+    Rtl(#[from] crate::rtl::RtlError),
+}
+
+/// Which model runs the program.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// The Rust golden model.
+    #[default]
+    Ref,
+    /// The Verilated RTL, with its own instance of the executive over the host bus.
+    Rtl,
 }
 
 fn num_u64(s: &str) -> Result<u64, String> {
@@ -90,6 +102,9 @@ impl MachineArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
+    /// Which model runs the tasks.
+    #[arg(long, value_enum, default_value_t = Engine::Ref)]
+    pub engine: Engine,
     #[command(flatten)]
     pub machine: MachineArgs,
     /// Stop after this many steps (idle time jumps do not count).
@@ -160,14 +175,26 @@ pub fn ref_report(sys: &System, plan: &Plan, outcome: vm_ref::system::Outcome) -
 
 /// `hsx run`.
 pub fn run(a: RunArgs) -> Result<i32, CliError> {
-    let (mut sys, plan) = build_ref_system(&a.machine, &a.specs)?;
-    let outcome = sys.run(a.max_steps);
-    let report = ref_report(&sys, &plan, outcome);
-    let mut human = report.human();
-    if outcome == vm_ref::system::Outcome::Stalled {
-        for r in sys.stall_reasons() {
-            human.push_str(&format!("  stalled: pid {} {}\n", r.pid, r.why));
+    let (report, stall) = match a.engine {
+        Engine::Ref => {
+            let (mut sys, plan) = build_ref_system(&a.machine, &a.specs)?;
+            let outcome = sys.run(a.max_steps);
+            let stall = if outcome == vm_ref::system::Outcome::Stalled { sys.stall_reasons() } else { vec![] };
+            (ref_report(&sys, &plan, outcome), stall)
         }
+        Engine::Rtl => {
+            a.machine.validate()?;
+            let mcfg = a.machine.machine_config();
+            let plan = Plan::prepare(&a.specs, mcfg.n_tasks)?;
+            let mut sys = crate::rtl::RtlSystem::new(sim::RtlOptions::default(), mcfg.protect, a.machine.exec_config())?;
+            sys.load(&plan, SpawnOptions::default())?;
+            let outcome = sys.run(a.max_steps)?;
+            (sys.report(&plan, outcome), sys.stall_reasons())
+        }
+    };
+    let mut human = report.human();
+    for r in stall {
+        human.push_str(&format!("  stalled: pid {} {}\n", r.pid, r.why));
     }
     if a.json {
         eprint!("{human}");

@@ -4,6 +4,7 @@
 //!   any machine through the executive;
 //! * [`report`]: the stable `hsx run --json` object;
 //! * [`cli`]: the subcommands; [`shell`]: `hsx shell`;
+//! * [`rtl`]: the executive over the RTL's host bus, `hsx run --engine rtl`;
 //! * [`gen`]: seeded random programs and the shrinker.
 //!
 //! This is the only crate where the reference model and the RTL meet.
@@ -12,4 +13,5 @@ pub mod cli;
 pub mod gen;
 pub mod program;
 pub mod report;
+pub mod rtl;
 pub mod shell;

@@ -992,6 +992,22 @@ impl Rtl {
         })
     }
 
+    /// `protect` over the host bus.
+    pub fn read_protect(&mut self) -> Result<bool, SimError> {
+        Ok(self.read_ctrl(global_reg(ctrl::global::PROTECT))? & 1 != 0)
+    }
+
+    /// `stack_region_lo` over the host bus.
+    pub fn read_stack_region_lo(&mut self) -> Result<u32, SimError> {
+        self.read_ctrl(global_reg(ctrl::global::STACK_REGION_LO))
+    }
+
+    /// Keep the first error of a caller that cannot return one (the executive's `Host`
+    /// methods are infallible); [`take_bus_error`](Rtl::take_bus_error) reports it.
+    pub fn note_bus_error(&mut self, e: SimError) {
+        self.bus_error.get_or_insert(e);
+    }
+
     /// `ticks` over the host bus.
     pub fn read_ticks(&mut self) -> Result<u64, SimError> {
         use ctrl::global as g;
