@@ -21,6 +21,8 @@ pub enum CliError {
     Invalid(String),
     #[error("RTL engine: {0}")]
     Rtl(#[from] crate::rtl::RtlError),
+    #[error(transparent)]
+    Cosim(#[from] crate::harness::CosimError),
 }
 
 /// Which model runs the program.
@@ -210,4 +212,94 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
 /// `hsx shell`.
 pub fn shell(a: ShellArgs) -> Result<i32, CliError> {
     crate::shell::run_shell(a)
+}
+
+/// `hsx cosim` options.
+#[derive(Args, Debug, Clone)]
+pub struct CosimArgs {
+    #[command(flatten)]
+    pub machine: MachineArgs,
+    /// Stop after this many steps.
+    #[arg(long = "max-steps", default_value = "1000000", value_parser = num_u64)]
+    pub max_steps: u64,
+    /// Also compare cycles per retire with docs/timing.md.
+    #[arg(long = "check-timing")]
+    pub check_timing: bool,
+    /// Cycles of RTL waveform to keep before a divergence.
+    #[arg(long = "vcd-window", default_value = "2000", value_parser = num_u64)]
+    pub vcd_window: u64,
+    /// Where divergence reports and VCDs go.
+    #[arg(long, default_value = "traces")]
+    pub traces: PathBuf,
+    /// Run against the mutant-capable RTL with this mutant (see `hsx regress --list-mutants`).
+    #[arg(long)]
+    pub mutant: Option<String>,
+    /// Programs: FILE[@ENTRY], one task each.
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<String>,
+}
+
+/// `hsx cosim`: lockstep reference vs RTL on these programs.
+pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
+    a.machine.validate()?;
+    let settings = crate::harness::case::Settings {
+        slice: a.machine.slice,
+        stack_size: a.machine.stack_size,
+        protect: !a.machine.no_protect,
+        ticks_per_ms: a.machine.ticks_per_ms,
+        max_steps: a.max_steps,
+    };
+    let name = a
+        .specs
+        .first()
+        .map(|s| crate::program::Spec::parse(s).file.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default())
+        .unwrap_or_default();
+    let case = crate::harness::case::Case::from_specs(&format!("cosim-{name}"), &a.specs, settings)?;
+    let mutant = match &a.mutant {
+        Some(m) => crate::mutants::resolve(m).map_err(CliError::Invalid)?,
+        None => 0,
+    };
+    let cfg = crate::harness::CosimConfig { check_timing: a.check_timing, mutant, vcd_window: a.vcd_window, ..Default::default() };
+    match crate::harness::run_case(&case, &cfg, &a.traces)? {
+        crate::harness::CaseResult::Agree { outcome, steps, cycles } => {
+            println!("agree: {steps} steps, {cycles} RTL cycles, outcome {}", outcome.name());
+            Ok(0)
+        }
+        crate::harness::CaseResult::Diverged { report, dir } => {
+            print!("{}", report.text());
+            eprintln!("divergence: report {}", dir.join("report.txt").display());
+            Ok(1)
+        }
+    }
+}
+
+/// `hsx replay` options.
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// A report.json written by `hsx cosim` or `hsx regress`.
+    pub report: PathBuf,
+}
+
+/// `hsx replay`: re-run a reported divergence exactly, writing its report and VCDs again
+/// (into the report's directory).
+pub fn replay(a: ReplayArgs) -> Result<i32, CliError> {
+    let rep = crate::harness::report::Report::read(&a.report).map_err(CliError::Invalid)?;
+    let dir = a.report.parent().map(|p| p.to_path_buf()).unwrap_or_else(|| PathBuf::from("."));
+    let mut ls = crate::harness::Lockstep::new(&rep.case, rep.config)?;
+    match ls.run(&mut crate::harness::NoObserver) {
+        crate::harness::Verdict::Agree { steps, .. } => {
+            eprintln!("replay: no divergence this time ({steps} steps agree) — the reported bug is gone");
+            Ok(0)
+        }
+        crate::harness::Verdict::Diverged(d) => {
+            let mut again = crate::harness::write_divergence(&ls, &d, &rep.run_id, &dir)?;
+            if rep.shrunk_from.is_some() {
+                again.shrunk_from = rep.shrunk_from.clone();
+                again.write(&dir).map_err(|source| CliError::Io { path: dir.display().to_string(), source })?;
+            }
+            print!("{}", again.text());
+            eprintln!("divergence reproduced: {}", dir.join("report.txt").display());
+            Ok(1)
+        }
+    }
 }

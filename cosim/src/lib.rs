@@ -11,6 +11,8 @@
 
 pub mod cli;
 pub mod gen;
+pub mod harness;
+pub mod mutants;
 pub mod program;
 pub mod report;
 pub mod rtl;

@@ -22,6 +22,10 @@ enum Cmd {
     Run(cosim::cli::RunArgs),
     /// Interactive executive shell; reads commands from stdin (scriptable). `help` lists them.
     Shell(cosim::cli::ShellArgs),
+    /// Lockstep co-simulation of the reference model and the RTL on these programs.
+    Cosim(cosim::cli::CosimArgs),
+    /// Re-run a reported divergence exactly, writing its report and VCDs again.
+    Replay(cosim::cli::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
         Cmd::Disasm(a) => cosim::cli::disasm(a).map_err(anyhow::Error::from),
         Cmd::Run(a) => cosim::cli::run(a).map_err(anyhow::Error::from),
         Cmd::Shell(a) => cosim::cli::shell(a).map_err(anyhow::Error::from),
+        Cmd::Cosim(a) => cosim::cli::cosim(a).map_err(anyhow::Error::from),
+        Cmd::Replay(a) => cosim::cli::replay(a).map_err(anyhow::Error::from),
     };
     match r {
         Ok(code) => ExitCode::from(code as u8),

@@ -76,10 +76,17 @@ pub fn parse_num(s: &str) -> Option<u64> {
 /// an HXE image.
 pub fn read_program(path: &Path) -> Result<LoadedFile, ProgramError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ProgramError::Io { path: shown.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| ProgramError::Io { path: shown, source })?;
+    program_from_bytes(path, &bytes)
+}
+
+/// Build a program from a file's bytes (`path` names it and decides, by its extension,
+/// whether it is MVASM source or an HXE image).
+pub fn program_from_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedFile, ProgramError> {
+    let shown = path.display().to_string();
     let is_asm = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("mvasm") || e.eq_ignore_ascii_case("s"));
     if is_asm {
-        let src = String::from_utf8_lossy(&bytes);
+        let src = String::from_utf8_lossy(bytes);
         let prog: Program = isa::asm::assemble(&src, &shown).map_err(|e| ProgramError::Asm(e.to_string()))?;
         let labels = prog
             .labels
@@ -89,7 +96,7 @@ pub fn read_program(path: &Path) -> Result<LoadedFile, ProgramError> {
             .collect();
         Ok(LoadedFile { path: path.to_path_buf(), image: prog.image, labels: Some(labels) })
     } else {
-        let image = Image::parse(&bytes).map_err(|source| ProgramError::Hxe { path: shown, source })?;
+        let image = Image::parse(bytes).map_err(|source| ProgramError::Hxe { path: shown, source })?;
         Ok(LoadedFile { path: path.to_path_buf(), image, labels: None })
     }
 }
@@ -112,6 +119,28 @@ pub struct PlannedTask {
 impl Plan {
     /// Read the files of `specs` (each distinct file once) and resolve every entry.
     pub fn prepare(specs: &[String], max_tasks: usize) -> Result<Plan, ProgramError> {
+        Plan::prepare_with(specs, max_tasks, |p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()), read_program)
+    }
+
+    /// Like [`prepare`](Plan::prepare) with in-memory files: `files` maps a SPEC's FILE
+    /// part to the file's bytes (a co-simulation case carries its sources this way).
+    pub fn prepare_in_memory(specs: &[String], max_tasks: usize, files: &[(String, Vec<u8>)]) -> Result<Plan, ProgramError> {
+        Plan::prepare_with(specs, max_tasks, |p| p.to_path_buf(), |p| {
+            let name = p.display().to_string();
+            let (_, bytes) = files.iter().find(|(n, _)| *n == name).ok_or_else(|| ProgramError::Io {
+                path: name.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not among the case's files"),
+            })?;
+            program_from_bytes(p, bytes)
+        })
+    }
+
+    fn prepare_with(
+        specs: &[String],
+        max_tasks: usize,
+        key_of: impl Fn(&Path) -> PathBuf,
+        mut read: impl FnMut(&Path) -> Result<LoadedFile, ProgramError>,
+    ) -> Result<Plan, ProgramError> {
         if specs.is_empty() {
             return Err(ProgramError::Empty);
         }
@@ -123,17 +152,16 @@ impl Plan {
         let mut tasks = vec![];
         for text in specs {
             let spec = Spec::parse(text);
-            let key = std::fs::canonicalize(&spec.file).unwrap_or_else(|_| spec.file.clone());
+            let key = key_of(&spec.file);
             let idx = match keys.iter().position(|k| *k == key) {
                 Some(i) => i,
                 None => {
-                    files.push(read_program(&spec.file)?);
+                    files.push(read(&spec.file)?);
                     keys.push(key);
                     files.len() - 1
                 }
             };
-            let f = &files[idx];
-            let entry = resolve_entry(&spec, f)?;
+            let entry = resolve_entry(&spec, &files[idx])?;
             tasks.push(PlannedTask { spec, file: idx, entry });
         }
         Ok(Plan { files, tasks })

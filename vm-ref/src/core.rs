@@ -301,6 +301,7 @@ fn data_addr(m: &Machine, c: &Cx, rs1: u8, imm: i16, len: u32) -> Result<u32, u3
     if m.access_violates(c.pid, addr, len) {
         return Err(fault::ACCESS_VIOLATION);
     }
+    m.last_access.set(addr | len << 16);
     Ok(addr)
 }
 

@@ -49,6 +49,10 @@ pub struct Machine {
     /// scheduler (every state change goes through [`Machine::sync_ready`]), so the pick and
     /// rotate searches are a few bit operations instead of a scan of the table.
     pub ready: u32,
+    /// The effective address and length of the last data load/store that passed its
+    /// checks (`addr | len << 16`): what the harness's timing model needs to tell a
+    /// one-word access from one that spans two RAM words. Not architectural state.
+    pub last_access: std::cell::Cell<u32>,
     /// Why each PAUSED task paused: `Some(code)` after BRK, `None` when paused by the host.
     pub brk_code: Vec<Option<u8>>,
 }
@@ -69,6 +73,7 @@ impl Machine {
             protect: cfg.protect,
             next_deadline: u64::MAX,
             ready: 0,
+            last_access: std::cell::Cell::new(0),
             trace: crate::sched::TraceRing::new(cfg.trace_capacity),
             counters: vec![Default::default(); cfg.n_tasks],
             brk_code: vec![None; cfg.n_tasks],

@@ -109,6 +109,16 @@ pub struct Executive {
     /// Index = pid (0 unused).
     tasks: Vec<Task>,
     pool: Pool,
+    /// When on, every trap this executive is handed (see [`TrapSeen`]); the
+    /// co-simulation harness compares the two executives' logs step by step.
+    trap_log: Option<Vec<TrapSeen>>,
+}
+
+/// A trap an executive was handed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrapSeen {
+    Svc { pid: u8, module: u8, func: u8 },
+    Timeout { pid: u8 },
 }
 
 /// Task slots of `host`, clamped to what the architecture allows.
@@ -138,6 +148,31 @@ impl Executive {
                 max_handles: cfg.max_handles,
                 default_capacity: cfg.mailbox_capacity,
             }),
+            trap_log: None,
+        }
+    }
+
+    /// Start (or stop) logging the traps this executive is handed.
+    pub fn set_trap_log(&mut self, on: bool) {
+        self.trap_log = if on { Some(Vec::new()) } else { None };
+    }
+
+    /// The traps handed to this executive since the last call (empty when logging is off).
+    pub fn take_trap_log(&mut self) -> Vec<TrapSeen> {
+        self.trap_log.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Drain the trap log into `out` (cleared first), keeping the log's allocation.
+    pub fn drain_trap_log_into(&mut self, out: &mut Vec<TrapSeen>) {
+        out.clear();
+        if let Some(l) = self.trap_log.as_mut() {
+            out.append(l);
+        }
+    }
+
+    pub(crate) fn log_trap(&mut self, t: TrapSeen) {
+        if let Some(l) = self.trap_log.as_mut() {
+            l.push(t);
         }
     }
 

@@ -137,6 +137,7 @@ impl Executive {
     /// Service an SVC trap of `pid` (called inside the SVC's step; the core has already
     /// advanced pc). Never fails: architectural outcomes are register values.
     pub fn on_svc<H: Host>(&mut self, host: &mut H, pid: u8, module: u8, func: u8) {
+        self.log_trap(super::TrapSeen::Svc { pid, module, func });
         if !valid_pid(host, pid) {
             return;
         }
@@ -200,6 +201,7 @@ impl Executive {
     /// A BLOCKED task's deadline passed (called at the start of a step): a sleep simply
     /// ends; a mailbox wait gets R0 ← TIMEOUT, R1..R4 ← 0 and its info record. Then WAKE.
     pub fn on_timeout<H: Host>(&mut self, host: &mut H, pid: u8) {
+        self.log_trap(super::TrapSeen::Timeout { pid });
         if !valid_pid(host, pid) {
             return;
         }

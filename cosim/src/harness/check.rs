@@ -1,0 +1,352 @@
+//! Small checkers behind one trait (as in DiffTest): each looks at one aspect of a retired
+//! step on both sides and reports the first field that differs.
+
+use super::timing::{expected_cycles, StepStart};
+use isa::{Retire, Slot, TaskState};
+use sim::{ObservedWrite, Rtl};
+use vm_ref::exec::TrapSeen;
+use vm_ref::Machine;
+
+/// Everything a checker may look at for one step.
+pub struct StepCtx<'a> {
+    pub step: u64,
+    /// RTL cycle in which the retire record was valid.
+    pub cycle: u64,
+    /// Timed cycles since the previous retire (docs/timing.md `N`).
+    pub timed: u64,
+    pub start: StepStart,
+    pub ref_rec: &'a Retire,
+    pub rtl_rec: &'a Retire,
+    pub refm: &'a Machine,
+    pub rtl: &'a Rtl,
+    pub ref_traps: &'a [TrapSeen],
+    pub rtl_traps: &'a [TrapSeen],
+    /// Data-RAM writes seen on the RTL's RAM port since the previous retire.
+    pub observed: &'a [ObservedWrite],
+}
+
+/// What differed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mismatch {
+    /// Which checker saw it.
+    pub check: String,
+    /// The field (e.g. `psw`, `window.R3`, `slot[2].state`, `cycles`).
+    pub field: String,
+    /// The reference model's value (or what the rule requires).
+    pub expected: String,
+    /// The RTL's value.
+    pub actual: String,
+}
+
+impl Mismatch {
+    pub fn new(check: &str, field: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Mismatch {
+        Mismatch { check: check.to_string(), field: field.into(), expected: expected.into(), actual: actual.into() }
+    }
+}
+
+/// One aspect of a step compared between the models (or an invariant of the RTL).
+pub trait Checker: Send {
+    fn name(&self) -> &'static str;
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch>;
+}
+
+fn hex(v: impl std::fmt::LowerHex) -> String {
+    format!("0x{v:x}")
+}
+
+fn opt_hex(v: Option<u32>) -> String {
+    v.map(hex).unwrap_or_else(|| "none".into())
+}
+
+fn writes_str(r: &Retire) -> String {
+    let v: Vec<String> = r.writes().iter().map(|w| format!("[0x{:04x} m{:x} 0x{:08x}]", w.addr, w.mask, w.data)).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(" ")
+    }
+}
+
+/// The retire record: pid, pc, instruction, next pc, writes, PSW, SP, fault, trap.
+pub struct RetireCheck;
+
+impl Checker for RetireCheck {
+    fn name(&self) -> &'static str {
+        "retire"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        let (e, a) = (cx.ref_rec, cx.rtl_rec);
+        let m = |f: &str, x: String, y: String| Some(Mismatch::new("retire", f, x, y));
+        if e.step != a.step {
+            return m("step", e.step.to_string(), a.step.to_string());
+        }
+        if e.pid != a.pid {
+            return m("pid", e.pid.to_string(), a.pid.to_string());
+        }
+        if e.pc != a.pc {
+            return m("pc", hex(e.pc), hex(a.pc));
+        }
+        if e.insn_words() != a.insn_words() {
+            return m("insn", format!("{:08x?}", e.insn_words()), format!("{:08x?}", a.insn_words()));
+        }
+        if e.fault != a.fault {
+            return m("fault", opt_hex(e.fault), opt_hex(a.fault));
+        }
+        if e.trap != a.trap {
+            return m("trap", format!("{:?}", e.trap), format!("{:?}", a.trap));
+        }
+        if e.next_pc != a.next_pc {
+            return m("next_pc", hex(e.next_pc), hex(a.next_pc));
+        }
+        if e.writes() != a.writes() {
+            return m("writes", writes_str(e), writes_str(a));
+        }
+        if e.psw != a.psw {
+            return m("psw", hex(e.psw), hex(a.psw));
+        }
+        if e.sp != a.sp {
+            return m("sp", hex(e.sp), hex(a.sp));
+        }
+        None
+    }
+}
+
+/// Both executives were handed the same traps (SVCs and timeout events) in the step.
+pub struct TrapCheck;
+
+impl Checker for TrapCheck {
+    fn name(&self) -> &'static str {
+        "trap"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        (cx.ref_traps != cx.rtl_traps).then(|| Mismatch::new("trap", "traps", format!("{:?}", cx.ref_traps), format!("{:?}", cx.rtl_traps)))
+    }
+}
+
+/// The retiring task's whole register window (16 words from each RAM).
+pub struct WindowCheck;
+
+impl Checker for WindowCheck {
+    fn name(&self) -> &'static str {
+        "window"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        let pid = cx.ref_rec.pid;
+        if pid == 0 || pid as usize > cx.refm.n_tasks() {
+            return None;
+        }
+        let e = cx.refm.regs(pid);
+        let a = cx.rtl.peek_window(cx.rtl.probe_slot(pid).reg_base);
+        (0..16).find(|&n| e[n] != a[n]).map(|n| Mismatch::new("window", format!("R{n}"), hex(e[n]), hex(a[n])))
+    }
+}
+
+/// Every field of `a` against `e`, first difference.
+pub fn slot_diff(e: &Slot, a: &Slot) -> Option<(&'static str, String, String)> {
+    macro_rules! f {
+        ($($name:ident),*) => {
+            $( if e.$name != a.$name { return Some((stringify!($name), format!("{:?}", e.$name), format!("{:?}", a.$name))); } )*
+        };
+    }
+    f!(state, pc, psw, sp, reg_base, stack_limit, stack_top, code_base, code_size, slice, slice_used, wait, deadline, accounted_steps, exit_code, fault);
+    None
+}
+
+/// The scheduler state: `current`, `last_ran`, `steps`, `ticks` and every slot.
+pub struct SchedCheck;
+
+impl Checker for SchedCheck {
+    fn name(&self) -> &'static str {
+        "sched"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        let m = cx.refm;
+        let g = cx.rtl.probe_globals();
+        let pairs = [("current", m.current as u64, g.current as u64), ("last_ran", m.last_ran as u64, g.last_ran as u64), ("steps", m.steps, g.steps), ("ticks", m.ticks, g.ticks)];
+        for (name, e, a) in pairs {
+            if e != a {
+                return Some(Mismatch::new("sched", name, e.to_string(), a.to_string()));
+            }
+        }
+        for (i, e) in m.slots.iter().enumerate() {
+            let pid = i as u8 + 1;
+            let a = cx.rtl.probe_slot(pid);
+            if *e != a {
+                if let Some((f, x, y)) = slot_diff(e, &a) {
+                    return Some(Mismatch::new("sched", format!("slot[{pid}].{f}"), x, y));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `--check-timing`: cycles per retire against docs/timing.md.
+pub struct TimingCheck;
+
+impl Checker for TimingCheck {
+    fn name(&self) -> &'static str {
+        "timing"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        let want = expected_cycles(cx.ref_rec, &cx.start);
+        (want != cx.timed).then(|| Mismatch::new("timing", "cycles", want.to_string(), cx.timed.to_string()))
+    }
+}
+
+/// Cycle level: every data-RAM write the core makes is one of a retiring instruction's
+/// recorded writes, in order (no write outside a retire record or host-bus traffic),
+/// and every recorded write reaches the RAM. A record's last write may commit at the
+/// clock edge right after its retire cycle, so writes are matched as a stream: a write
+/// of step N must be on the RAM port by the time step N+1 retires.
+#[derive(Default)]
+pub struct WriteMonitor {
+    pending: std::collections::VecDeque<(u64, isa::MemWrite)>,
+}
+
+impl Checker for WriteMonitor {
+    fn name(&self) -> &'static str {
+        "write-monitor"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        for w in cx.rtl_rec.writes() {
+            self.pending.push_back((cx.step, isa::MemWrite { data: mask_lanes(w.data, w.mask), ..*w }));
+        }
+        for o in cx.observed.iter().filter(|w| !w.from_host) {
+            let seen = isa::MemWrite { addr: o.addr, mask: o.be, data: mask_lanes(o.data, o.be) };
+            match self.pending.pop_front() {
+                Some((_, want)) if want == seen => {}
+                Some((step, want)) => {
+                    return Some(Mismatch::new(
+                        "write-monitor",
+                        "ram-write",
+                        format!("step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}]", want.addr, want.mask, want.data),
+                        format!("RAM port write [0x{:04x} m{:x} 0x{:08x}] at cycle {}", seen.addr, seen.mask, seen.data, o.cycle),
+                    ))
+                }
+                None => {
+                    return Some(Mismatch::new(
+                        "write-monitor",
+                        "ram-write",
+                        "no write outside a retire record or host-bus traffic",
+                        format!("RAM port write [0x{:04x} m{:x} 0x{:08x}] at cycle {}", seen.addr, seen.mask, seen.data, o.cycle),
+                    ))
+                }
+            }
+        }
+        if let Some(&(step, want)) = self.pending.front().filter(|(step, _)| *step < cx.step) {
+            return Some(Mismatch::new(
+                "write-monitor",
+                "ram-write",
+                format!("step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}] on the RAM port", want.addr, want.mask, want.data),
+                "never written",
+            ));
+        }
+        None
+    }
+}
+
+fn mask_lanes(d: u32, be: u8) -> u32 {
+    (0..4).filter(|i| be & (1 << i) != 0).fold(0, |acc, i| acc | (d & (0xFF << (8 * i))))
+}
+
+/// Cycle level, with `protect` on: no core write lands in another task's window or in a
+/// stack arena other than the retiring task's own (an independent check of the RTL's
+/// protection; the retiring task's own registers are written through its window).
+pub struct IsolationMonitor;
+
+impl Checker for IsolationMonitor {
+    fn name(&self) -> &'static str {
+        "isolation"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        if !cx.refm.protect {
+            return None;
+        }
+        let pid = cx.rtl_rec.pid;
+        if pid == 0 || pid as usize > cx.refm.n_tasks() {
+            return None;
+        }
+        let own = cx.rtl.probe_slot(pid);
+        let lo = cx.rtl.probe_globals().stack_region_lo;
+        let win_lo = isa::WINDOW_BASE;
+        let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * cx.refm.n_tasks() as u32;
+        for w in cx.observed.iter().filter(|w| !w.from_host) {
+            for lane in 0..4u32 {
+                if w.be & (1 << lane) == 0 {
+                    continue;
+                }
+                let a = w.addr as u32 + lane;
+                let in_window = (win_lo..win_hi).contains(&a);
+                let own_window = (own.reg_base..own.reg_base + 64).contains(&a);
+                let in_stacks = a >= lo;
+                let own_stack = (own.stack_limit..own.stack_top).contains(&a);
+                if (in_window && !own_window) || (in_stacks && !own_stack && !in_window) {
+                    return Some(Mismatch::new(
+                        "isolation",
+                        "write",
+                        format!("pid {pid} writes only its own window 0x{:04x} and stack [0x{:04x},0x{:04x})", own.reg_base, own.stack_limit, own.stack_top),
+                        format!("a core write to 0x{a:04x}"),
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The context invariants of context.md on the RTL's task table, for every live task.
+pub struct ContextInvariants;
+
+impl Checker for ContextInvariants {
+    fn name(&self) -> &'static str {
+        "invariants"
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        let n = cx.refm.n_tasks();
+        let slots = cx.rtl.probe_slots();
+        let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * n as u32;
+        let bad = |pid: usize, what: String| Some(Mismatch::new("invariants", format!("slot[{pid}]"), "context.md invariant", what));
+        for (i, s) in slots.iter().enumerate() {
+            let pid = i + 1;
+            if s.state == TaskState::Empty {
+                continue;
+            }
+            if s.reg_base != isa::window_of(pid as u8) {
+                return bad(pid, format!("reg_base 0x{:x} is not pid {pid}'s window 0x{:x}", s.reg_base, isa::window_of(pid as u8)));
+            }
+            if !(s.stack_limit < s.stack_top && s.stack_limit % 4 == 0 && s.stack_top % 4 == 0 && s.stack_top <= 0x1_0000) {
+                return bad(pid, format!("arena [0x{:x},0x{:x}) malformed", s.stack_limit, s.stack_top));
+            }
+            if !(s.stack_limit <= s.sp && s.sp <= s.stack_top) {
+                return bad(pid, format!("sp 0x{:x} outside [0x{:x},0x{:x}]", s.sp, s.stack_limit, s.stack_top));
+            }
+            if s.stack_limit < win_hi && s.stack_top > isa::WINDOW_BASE {
+                return bad(pid, "arena overlaps the window region".into());
+            }
+            for (j, t) in slots.iter().enumerate().skip(i + 1) {
+                if t.state != TaskState::Empty && s.stack_limit < t.stack_top && t.stack_limit < s.stack_top {
+                    return bad(pid, format!("arena overlaps pid {}'s", j + 1));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The standard set, in the order they are consulted.
+pub fn standard_checkers(check_timing: bool) -> Vec<Box<dyn Checker>> {
+    let mut v: Vec<Box<dyn Checker>> = vec![
+        Box::new(RetireCheck),
+        Box::new(TrapCheck),
+        Box::new(WriteMonitor::default()),
+        Box::new(IsolationMonitor),
+        Box::new(WindowCheck),
+        Box::new(SchedCheck),
+        Box::new(ContextInvariants),
+    ];
+    if check_timing {
+        v.push(Box::new(TimingCheck));
+    }
+    v
+}

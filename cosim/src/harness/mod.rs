@@ -1,0 +1,348 @@
+//! The lockstep co-simulation harness (hardware.md "The lockstep harness"), split as in
+//! DiffTest: [`Lockstep`] is the sequencing loop; the reference side and the RTL side are
+//! each a thin adapter (`vm_ref::system::System`, [`crate::rtl::RtlSystem`]); small
+//! [`check::Checker`]s compare one aspect each; [`History`] keeps the last 32 retires of
+//! both sides; [`report`] writes what a user needs when they disagree.
+
+pub mod case;
+pub mod check;
+pub mod report;
+pub mod timing;
+pub mod vcd;
+
+use crate::rtl::{RtlError, RtlSystem};
+use case::Case;
+use check::{Checker, Mismatch, StepCtx};
+use isa::{Retire, TaskState};
+use serde::{Deserialize, Serialize};
+use sim::{Event, ObservedWrite, RtlOptions, TrapCause};
+use std::collections::VecDeque;
+use timing::StepStart;
+use vm_ref::exec::{SpawnOptions, TrapSeen};
+use vm_ref::system::{Outcome, System};
+use vm_ref::MachineConfig;
+
+/// Retires kept for reports.
+pub const HISTORY: usize = 32;
+
+/// Harness options (not part of the case: they say how to check, not what to run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CosimConfig {
+    /// Compare cycles per retire with docs/timing.md.
+    pub check_timing: bool,
+    /// A RUNNING RTL that retires nothing for this many cycles is stuck (a divergence).
+    pub stuck_cycles: u64,
+    /// 0 = the real RTL; otherwise the mutant-capable model with this mutant.
+    pub mutant: u8,
+    /// Cycles of RTL waveform before the divergence.
+    pub vcd_window: u64,
+}
+
+impl Default for CosimConfig {
+    fn default() -> Self {
+        CosimConfig { check_timing: false, stuck_cycles: crate::rtl::DEFAULT_STUCK_CYCLES, mutant: 0, vcd_window: 2000 }
+    }
+}
+
+/// Errors that stop a co-simulation before it can compare anything (bad input, a broken
+/// model build): not divergences.
+#[derive(Debug, thiserror::Error)]
+pub enum CosimError {
+    #[error(transparent)]
+    Program(#[from] crate::program::ProgramError),
+    #[error(transparent)]
+    Rtl(#[from] RtlError),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Report(String),
+}
+
+/// One retired step of both sides, for the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    pub cycle: u64,
+    pub ref_rec: Retire,
+    pub rtl_rec: Option<Retire>,
+}
+
+/// The last [`HISTORY`] steps.
+#[derive(Debug, Clone, Default)]
+pub struct History(pub VecDeque<Row>);
+
+impl History {
+    pub fn push(&mut self, r: Row) {
+        if self.0.len() == HISTORY {
+            self.0.pop_front();
+        }
+        self.0.push_back(r);
+    }
+}
+
+/// A divergence: where, what, and the context a report needs.
+#[derive(Debug, Clone)]
+pub struct Divergence {
+    pub mismatch: Mismatch,
+    /// RTL cycle at which it was seen.
+    pub cycle: u64,
+    /// The step (1-based) being compared, or the last step for end-of-run checks.
+    pub step: u64,
+    pub ref_rec: Option<Retire>,
+    pub rtl_rec: Option<Retire>,
+}
+
+/// How a co-simulation ended.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// Both sides agree on every step and at the end.
+    Agree { outcome: Outcome, steps: u64, cycles: u64 },
+    Diverged(Box<Divergence>),
+}
+
+/// Hooks for the deterministic re-simulation that records waveforms.
+pub trait Observer {
+    /// Called at every step boundary before the step, with the RTL about to run it.
+    fn before_step(&mut self, _ls: &mut Lockstep) {}
+    /// Called after both sides retired a step (before the comparison).
+    fn after_step(&mut self, _ls: &Lockstep, _ref_rec: &Retire, _cycle: u64) {}
+}
+
+/// No observer.
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+/// The two machines in lockstep.
+pub struct Lockstep {
+    pub case: Case,
+    pub cfg: CosimConfig,
+    pub refs: System,
+    pub rtl: RtlSystem,
+    pub history: History,
+    checkers: Vec<Box<dyn Checker>>,
+    ref_traps: Vec<TrapSeen>,
+    rtl_traps: Vec<TrapSeen>,
+    observed: Vec<ObservedWrite>,
+    last_timed: u64,
+    /// Compare with the checkers (off: the same loop, for measuring the cost of checking).
+    pub compare: bool,
+}
+
+impl Lockstep {
+    /// Build both machines and load the case into each (the RTL over its host bus).
+    pub fn new(case: &Case, cfg: CosimConfig) -> Result<Lockstep, CosimError> {
+        let st = case.settings;
+        let mcfg = MachineConfig { protect: st.protect, ..MachineConfig::default() };
+        let plan = case.plan(mcfg.n_tasks)?;
+        let mut refs = System::new(&mcfg, st.exec_config());
+        plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
+        let mut rtl = RtlSystem::new(RtlOptions { mutant: cfg.mutant }, st.protect, st.exec_config())?;
+        rtl.stuck_cycles = cfg.stuck_cycles;
+        rtl.load(&plan, SpawnOptions::default())?;
+        refs.exec.set_trap_log(true);
+        rtl.exec.set_trap_log(true);
+        // Host-bus traffic of the loader is not part of any step.
+        rtl.rtl.set_write_monitor(true);
+        let mut sink = vec![];
+        let _ = rtl.rtl.take_observed_writes_into(&mut sink);
+        Ok(Lockstep {
+            case: case.clone(),
+            cfg,
+            refs,
+            rtl,
+            history: History::default(),
+            checkers: check::standard_checkers(cfg.check_timing),
+            ref_traps: vec![],
+            rtl_traps: vec![],
+            observed: vec![],
+            last_timed: 0,
+            compare: true,
+        })
+    }
+
+    fn diverge(&self, mismatch: Mismatch, step: u64, ref_rec: Option<Retire>, rtl_rec: Option<Retire>) -> Verdict {
+        Verdict::Diverged(Box::new(Divergence { mismatch, cycle: self.rtl.rtl.cycles(), step, ref_rec, rtl_rec }))
+    }
+
+    /// Run the RTL until its next retire (servicing traps with its executive).
+    fn rtl_step(&mut self) -> Result<Option<Retire>, Mismatch> {
+        self.rtl.rtl.set_run(true);
+        loop {
+            match self.rtl.rtl.run(self.cfg.stuck_cycles) {
+                Event::Retire(r) => return Ok(Some(r)),
+                Event::Trap(t) => {
+                    if let TrapCause::Unknown(c) = t.cause {
+                        return Err(Mismatch::new("trap", "cause", "1 (SVC) or 2 (TIMEOUT)", c.to_string()));
+                    }
+                    self.rtl.service_trap(t).map_err(|e| Mismatch::new("host-bus", "trap service", "the executive's bus traffic completes", e.to_string()))?;
+                }
+                Event::Idle => return Ok(None),
+                Event::Halted => self.rtl.rtl.set_run(true),
+                Event::CycleLimit => {
+                    return Err(Mismatch::new(
+                        "stuck",
+                        "retire",
+                        format!("a retire within {} cycles", self.cfg.stuck_cycles),
+                        format!("none (at cycle {})", self.rtl.rtl.cycles()),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Run to the end (quiescence or the case's step limit) comparing every step.
+    pub fn run(&mut self, obs: &mut dyn Observer) -> Verdict {
+        let max = self.case.settings.max_steps;
+        let mut ref_rec = Retire::default();
+        let mut step = 0u64;
+        loop {
+            if step >= max {
+                break;
+            }
+            obs.before_step(self);
+            // How the reference step starts (for the timing model).
+            let m = &self.refs.machine;
+            let ticks0 = m.ticks;
+            let cur = m.current;
+            let current_running = cur != 0 && m.slot(cur).state == TaskState::Running;
+            m.last_access.set(0);
+            let ref_alive = self.refs.step_into(&mut ref_rec);
+            self.refs.exec.drain_trap_log_into(&mut self.ref_traps);
+            let rtl_rec = match self.rtl_step() {
+                Ok(r) => r,
+                Err(mm) => return self.diverge(mm, step + 1, ref_alive.then_some(ref_rec), None),
+            };
+            self.rtl.exec.drain_trap_log_into(&mut self.rtl_traps);
+            let cycle = self.rtl.rtl.last_retire_cycle();
+            match (ref_alive, rtl_rec) {
+                (false, None) => break,
+                (true, None) => {
+                    return self.diverge(
+                        Mismatch::new("quiescence", "retire", format!("step {} of pid {}", ref_rec.step, ref_rec.pid), "the RTL went idle"),
+                        step + 1,
+                        Some(ref_rec),
+                        None,
+                    )
+                }
+                (false, Some(r)) => {
+                    return self.diverge(Mismatch::new("quiescence", "retire", "the reference is quiescent", format!("a retire of pid {} at pc 0x{:04x}", r.pid, r.pc)), step + 1, None, Some(r))
+                }
+                (true, Some(rtl_rec)) => {
+                    step += 1;
+                    self.observed.clear();
+                    if let Err(e) = self.rtl.rtl.take_observed_writes_into(&mut self.observed) {
+                        return self.diverge(Mismatch::new("write-monitor", "monitor", "a complete write log", e.to_string()), step, Some(ref_rec), Some(rtl_rec));
+                    }
+                    obs.after_step(self, &ref_rec, cycle);
+                    self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
+                    let timed_now = self.rtl.rtl.last_retire_timed_cycle();
+                    let timed = timed_now - self.last_timed;
+                    self.last_timed = timed_now;
+                    if self.compare {
+                        let acc = self.refs.machine.last_access.get();
+                        let m = &self.refs.machine;
+                        let start = StepStart {
+                            current_running,
+                            timeouts: self.ref_traps.iter().filter(|t| matches!(t, TrapSeen::Timeout { .. })).count() as u32,
+                            idle_jump: m.ticks > ticks0 + 1,
+                            access: (acc != 0).then_some((acc & 0xFFFF, acc >> 16)),
+                        };
+                        let cx = StepCtx {
+                            step,
+                            cycle,
+                            timed,
+                            start,
+                            ref_rec: &ref_rec,
+                            rtl_rec: &rtl_rec,
+                            refm: m,
+                            rtl: &self.rtl.rtl,
+                            ref_traps: &self.ref_traps,
+                            rtl_traps: &self.rtl_traps,
+                            observed: &self.observed,
+                        };
+                        for c in self.checkers.iter_mut() {
+                            if let Some(mm) = c.check(&cx) {
+                                return Verdict::Diverged(Box::new(Divergence { mismatch: mm, cycle, step, ref_rec: Some(ref_rec), rtl_rec: Some(rtl_rec) }));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Stop the RTL at a step boundary, then compare the ends.
+        if let Err(e) = self.rtl.halt() {
+            return self.diverge(Mismatch::new("stuck", "halt", "the RTL stops at a step boundary", e.to_string()), step, None, None);
+        }
+        if let Some(mm) = self.end_check() {
+            return self.diverge(mm, step, None, None);
+        }
+        Verdict::Agree { outcome: self.refs.outcome(), steps: step, cycles: self.rtl.rtl.cycles() }
+    }
+
+    /// At the end: outcome, consoles, mailbox state, exit codes, both data memories.
+    fn end_check(&mut self) -> Option<Mismatch> {
+        let (eo, ao) = (self.refs.outcome(), self.rtl.outcome());
+        if eo != ao {
+            return Some(Mismatch::new("end", "outcome", eo.name(), ao.name()));
+        }
+        let n = self.refs.machine.n_tasks() as u8;
+        for pid in 1..=n {
+            let (e, a) = (self.refs.exec.console(pid), self.rtl.exec.console(pid));
+            if e != a {
+                return Some(Mismatch::new("end", format!("console[{pid}]"), String::from_utf8_lossy(e), String::from_utf8_lossy(a)));
+            }
+            let (es, as_) = (self.refs.machine.slot(pid), self.rtl.rtl.probe_slot(pid));
+            if let Some((f, x, y)) = check::slot_diff(es, &as_) {
+                return Some(Mismatch::new("end", format!("slot[{pid}].{f}"), x, y));
+            }
+        }
+        let (em, am) = (self.refs.exec.mailboxes(), self.rtl.exec.mailboxes());
+        if em != am {
+            return Some(Mismatch::new("end", "mailboxes", format!("{em:?}"), format!("{am:?}")));
+        }
+        let mut rtl_mem = vec![0u8; isa::DATA_SIZE];
+        self.rtl.rtl.read_data_mem(&mut rtl_mem);
+        let ref_mem = &self.refs.machine.dmem[..isa::DATA_SIZE];
+        if let Some(i) = (0..isa::DATA_SIZE).find(|&i| ref_mem[i] != rtl_mem[i]) {
+            return Some(Mismatch::new("end", format!("data[0x{i:04x}]"), format!("0x{:02x}", ref_mem[i]), format!("0x{:02x}", rtl_mem[i])));
+        }
+        None
+    }
+}
+
+/// The result of one case, after any report has been written.
+#[derive(Debug, Clone)]
+pub enum CaseResult {
+    Agree { outcome: Outcome, steps: u64, cycles: u64 },
+    /// Diverged; the report (and VCDs) are in `dir`.
+    Diverged { report: Box<report::Report>, dir: std::path::PathBuf },
+}
+
+/// Run `case` in lockstep. On a divergence write `report.{txt,json}`, `rtl.vcd` and
+/// `ref.vcd` under `traces/<case name>/` (re-simulating deterministically for the VCDs).
+pub fn run_case(case: &Case, cfg: &CosimConfig, traces: &std::path::Path) -> Result<CaseResult, CosimError> {
+    let mut ls = Lockstep::new(case, *cfg)?;
+    match ls.run(&mut NoObserver) {
+        Verdict::Agree { outcome, steps, cycles } => Ok(CaseResult::Agree { outcome, steps, cycles }),
+        Verdict::Diverged(d) => {
+            let run_id = if cfg.mutant != 0 { format!("{}-mutant{}", case.dir_name(), cfg.mutant) } else { case.dir_name() };
+            let dir = traces.join(&run_id);
+            let report = write_divergence(&ls, &d, &run_id, &dir)?;
+            Ok(CaseResult::Diverged { report: Box::new(report), dir })
+        }
+    }
+}
+
+/// Write the report and both VCDs of a divergence into `dir`.
+pub fn write_divergence(ls: &Lockstep, d: &Divergence, run_id: &str, dir: &std::path::Path) -> Result<report::Report, CosimError> {
+    std::fs::create_dir_all(dir).map_err(|source| CosimError::Io { path: dir.display().to_string(), source })?;
+    let rep = report::Report::build(ls, d, run_id, &dir.join("report.json"));
+    rep.write(dir).map_err(|source| CosimError::Io { path: dir.display().to_string(), source })?;
+    let again = vcd::record(&ls.case, &ls.cfg, d, dir)?;
+    if again.mismatch != d.mismatch || again.step != d.step {
+        return Err(CosimError::Report(format!(
+            "the re-simulation diverged differently ({} at step {}) from the run ({} at step {}): the run is not deterministic",
+            again.mismatch.field, again.step, d.mismatch.field, d.step
+        )));
+    }
+    Ok(rep)
+}

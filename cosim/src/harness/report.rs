@@ -1,0 +1,243 @@
+//! The divergence report (`report.txt` for people, `report.json` for tools and for
+//! `hsx replay`): what differed, where, the last retires of both sides, the register
+//! window and scheduler diffs, and the exact command that replays it.
+
+use super::case::Case;
+use super::check::{slot_diff, Mismatch};
+use super::{CosimConfig, Divergence, Lockstep};
+use isa::Retire;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+use std::path::Path;
+
+/// One history row as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetireRow {
+    pub step: u64,
+    pub cycle: u64,
+    pub pid: u8,
+    pub pc: u16,
+    pub insn: String,
+    pub next_pc: u16,
+    pub psw: u8,
+    pub sp: u32,
+    pub writes: String,
+    pub fault: Option<u32>,
+}
+
+impl RetireRow {
+    pub fn new(r: &Retire, cycle: u64) -> RetireRow {
+        RetireRow {
+            step: r.step,
+            cycle,
+            pid: r.pid,
+            pc: r.pc,
+            insn: disasm(r),
+            next_pc: r.next_pc,
+            psw: r.psw,
+            sp: r.sp,
+            writes: r.writes().iter().map(|w| format!("[{:04x}/{:x}]={:08x}", w.addr, w.mask, w.data)).collect::<Vec<_>>().join(" "),
+            fault: r.fault,
+        }
+    }
+}
+
+/// Disassembly of a retire's instruction.
+pub fn disasm(r: &Retire) -> String {
+    match r.insn_words() {
+        [] => "(no fetch: BAD_PC)".into(),
+        [w, rest @ ..] => isa::disasm::disasm_word(*w, rest.first().copied(), r.pc as u32).0,
+    }
+}
+
+/// A register that differs between the two windows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegDiff {
+    pub reg: String,
+    pub expected: u32,
+    pub actual: u32,
+}
+
+/// One differing scheduler field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchedDiff {
+    pub field: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub run_id: String,
+    pub mismatch: Mismatch,
+    pub cycle: u64,
+    pub step: u64,
+    pub pid: u8,
+    pub pc: u16,
+    pub disasm: String,
+    pub ref_history: Vec<RetireRow>,
+    pub rtl_history: Vec<RetireRow>,
+    pub window_pid: u8,
+    pub window_ref: Vec<u32>,
+    pub window_rtl: Vec<u32>,
+    pub window_diff: Vec<RegDiff>,
+    pub sched_diff: Vec<SchedDiff>,
+    pub seed: Option<u64>,
+    pub mutant: u8,
+    pub replay: String,
+    /// Set when the case was shrunk from a larger failing one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shrunk_from: Option<String>,
+    pub config: CosimConfig,
+    pub case: Case,
+}
+
+impl Report {
+    /// Build the report from the lockstep state at the divergence.
+    pub fn build(ls: &Lockstep, d: &Divergence, run_id: &str, report_path: &Path) -> Report {
+        let rec = d.ref_rec.or(d.rtl_rec).unwrap_or_default();
+        let m = &ls.refs.machine;
+        let pid = if rec.pid >= 1 && (rec.pid as usize) <= m.n_tasks() { rec.pid } else { m.last_ran.max(1) };
+        let window_ref = m.regs(pid).to_vec();
+        let window_rtl = ls.rtl.rtl.peek_window(ls.rtl.rtl.probe_slot(pid).reg_base).to_vec();
+        let window_diff = (0..16)
+            .filter(|&n| window_ref[n] != window_rtl[n])
+            .map(|n| RegDiff { reg: format!("R{n}"), expected: window_ref[n], actual: window_rtl[n] })
+            .collect();
+        let mut sched_diff = vec![];
+        let g = ls.rtl.rtl.probe_globals();
+        for (f, e, a) in [("current", m.current as u64, g.current as u64), ("last_ran", m.last_ran as u64, g.last_ran as u64), ("steps", m.steps, g.steps), ("ticks", m.ticks, g.ticks)] {
+            if e != a {
+                sched_diff.push(SchedDiff { field: f.into(), expected: e.to_string(), actual: a.to_string() });
+            }
+        }
+        for (i, e) in m.slots.iter().enumerate() {
+            let mut a = ls.rtl.rtl.probe_slot(i as u8 + 1);
+            // List every differing field of the slot, not only the first.
+            while let Some((f, x, y)) = slot_diff(e, &a) {
+                sched_diff.push(SchedDiff { field: format!("slot[{}].{f}", i + 1), expected: x, actual: y });
+                copy_field(&mut a, e, f);
+            }
+        }
+        let rows = |rtl: bool| -> Vec<RetireRow> {
+            ls.history
+                .0
+                .iter()
+                .filter_map(|r| if rtl { r.rtl_rec.map(|x| RetireRow::new(&x, r.cycle)) } else { Some(RetireRow::new(&r.ref_rec, r.cycle)) })
+                .collect()
+        };
+        Report {
+            run_id: run_id.to_string(),
+            mismatch: d.mismatch.clone(),
+            cycle: d.cycle,
+            step: d.step,
+            pid: rec.pid,
+            pc: rec.pc,
+            disasm: if d.ref_rec.is_some() || d.rtl_rec.is_some() { disasm(&rec) } else { String::new() },
+            ref_history: rows(false),
+            rtl_history: rows(true),
+            window_pid: pid,
+            window_ref,
+            window_rtl,
+            window_diff,
+            sched_diff,
+            seed: ls.case.seed,
+            mutant: ls.cfg.mutant,
+            replay: format!("hsx replay {}", report_path.display()),
+            shrunk_from: None,
+            config: ls.cfg,
+            case: ls.case.clone(),
+        }
+    }
+
+    /// The human report.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "hsx co-simulation DIVERGENCE  run {}", self.run_id);
+        let _ = writeln!(s, "  check     {}", self.mismatch.check);
+        let _ = writeln!(s, "  field     {}", self.mismatch.field);
+        let _ = writeln!(s, "  expected  {}   (reference model)", self.mismatch.expected);
+        let _ = writeln!(s, "  actual    {}   (RTL)", self.mismatch.actual);
+        let _ = writeln!(s, "  cycle {}  step {}  pid {}  pc 0x{:04x}  {}", self.cycle, self.step, self.pid, self.pc, self.disasm);
+        if let Some(seed) = self.seed {
+            let _ = writeln!(s, "  seed {seed}");
+        }
+        if self.mutant != 0 {
+            let _ = writeln!(s, "  mutant {}", self.mutant);
+        }
+        if let Some(f) = &self.shrunk_from {
+            let _ = writeln!(s, "  shrunk from {f} (the programs below are the minimal reproducer)");
+        }
+        let _ = writeln!(s, "  replay: {}", self.replay);
+        let _ = writeln!(s, "  settings: {}  specs: {}", self.case.settings.cli_args(), self.case.specs.join(" "));
+        let _ = writeln!(s, "\nregister window of pid {} (reference | RTL):", self.window_pid);
+        for n in 0..16 {
+            let mark = if self.window_ref[n] != self.window_rtl[n] { "  <-- differs" } else { "" };
+            let _ = writeln!(s, "  R{n:<2} 0x{:08x} | 0x{:08x}{mark}", self.window_ref[n], self.window_rtl[n]);
+        }
+        let _ = writeln!(s, "\nscheduler state differences (reference | RTL):");
+        if self.sched_diff.is_empty() {
+            let _ = writeln!(s, "  none");
+        }
+        for d in &self.sched_diff {
+            let _ = writeln!(s, "  {:<24} {} | {}", d.field, d.expected, d.actual);
+        }
+        for (name, rows) in [("reference", &self.ref_history), ("RTL", &self.rtl_history)] {
+            let _ = writeln!(s, "\nlast {} retires, {name}:", rows.len());
+            for r in rows {
+                let f = r.fault.map(|f| format!(" FAULT {}", isa::fault::name(f).unwrap_or("?"))).unwrap_or_default();
+                let _ = writeln!(
+                    s,
+                    "  step {:>6} cyc {:>8} pid {} pc {:04x} {:<26} -> {:04x} psw {:x} sp {:04x} {}{}",
+                    r.step, r.cycle, r.pid, r.pc, r.insn, r.next_pc, r.psw, r.sp, r.writes, f
+                );
+            }
+        }
+        let _ = writeln!(s, "\nprograms:");
+        for f in &self.case.files {
+            if let Some(t) = &f.text {
+                let _ = writeln!(s, "--- {} ---\n{}", f.name, t);
+            } else {
+                let _ = writeln!(s, "--- {} (HXE image, {} bytes; see report.json) ---", f.name, f.hex.as_ref().map(|h| h.len() / 2).unwrap_or(0));
+            }
+        }
+        s
+    }
+
+    /// Write `report.txt` and `report.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("report.txt"), self.text())?;
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("report.json"), json + "\n")
+    }
+
+    /// Read a `report.json`.
+    pub fn read(path: &Path) -> Result<Report, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a hsx report: {e}", path.display()))
+    }
+}
+
+fn copy_field(a: &mut isa::Slot, e: &isa::Slot, f: &str) {
+    match f {
+        "state" => a.state = e.state,
+        "pc" => a.pc = e.pc,
+        "psw" => a.psw = e.psw,
+        "sp" => a.sp = e.sp,
+        "reg_base" => a.reg_base = e.reg_base,
+        "stack_limit" => a.stack_limit = e.stack_limit,
+        "stack_top" => a.stack_top = e.stack_top,
+        "code_base" => a.code_base = e.code_base,
+        "code_size" => a.code_size = e.code_size,
+        "slice" => a.slice = e.slice,
+        "slice_used" => a.slice_used = e.slice_used,
+        "wait" => a.wait = e.wait,
+        "deadline" => a.deadline = e.deadline,
+        "accounted_steps" => a.accounted_steps = e.accounted_steps,
+        "exit_code" => a.exit_code = e.exit_code,
+        "fault" => a.fault = e.fault,
+        _ => *a = *e,
+    }
+}
