@@ -1084,3 +1084,5 @@ fn retire_of(r: &bridge::RetireRec) -> Retire {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod gates;

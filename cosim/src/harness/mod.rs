@@ -346,3 +346,6 @@ pub fn write_divergence(ls: &Lockstep, d: &Divergence, run_id: &str, dir: &std::
     }
     Ok(rep)
 }
+
+#[cfg(test)]
+mod tests;
