@@ -314,8 +314,9 @@ impl Shell {
                 mb.timeouts
             ));
         }
-        s.push_str(&format!("last {} of {} trace events:\n", n.min(m.trace.capacity()), m.trace.total()));
-        for ev in m.trace.last(n) {
+        let events = m.trace.last(n);
+        s.push_str(&format!("last {} of {} trace events:\n", events.len(), m.trace.total()));
+        for ev in events {
             s.push_str(&format!("  {ev}\n"));
         }
         s.trim_end().to_string()

@@ -1,3 +1,10 @@
 //! The workspace's one integration-test binary. Each module is one area.
 
+mod cli;
 mod codegen;
+mod context;
+mod exec_matrix;
+mod examples;
+mod isa_vectors;
+mod sched;
+mod xcheck;
