@@ -64,6 +64,7 @@ module hsx_core #(
   input  logic        any_ready_i,
   input  logic        any_deadline_i,
   output logic        pick_o,
+  output logic        clear_cur_o,
   output logic        jump_o,
 
   // Commit to the scheduler.
@@ -364,8 +365,10 @@ module hsx_core #(
 
   logic go;           // StBoundary: a step starts this cycle
   logic any_work;
+  logic stale_cur;    // `current` names a task that is no longer RUNNING
 
   assign any_work  = tmo_valid_i || cur_running_i || any_ready_i || any_deadline_i;
+  assign stale_cur = (cur_i != 5'd0) && !cur_running_i;
   assign go        = (st_q == hsx_pkg::StBoundary) && run_i && !hb_pending_i;
   assign scan_en_o = (st_q == hsx_pkg::StBoundary) || (st_q == hsx_pkg::StStart);
 
@@ -379,11 +382,16 @@ module hsx_core #(
   assign hb_allow_o      = (st_q == hsx_pkg::StBoundary) ||
                            (st_q == hsx_pkg::StTrap && !trap_ack_i);
   assign halted_o        = (st_q == hsx_pkg::StBoundary) && !run_i;
-  assign idle_o          = (st_q == hsx_pkg::StBoundary) && !any_work;
+  assign idle_o          = (st_q == hsx_pkg::StBoundary) && !any_work && !stale_cur;
   assign step_boundary_o = (st_q == hsx_pkg::StBoundary);
-  assign in_flight_o     = (st_q != hsx_pkg::StBoundary);
+  // An instruction is in flight from the cycle after its fetch to its commit cycle
+  // (an SVC's trap included); the step-start phase (StStart, TIMEOUT traps) is not.
+  assign in_flight_o     = !((st_q == hsx_pkg::StBoundary) || (st_q == hsx_pkg::StStart) ||
+                             (st_q == hsx_pkg::StTrap && trap_cause_q == hsx_pkg::TrapTimeout));
+  // (a StStart cycle without work only clears a stale `current`: no step starts.)
   assign timing_skip_o   = (st_q == hsx_pkg::StTrap) ||
-                           ((st_q == hsx_pkg::StBoundary) && !(go && any_work));
+                           ((st_q == hsx_pkg::StBoundary) && !(go && any_work)) ||
+                           ((st_q == hsx_pkg::StStart) && !any_work);
 
   // Per-cycle outputs of the control block.
   logic        wr;                 // a core write to data RAM this cycle
@@ -462,6 +470,7 @@ module hsx_core #(
     rv_trap  = 1'b0;
     pick_o   = 1'b0;
     jump_o   = 1'b0;
+    clear_cur_o = 1'b0;
     div_start   = 1'b0;
     fpu_start_o = 1'b0;
     fpu_a_o     = a_q;
@@ -477,7 +486,7 @@ module hsx_core #(
           if (!tmo_valid_i && cur_running_i && !bad_pc) begin
             cm_req_o = 1'b1;
             st_d     = hsx_pkg::StDecode;
-          end else if (any_work) begin
+          end else if (any_work || stale_cur) begin
             st_d = hsx_pkg::StStart;
           end
         end
@@ -501,13 +510,16 @@ module hsx_core #(
               st_d     = hsx_pkg::StDecode;
             end
           end else if (any_ready_i) begin
-            pick_o = 1'b1;
-            st_d   = hsx_pkg::StStart;
+            pick_o      = 1'b1;
+            clear_cur_o = 1'b1;
+            st_d        = hsx_pkg::StStart;
           end else if (any_deadline_i) begin
-            jump_o = 1'b1;
-            st_d   = hsx_pkg::StStart;
+            jump_o      = 1'b1;
+            clear_cur_o = 1'b1;
+            st_d        = hsx_pkg::StStart;
           end else begin
-            st_d = hsx_pkg::StBoundary;   // quiescent
+            clear_cur_o = 1'b1;             // quiescent
+            st_d        = hsx_pkg::StBoundary;
           end
         end
       end

@@ -54,6 +54,7 @@ module hsx_sched #(
   output logic        any_ready_o,        // some task is READY
   output logic        any_deadline_o,     // some BLOCKED task has a deadline
   input  logic        pick_i,             // make the next READY task after last_ran RUNNING
+  input  logic        clear_cur_i,        // step start with a current task not RUNNING: current <- 0
   input  logic        jump_i,             // idle: ticks <- the earliest deadline
 
   // End of step.
@@ -528,13 +529,15 @@ module hsx_sched #(
         current_d = 5'd0;
       end
 
-      // A task the executive killed during its own SVC keeps its cleared record.
+      // accounted_steps and slice_used count the step in the slot even if the executive
+      // killed the task during its own SVC (as vm-ref does); pc/psw/sp are not written
+      // into a killed (EMPTY) slot (vm-ref wrote them before the executive cleared them).
+      acct_we = 1'b1;  acct_idx = cidx;  acct_wd = acct_q[cidx] + 64'd1;
+      su_we_a = 1'b1;  su_idx_a = cidx;  su_wd_a = su_next;
       if (state_q[cidx] != hsx_isa_pkg::TaskEmpty) begin
         ctx_we  = 1'b1;  ctx_idx  = cidx;
         pc_wd   = new_pc_i;  psw_wd = new_psw_i;  sp_wd = new_sp_i;
-        acct_we = 1'b1;  acct_idx = cidx;  acct_wd = acct_q[cidx] + 64'd1;
         st_we_a = 1'b1;  st_idx_a = cidx;  st_wd_a = end_st;
-        su_we_a = 1'b1;  su_idx_a = cidx;  su_wd_a = su_next;
         if (end_i == hsx_pkg::EndFault) begin
           fault_we = 1'b1;  fault_idx = cidx;  fault_wd = end_code_i;
         end
@@ -571,6 +574,10 @@ module hsx_sched #(
   // Registers
   // ---------------------------------------------------------------------------------------
 
+  // (clear_cur_i comes with pick_i, jump_i or alone, never with a command or a commit.)
+  logic [4:0] current_nx;
+  assign current_nx = (clear_cur_i && !pick_i) ? 5'd0 : current_d;
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       current_q         <= 5'd0;
@@ -580,7 +587,7 @@ module hsx_sched #(
       stack_region_lo_q <= 17'h10000;
       protect_q         <= 1'b1;
     end else begin
-      current_q         <= current_d;
+      current_q         <= current_nx;
       last_ran_q        <= last_ran_d;
       steps_q           <= steps_d;
       ticks_q           <= ticks_d;

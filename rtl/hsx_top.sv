@@ -217,7 +217,7 @@ module hsx_top #(
   logic        protect;
   logic [16:0] stack_region_lo;
   logic [63:0] steps;
-  logic        scan_en, tmo_valid, any_ready, any_deadline, pick, jump;
+  logic        scan_en, tmo_valid, any_ready, any_deadline, pick, jump, clear_cur;
   logic [4:0]  tmo_pid;
   logic [15:0] tmo_pc;
   logic        commit;
@@ -255,6 +255,7 @@ module hsx_top #(
     .any_ready_o       (any_ready),
     .any_deadline_o    (any_deadline),
     .pick_i            (pick),
+    .clear_cur_i       (clear_cur),
     .jump_i            (jump),
     .commit_i          (commit),
     .end_i             (end_kind),
@@ -331,6 +332,7 @@ module hsx_top #(
     .any_ready_i       (any_ready),
     .any_deadline_i    (any_deadline),
     .pick_o            (pick),
+    .clear_cur_o       (clear_cur),
     .jump_o            (jump),
     .commit_o          (commit),
     .end_o             (end_kind),

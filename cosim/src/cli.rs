@@ -303,3 +303,106 @@ pub fn replay(a: ReplayArgs) -> Result<i32, CliError> {
         }
     }
 }
+
+/// `hsx regress` options.
+#[derive(Args, Debug, Clone)]
+pub struct RegressArgs {
+    /// Random cases to run (seeds SEED-START .. SEED-START+N).
+    #[arg(long, default_value_t = crate::regress::DEFAULT_SEEDS, value_parser = num_u64)]
+    pub seeds: u64,
+    /// First seed.
+    #[arg(long = "seed-start", default_value = "0", value_parser = num_u64)]
+    pub seed_start: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_parser = num_u64)]
+    pub jobs: Option<u64>,
+    /// Run only shard I of N (1-based): the cases whose index k (seed - SEED-START for
+    /// seeds; discovery order for directed cases) has k % N == I - 1.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Write a JUnit XML file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Where divergence reports and VCDs go.
+    #[arg(long, default_value = "traces")]
+    pub traces: PathBuf,
+    /// Run against the mutant-capable RTL with this mutant (name or number).
+    #[arg(long)]
+    pub mutant: Option<String>,
+    /// Print the mutant catalogue and exit.
+    #[arg(long = "list-mutants")]
+    pub list_mutants: bool,
+    /// Compare cycles per retire with docs/timing.md (the default for regress).
+    #[arg(long = "check-timing", overrides_with = "no_check_timing")]
+    pub check_timing: bool,
+    /// Do not compare cycles per retire.
+    #[arg(long = "no-check-timing", overrides_with = "check_timing")]
+    pub no_check_timing: bool,
+    /// Skip the directed programs (examples/, tests/programs/ with `; cosim:` headers).
+    #[arg(long = "no-directed")]
+    pub no_directed: bool,
+    /// Do not shrink failing random cases.
+    #[arg(long = "no-shrink")]
+    pub no_shrink: bool,
+    /// Stop starting new cases after K divergences (0 = never; default 1 with --mutant,
+    /// else 0).
+    #[arg(long = "max-failures", value_parser = num_u64)]
+    pub max_failures: Option<u64>,
+}
+
+/// `hsx regress`: directed + seeded random programs in lockstep; summary on stdout.
+pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
+    if a.list_mutants {
+        print!("{}", crate::mutants::listing());
+        return Ok(0);
+    }
+    let shard = match &a.shard {
+        Some(s) => crate::regress::Shard::parse(s).map_err(CliError::Invalid)?,
+        None => crate::regress::Shard::default(),
+    };
+    let mutant = match &a.mutant {
+        Some(m) => crate::mutants::resolve(m).map_err(CliError::Invalid)?,
+        None => 0,
+    };
+    let jobs = match a.jobs {
+        Some(0) => return Err(CliError::Invalid("--jobs must be at least 1".into())),
+        Some(j) => usize::try_from(j).map_err(|_| CliError::Invalid("--jobs is too large".into()))?,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    let max_failures = match a.max_failures {
+        Some(0) => None,
+        Some(k) => Some(usize::try_from(k).unwrap_or(usize::MAX)),
+        None if mutant != 0 => Some(1),
+        None => None,
+    };
+    let opts = crate::regress::RegressOptions {
+        seeds: a.seeds,
+        seed_start: a.seed_start,
+        jobs,
+        shard,
+        junit: a.junit.clone(),
+        traces: a.traces.clone(),
+        mutant,
+        check_timing: !a.no_check_timing,
+        directed: !a.no_directed,
+        shrink: !a.no_shrink,
+        max_failures,
+        progress: true,
+        ..crate::regress::RegressOptions::default()
+    };
+    let summary = crate::regress::run(&opts).map_err(|e| match e {
+        crate::regress::RegressError::Invalid(s) => CliError::Invalid(s),
+        crate::regress::RegressError::Io { path, source } => CliError::Io { path, source },
+        crate::regress::RegressError::Cosim(c) => CliError::Cosim(c),
+    })?;
+    print!("{}", summary.text());
+    for r in &summary.records {
+        if let Some(f) = &r.failure {
+            eprintln!("divergence: {} {}: report {}", r.class, r.name, f.report.display());
+        }
+        if let Some(e) = &r.error {
+            eprintln!("hsx regress: error: {} {}: {e}", r.class, r.name);
+        }
+    }
+    Ok(summary.exit_code())
+}

@@ -14,6 +14,7 @@ pub mod gen;
 pub mod harness;
 pub mod mutants;
 pub mod program;
+pub mod regress;
 pub mod report;
 pub mod rtl;
 pub mod shell;

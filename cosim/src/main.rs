@@ -26,6 +26,8 @@ enum Cmd {
     Cosim(cosim::cli::CosimArgs),
     /// Re-run a reported divergence exactly, writing its report and VCDs again.
     Replay(cosim::cli::ReplayArgs),
+    /// Directed programs + seeded random programs in lockstep (0 all agree, 1 some diverged, 2 bad input).
+    Regress(cosim::cli::RegressArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Cmd::Shell(a) => cosim::cli::shell(a).map_err(anyhow::Error::from),
         Cmd::Cosim(a) => cosim::cli::cosim(a).map_err(anyhow::Error::from),
         Cmd::Replay(a) => cosim::cli::replay(a).map_err(anyhow::Error::from),
+        Cmd::Regress(a) => cosim::cli::regress(a).map_err(anyhow::Error::from),
     };
     match r {
         Ok(code) => ExitCode::from(code as u8),

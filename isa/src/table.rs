@@ -27,12 +27,15 @@ macro_rules! isa_table {
 
         impl Opcode {
             /// The opcode for a byte, or `None` if the byte is not a legal opcode (ILLEGAL).
-            #[inline]
+            /// A table lookup (the decoder's hot path).
+            #[inline(always)]
             pub const fn from_byte(b: u8) -> Option<Opcode> {
-                match b {
-                    $( $op => Some(Opcode::$variant), )*
-                    _ => None,
-                }
+                const LUT: [Option<Opcode>; 256] = {
+                    let mut t: [Option<Opcode>; 256] = [None; 256];
+                    $( t[$op] = Some(Opcode::$variant); )*
+                    t
+                };
+                LUT[b as usize]
             }
             /// The upper-case mnemonic.
             pub const fn mnemonic(self) -> &'static str {

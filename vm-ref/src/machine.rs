@@ -25,9 +25,9 @@ impl Default for MachineConfig {
 #[derive(Clone)]
 pub struct Machine {
     /// 64 KiB data memory, little-endian. Register windows are in here.
-    pub dmem: Box<[u8]>,
+    pub dmem: Box<[u8; DATA_SIZE]>,
     /// 64 KiB code memory; instruction words big-endian.
-    pub code: Box<[u8]>,
+    pub code: Box<[u8; CODE_SIZE]>,
     /// Task slots; `slots[pid - 1]`.
     pub slots: Vec<Slot>,
     /// pid of the RUNNING task, 0 if none.
@@ -62,8 +62,8 @@ impl Machine {
     pub fn new(cfg: &MachineConfig) -> Machine {
         assert!((1..=MAX_TASKS).contains(&cfg.n_tasks), "n_tasks must be 1..={MAX_TASKS}");
         Machine {
-            dmem: vec![0u8; DATA_SIZE].into_boxed_slice(),
-            code: vec![0u8; CODE_SIZE].into_boxed_slice(),
+            dmem: vec![0u8; DATA_SIZE].into_boxed_slice().try_into().expect("64 KiB"),
+            code: vec![0u8; CODE_SIZE].into_boxed_slice().try_into().expect("64 KiB"),
             slots: vec![Slot::default(); cfg.n_tasks],
             current: 0,
             last_ran: 0,
@@ -106,6 +106,23 @@ impl Machine {
         self.dmem[a..a + 4].copy_from_slice(&v.to_le_bytes());
     }
 
+    /// The aligned word at `addr & 0xFFFC` (register windows and code words are always
+    /// word-aligned; the mask lets the compiler drop the bounds check).
+    #[inline(always)]
+    pub fn read_aligned(&self, addr: u32) -> u32 {
+        let a = (addr & 0xFFFC) as usize;
+        u32::from_le_bytes([self.dmem[a], self.dmem[a + 1], self.dmem[a + 2], self.dmem[a + 3]])
+    }
+    #[inline(always)]
+    pub fn write_aligned(&mut self, addr: u32, v: u32) {
+        let a = (addr & 0xFFFC) as usize;
+        let b = v.to_le_bytes();
+        self.dmem[a] = b[0];
+        self.dmem[a + 1] = b[1];
+        self.dmem[a + 2] = b[2];
+        self.dmem[a + 3] = b[3];
+    }
+
     /// Register `n` of `pid`, read from its window in data memory.
     #[inline]
     pub fn reg(&self, pid: u8, n: u8) -> u32 {
@@ -126,8 +143,9 @@ impl Machine {
     /// Big-endian code word at absolute code address `addr` (`addr + 4 <= 0x10000`).
     #[inline]
     pub fn code_word(&self, addr: u32) -> u32 {
-        let a = addr as usize;
-        u32::from_be_bytes(self.code[a..a + 4].try_into().unwrap())
+        // Code words are 4-aligned (images are placed 4-aligned, pc is checked aligned).
+        let a = (addr & 0xFFFC) as usize;
+        u32::from_be_bytes([self.code[a], self.code[a + 1], self.code[a + 2], self.code[a + 3]])
     }
 
     /// Would a task access of `len` bytes at `addr` by `pid` be refused by memory

@@ -85,11 +85,12 @@ impl std::fmt::Display for TraceEvent {
 /// A fixed-capacity ring of the most recent scheduler events.
 #[derive(Debug, Clone)]
 pub struct TraceRing {
-    /// Preallocated to the capacity (a push is one store and an index update).
+    /// Preallocated to the capacity rounded up to a power of two, so a push is one
+    /// masked store; only the last `cap` events are ever reported.
     buf: Box<[TraceEvent]>,
-    /// Index of the next write.
-    head: usize,
-    /// Events ever pushed.
+    /// The configured capacity.
+    cap: usize,
+    /// Events ever pushed; the next write goes to `total & (buf.len() - 1)`.
     total: u64,
 }
 
@@ -97,16 +98,14 @@ const NO_EVENT: TraceEvent = TraceEvent { step: 0, ticks: 0, pid: 0, kind: Event
 
 impl TraceRing {
     pub fn new(cap: usize) -> TraceRing {
-        TraceRing { buf: vec![NO_EVENT; cap].into_boxed_slice(), head: 0, total: 0 }
+        let len = if cap == 0 { 0 } else { cap.next_power_of_two() };
+        TraceRing { buf: vec![NO_EVENT; len].into_boxed_slice(), cap, total: 0 }
     }
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, ev: TraceEvent) {
-        if let Some(slot) = self.buf.get_mut(self.head) {
-            *slot = ev;
-            self.head += 1;
-            if self.head == self.buf.len() {
-                self.head = 0;
-            }
+        let n = self.buf.len();
+        if n != 0 {
+            self.buf[self.total as usize & (n - 1)] = ev;
             self.total += 1;
         }
     }
@@ -115,17 +114,13 @@ impl TraceRing {
         self.total
     }
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.cap
     }
-    /// The retained events, oldest first.
+    /// The retained events (the last `capacity` ones), oldest first.
     pub fn events(&self) -> Vec<TraceEvent> {
-        if self.total < self.buf.len() as u64 {
-            self.buf[..self.head].to_vec()
-        } else {
-            let mut v = self.buf[self.head..].to_vec();
-            v.extend_from_slice(&self.buf[..self.head]);
-            v
-        }
+        let n = self.buf.len() as u64;
+        let keep = self.total.min(self.cap as u64);
+        (self.total - keep..self.total).map(|i| self.buf[(i % n.max(1)) as usize]).collect()
     }
     /// The last `n` events, oldest first.
     pub fn last(&self, n: usize) -> Vec<TraceEvent> {
@@ -208,7 +203,7 @@ impl Machine {
         s.state = TaskState::Running;
         s.slice_used = 0;
         self.current = pid;
-        self.sync_ready(pid);
+        self.ready &= !(1u32 << (pid - 1));
         self.counters[pid as usize - 1].scheduled_in += 1;
     }
 

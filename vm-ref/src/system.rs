@@ -3,7 +3,7 @@
 //! [`System::step`] is scheduler.md "One step": start-of-step timeouts, pick (with idle
 //! jumps), execute (an SVC is serviced by the executive inside the step), account, rotate.
 
-use crate::core::{self, Effect};
+use crate::core::{self, Effect, NoRecord, Record};
 use crate::exec::{ExecConfig, Executive};
 use crate::machine::{Machine, MachineConfig};
 use crate::sched::EventKind;
@@ -76,6 +76,12 @@ impl System {
     /// hot path). Returns `false` when the machine is quiescent.
     #[inline]
     pub fn step_into(&mut self, rec: &mut Retire) -> bool {
+        self.step_with(rec)
+    }
+
+    /// One step reporting into any [`Record`] (a [`NoRecord`] when nobody looks).
+    #[inline(always)]
+    fn step_with<R: Record>(&mut self, rec: &mut R) -> bool {
         loop {
             if self.machine.ticks >= self.machine.next_deadline {
                 self.fire_timeouts();
@@ -104,7 +110,7 @@ impl System {
 
     /// Execute, account and (if `rotate`) rotate the current task: steps 2–4.
     #[inline]
-    fn execute_current(&mut self, rotate: bool, rec: &mut Retire) {
+    fn execute_current<R: Record>(&mut self, rotate: bool, rec: &mut R) {
         let pid = self.machine.current;
         let i = pid as usize - 1;
         let pc = self.machine.slots[i].pc;
@@ -117,7 +123,7 @@ impl System {
         m.steps += 1;
         m.ticks += 1;
         m.last_ran = pid;
-        rec.step = m.steps;
+        rec.step(m.steps);
         m.trace_event(pid, EventKind::Step { pc });
         let s = &mut m.slots[i];
         s.accounted_steps += 1;
@@ -205,9 +211,8 @@ impl System {
     /// Run to quiescence or until `max_steps` steps have retired.
     pub fn run(&mut self, max_steps: u64) -> Outcome {
         let mut n = 0u64;
-        let mut rec = Retire::default();
         while n < max_steps {
-            if !self.step_into(&mut rec) {
+            if !self.step_with(&mut NoRecord) {
                 break;
             }
             n += 1;

@@ -1,0 +1,87 @@
+//! Steps per second of the golden model (`vm_ref::system::System`), docs/benchmarks.md.
+//!
+//! * `alu_loop/1task`: an endless ALU/branch loop, one task;
+//! * `load_store/1task`: an endless load/store loop, one task;
+//! * `alu_loop/8tasks_slice1`: the ALU loop as 8 tasks with `slice 1` (a rotation on
+//!   every step) — its ratio to `alu_loop/1task` is the cost of switching.
+//!
+//! Each iteration runs [`STEPS`] steps of a system built once (the programs never end).
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use std::time::Duration;
+use vm_ref::exec::{ExecConfig, SpawnOptions};
+use vm_ref::system::System;
+use vm_ref::MachineConfig;
+
+const STEPS: u64 = 100_000;
+
+/// An ALU/branch loop: an inner counted loop of ALU work inside an endless outer loop.
+pub const ALU_LOOP: &str = "
+        .text
+main:   LDI   R2, 1
+        LDI   R1, 0
+outer:  LDI   R5, 100
+inner:  ADD   R1, R1, R2
+        XOR   R3, R1, R5
+        AND   R4, R3, R1
+        OR    R6, R4, R2
+        SUB   R5, R5, R2
+        JNZ   inner
+        JMP   outer
+";
+
+/// A load/store loop over a small buffer (words, halves, bytes).
+pub const LOAD_STORE_LOOP: &str = "
+        .data
+        .align 4
+buf:    .word 0, 0, 0, 0
+        .text
+main:   LDI32 R1, buf
+        LDI   R2, 1
+loop:   LD    R3, [R1]
+        ADD   R3, R3, R2
+        ST    [R1], R3
+        STH   [R1 + 4], R3
+        LDH   R4, [R1 + 4]
+        STB   [R1 + 9], R4
+        LDB   R5, [R1 + 9]
+        ST    [R1 + 12], R5
+        JMP   loop
+";
+
+/// A system running `src` from `main` as `tasks` tasks.
+fn system(src: &str, tasks: usize, slice: u32) -> System {
+    let prog = isa::asm::assemble(src, "bench").expect("bench program assembles");
+    let entry = prog.entry_label("main").expect("main");
+    let mcfg = MachineConfig { n_tasks: tasks.max(MachineConfig::default().n_tasks), ..MachineConfig::default() };
+    let mut sys = System::new(&mcfg, ExecConfig { slice, ..ExecConfig::default() });
+    let id = sys.exec.load_image(&mut sys.machine, "bench", &prog.image).expect("load_image");
+    for _ in 0..tasks {
+        sys.exec.spawn(&mut sys.machine, id, entry, SpawnOptions::default()).expect("spawn");
+    }
+    sys
+}
+
+fn bench(c: &mut Criterion, group: &str, name: &str, src: &str, tasks: usize, slice: u32) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    g.throughput(Throughput::Elements(STEPS));
+    let mut sys = system(src, tasks, slice);
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            let before = sys.machine.steps;
+            sys.run(STEPS);
+            assert_eq!(sys.machine.steps - before, STEPS, "the bench program must not stop");
+        })
+    });
+    g.finish();
+}
+
+fn steps(c: &mut Criterion) {
+    bench(c, "alu_loop", "1task", ALU_LOOP, 1, 1);
+    bench(c, "alu_loop", "8tasks_slice1", ALU_LOOP, 8, 1);
+    bench(c, "load_store", "1task", LOAD_STORE_LOOP, 1, 1);
+}
+
+criterion_group!(benches, steps);
+criterion_main!(benches);
