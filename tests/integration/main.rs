@@ -6,5 +6,6 @@ mod context;
 mod exec_matrix;
 mod examples;
 mod isa_vectors;
+mod mutants;
 mod sched;
 mod xcheck;
