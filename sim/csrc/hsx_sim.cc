@@ -72,6 +72,16 @@ struct Var {
     int ulow = 0;
     int uhigh = 0;
     bool bit_array = false;  // 1-bit elements registered as a packed range (see bind_var)
+    // Address of element `ulow` and the distance between elements, computed once at bind
+    // time (the model's storage never moves), so a read is one multiply-add.
+    const char* base = nullptr;
+    ptrdiff_t stride = 0;
+
+    const void* fast_elem(int32_t index) const {
+        if (udims == 0) return base;
+        if (index < ulow || index > uhigh) return nullptr;
+        return base + static_cast<ptrdiff_t>(index - ulow) * stride;
+    }
 
     const void* elem(int32_t index) const {
         void* d = var->datap();
@@ -254,6 +264,10 @@ public:
             b.uhigh = v->packed().high();
             b.width = 1;
         }
+        b.base = static_cast<const char*>(b.elem(b.udims == 0 ? 0 : b.ulow));
+        if (b.udims == 1 && b.uhigh > b.ulow) {
+            b.stride = static_cast<const char*>(b.elem(b.ulow + 1)) - b.base;
+        }
         vars_.push_back(b);
         return static_cast<int32_t>(vars_.size() - 1);
     }
@@ -276,6 +290,19 @@ public:
         const void* p = b->elem(index);
         if (!p) return 0;
         return load_bits(p, b->vltype, b->width, lsb, width);
+    }
+
+    void var_read_batch(rust::Slice<const uint64_t> reqs, rust::Slice<uint64_t> out) const override {
+        const size_t n = std::min(reqs.size(), out.size());
+        const uint64_t* rq = reqs.data();
+        uint64_t* o = out.data();
+        for (size_t k = 0; k < n; ++k) {
+            const int32_t handle = static_cast<int32_t>(rq[k] >> 32);
+            const int32_t index = static_cast<int32_t>(static_cast<uint32_t>(rq[k]));
+            const Var* b = var(handle);
+            const void* p = b ? b->fast_elem(index) : nullptr;
+            o[k] = p ? load_bits(p, b->vltype, b->width, 0, 64) : 0;
+        }
     }
 
     size_t var_dump(int32_t handle, rust::Slice<uint8_t> out) const override {

@@ -130,6 +130,9 @@ pub(crate) mod bridge {
         /// `ceil(width / 8)` little-endian bytes, into `out` (as much as fits). Returns
         /// the bytes written.
         fn var_dump(self: &RtlModel, handle: i32, out: &mut [u8]) -> usize;
+        /// Whole elements of many variables in one crossing: each request is
+        /// `handle << 32 | index`; element k goes to `out[k]` (0 if unbound).
+        fn var_read_batch(self: &RtlModel, reqs: &[u64], out: &mut [u64]);
         /// Every public variable (`scope.name`), for diagnostics.
         fn public_vars(self: &RtlModel) -> Vec<String>;
 

@@ -61,6 +61,34 @@ pub enum SimError {
     WritesLost(u64),
 }
 
+/// Task-table fields per slot, in [`probe::SlotVars`] order.
+const SLOT_FIELDS: usize = 17;
+
+/// A slot from its raw field values (state, pc, code_base, code_size, psw, sp, reg_base,
+/// stack_limit, stack_top, slice, slice_used, wait, deadline valid, deadline,
+/// accounted_steps, exit_code, fault), masked to the fields' widths.
+fn slot_of_raw(r: &[u64]) -> Slot {
+    let state = TaskState::from_u8((r[0] & 0xFF) as u8).unwrap_or(TaskState::Empty);
+    Slot {
+        state,
+        pc: r[1] as u16,
+        code_base: r[2] as u32,
+        code_size: r[3] as u32,
+        psw: (r[4] & 0xF) as u8,
+        sp: r[5] as u32,
+        reg_base: r[6] as u32,
+        stack_limit: r[7] as u32,
+        stack_top: r[8] as u32,
+        slice: r[9] as u32,
+        slice_used: r[10] as u32,
+        wait: WaitKind::from_u8((r[11] & 0xFF) as u8).unwrap_or(WaitKind::None),
+        deadline: (r[12] & 1 != 0).then_some(r[13]),
+        accounted_steps: r[14],
+        exit_code: (state == TaskState::Returned).then_some(r[15] as u32),
+        fault: (state == TaskState::Faulted).then_some(r[16] as u32),
+    }
+}
+
 /// Host-bus address space (`hb_space_i`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Space {
@@ -557,28 +585,23 @@ impl Rtl {
         if pid == 0 || pid > self.n_tasks {
             return Slot::default();
         }
-        let i = self.slot_low + pid as i32 - 1;
+        let mut reqs = [0u64; SLOT_FIELDS];
+        let mut raw = [0u64; SLOT_FIELDS];
+        self.slot_reqs(pid, &mut reqs);
+        self.m.var_read_batch(&reqs, &mut raw);
+        slot_of_raw(&raw)
+    }
+
+    /// The `(handle, index)` requests for every field of `pid`'s slot.
+    fn slot_reqs(&self, pid: u8, out: &mut [u64]) {
+        let i = (self.slot_low + pid as i32 - 1) as u32 as u64;
         let v = &self.slot_vars;
-        let state = TaskState::from_u8(self.read(v.state, i, 8) as u8);
-        let wait = WaitKind::from_u8(self.read(v.wait, i, 8) as u8);
-        let state = state.unwrap_or(TaskState::Empty);
-        Slot {
-            state,
-            pc: self.read(v.pc, i, 16) as u16,
-            code_base: self.read(v.code_base, i, 32) as u32,
-            code_size: self.read(v.code_size, i, 32) as u32,
-            psw: self.read(v.psw, i, 4) as u8,
-            sp: self.read(v.sp, i, 32) as u32,
-            reg_base: self.read(v.reg_base, i, 32) as u32,
-            stack_limit: self.read(v.stack_limit, i, 32) as u32,
-            stack_top: self.read(v.stack_top, i, 32) as u32,
-            slice: self.read(v.slice, i, 32) as u32,
-            slice_used: self.read(v.slice_used, i, 32) as u32,
-            wait: wait.unwrap_or(WaitKind::None),
-            deadline: (self.read(v.dl_valid, i, 1) != 0).then(|| self.read(v.deadline, i, 64)),
-            accounted_steps: self.read(v.acct, i, 64),
-            exit_code: (state == TaskState::Returned).then(|| self.read(v.exit_code, i, 32) as u32),
-            fault: (state == TaskState::Faulted).then(|| self.read(v.fault, i, 32) as u32),
+        let hs = [
+            v.state, v.pc, v.code_base, v.code_size, v.psw, v.sp, v.reg_base, v.stack_limit, v.stack_top, v.slice,
+            v.slice_used, v.wait, v.dl_valid, v.deadline, v.acct, v.exit_code, v.fault,
+        ];
+        for (o, h) in out.iter_mut().zip(hs) {
+            *o = ((h as u32 as u64) << 32) | i;
         }
     }
 
@@ -593,7 +616,15 @@ impl Rtl {
 
     /// Every slot, `[pid 1, pid 2, …]`.
     pub fn probe_slots(&self) -> Vec<Slot> {
-        (1..=self.n_tasks).map(|p| self.probe_slot(p)).collect()
+        // One FFI crossing for the whole table.
+        let n = self.n_tasks as usize;
+        let mut reqs = vec![0u64; SLOT_FIELDS * n];
+        let mut raw = vec![0u64; SLOT_FIELDS * n];
+        for (k, chunk) in reqs.chunks_mut(SLOT_FIELDS).enumerate() {
+            self.slot_reqs(k as u8 + 1, chunk);
+        }
+        self.m.var_read_batch(&reqs, &mut raw);
+        raw.chunks(SLOT_FIELDS).map(slot_of_raw).collect()
     }
 
     /// The machine-wide registers.
@@ -653,11 +684,14 @@ impl Rtl {
 
     /// The 16 registers of a window at `reg_base` (probe).
     pub fn peek_window(&self, reg_base: u32) -> [u32; 16] {
-        let mut r = [0u32; 16];
-        for (n, v) in r.iter_mut().enumerate() {
-            *v = self.peek_data_word((reg_base as u16).wrapping_add(4 * n as u16));
+        let mut reqs = [0u64; 16];
+        for (n, q) in reqs.iter_mut().enumerate() {
+            let addr = (reg_base as u16).wrapping_add(4 * n as u16);
+            *q = ((self.dmem.handle as u32 as u64) << 32) | (self.dmem.low + (addr >> 2) as i32) as u32 as u64;
         }
-        r
+        let mut raw = [0u64; 16];
+        self.m.var_read_batch(&reqs, &mut raw);
+        raw.map(|v| v as u32)
     }
 
     // ---------------------------------------------------------------------------------

@@ -122,6 +122,14 @@ impl TraceRing {
         let keep = self.total.min(self.cap as u64);
         (self.total - keep..self.total).map(|i| self.buf[(i % n.max(1)) as usize]).collect()
     }
+    /// The retained events pushed after the first `since` ever (oldest first), without
+    /// copying the ring: what an observer that polls every step wants.
+    pub fn since(&self, since: u64) -> impl Iterator<Item = &TraceEvent> + '_ {
+        let n = self.buf.len() as u64;
+        let from = since.max(self.total.saturating_sub(self.cap as u64));
+        (from..self.total).map(move |i| &self.buf[(i % n.max(1)) as usize])
+    }
+
     /// The last `n` events, oldest first.
     pub fn last(&self, n: usize) -> Vec<TraceEvent> {
         let all = self.events();

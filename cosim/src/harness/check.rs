@@ -23,6 +23,10 @@ pub struct StepCtx<'a> {
     pub rtl_traps: &'a [TrapSeen],
     /// Data-RAM writes seen on the RTL's RAM port since the previous retire.
     pub observed: &'a [ObservedWrite],
+    /// The RTL's task table and machine registers after the step (one probe per step,
+    /// shared by the checkers).
+    pub rtl_slots: &'a [Slot],
+    pub rtl_globals: sim::Globals,
 }
 
 /// What differed.
@@ -136,7 +140,7 @@ impl Checker for WindowCheck {
             return None;
         }
         let e = cx.refm.regs(pid);
-        let a = cx.rtl.peek_window(cx.rtl.probe_slot(pid).reg_base);
+        let a = cx.rtl.peek_window(cx.rtl_slots[pid as usize - 1].reg_base);
         (0..16).find(|&n| e[n] != a[n]).map(|n| Mismatch::new("window", format!("R{n}"), hex(e[n]), hex(a[n])))
     }
 }
@@ -161,18 +165,17 @@ impl Checker for SchedCheck {
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let m = cx.refm;
-        let g = cx.rtl.probe_globals();
+        let g = cx.rtl_globals;
         let pairs = [("current", m.current as u64, g.current as u64), ("last_ran", m.last_ran as u64, g.last_ran as u64), ("steps", m.steps, g.steps), ("ticks", m.ticks, g.ticks)];
         for (name, e, a) in pairs {
             if e != a {
                 return Some(Mismatch::new("sched", name, e.to_string(), a.to_string()));
             }
         }
-        for (i, e) in m.slots.iter().enumerate() {
+        for (i, (e, a)) in m.slots.iter().zip(cx.rtl_slots).enumerate() {
             let pid = i as u8 + 1;
-            let a = cx.rtl.probe_slot(pid);
-            if *e != a {
-                if let Some((f, x, y)) = slot_diff(e, &a) {
+            if e != a {
+                if let Some((f, x, y)) = slot_diff(e, a) {
                     return Some(Mismatch::new("sched", format!("slot[{pid}].{f}"), x, y));
                 }
             }
@@ -267,8 +270,8 @@ impl Checker for IsolationMonitor {
         if pid == 0 || pid as usize > cx.refm.n_tasks() {
             return None;
         }
-        let own = cx.rtl.probe_slot(pid);
-        let lo = cx.rtl.probe_globals().stack_region_lo;
+        let own = cx.rtl_slots[pid as usize - 1];
+        let lo = cx.rtl_globals.stack_region_lo;
         let win_lo = isa::WINDOW_BASE;
         let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * cx.refm.n_tasks() as u32;
         for w in cx.observed.iter().filter(|w| !w.from_host) {
@@ -304,7 +307,7 @@ impl Checker for ContextInvariants {
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let n = cx.refm.n_tasks();
-        let slots = cx.rtl.probe_slots();
+        let slots = cx.rtl_slots;
         let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * n as u32;
         let bad = |pid: usize, what: String| Some(Mismatch::new("invariants", format!("slot[{pid}]"), "context.md invariant", what));
         for (i, s) in slots.iter().enumerate() {

@@ -122,6 +122,7 @@ pub struct Lockstep {
     ref_traps: Vec<TrapSeen>,
     rtl_traps: Vec<TrapSeen>,
     observed: Vec<ObservedWrite>,
+    rtl_slots: Vec<isa::Slot>,
     last_timed: u64,
     /// Compare with the checkers (off: the same loop, for measuring the cost of checking).
     pub compare: bool,
@@ -154,6 +155,7 @@ impl Lockstep {
             ref_traps: vec![],
             rtl_traps: vec![],
             observed: vec![],
+            rtl_slots: vec![],
             last_timed: 0,
             compare: true,
         })
@@ -238,6 +240,8 @@ impl Lockstep {
                     let timed = timed_now - self.last_timed;
                     self.last_timed = timed_now;
                     if self.compare {
+                        self.rtl_slots = self.rtl.rtl.probe_slots();
+                        let rtl_globals = self.rtl.rtl.probe_globals();
                         let acc = self.refs.machine.last_access.get();
                         let m = &self.refs.machine;
                         let start = StepStart {
@@ -258,6 +262,8 @@ impl Lockstep {
                             ref_traps: &self.ref_traps,
                             rtl_traps: &self.rtl_traps,
                             observed: &self.observed,
+                            rtl_slots: &self.rtl_slots,
+                            rtl_globals,
                         };
                         for c in self.checkers.iter_mut() {
                             if let Some(mm) = c.check(&cx) {

@@ -214,13 +214,13 @@ impl Observer for CoverageObserver {
         let total = m.trace.total();
         let new = total.saturating_sub(self.seen_events);
         if new > 0 {
-            let evs = m.trace.events();
-            let take = (new as usize).min(evs.len());
-            for ev in &evs[evs.len() - take..] {
+            let mut got = 0u64;
+            for ev in m.trace.since(self.seen_events) {
                 self.cov.record_event(&ev.kind, r);
+                got += 1;
             }
-            if new as usize > evs.len() {
-                Coverage::bump(&mut self.cov.sched, "(trace overrun)", new - evs.len() as u64);
+            if new > got {
+                Coverage::bump(&mut self.cov.sched, "(trace overrun)", new - got);
             }
         }
         self.seen_events = total;
