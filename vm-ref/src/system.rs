@@ -6,7 +6,7 @@
 use crate::core::{self, Effect, NoRecord, Record};
 use crate::exec::{ExecConfig, Executive};
 use crate::machine::{Machine, MachineConfig};
-use crate::sched::EventKind;
+use crate::sched::{EventKind, TraceEvent};
 use isa::{Retire, TaskState};
 
 /// How a run ended (cli.md `outcome`).
@@ -118,13 +118,16 @@ impl System {
         if eff != Effect::Continue {
             self.apply_effect(pid, eff);
         }
-        // Account.
+        // Account. (`steps`/`ticks` are kept in locals for the trace events: reloading
+        // them right after the stores stalls store forwarding on the hot path.)
         let m = &mut self.machine;
-        m.steps += 1;
-        m.ticks += 1;
+        let steps = m.steps + 1;
+        let ticks = m.ticks + 1;
+        m.steps = steps;
+        m.ticks = ticks;
         m.last_ran = pid;
-        rec.step(m.steps);
-        m.trace_event(pid, EventKind::Step { pc });
+        rec.step(steps);
+        m.trace.push(TraceEvent { step: steps, ticks, pid, kind: EventKind::Step { pc } });
         let s = &mut m.slots[i];
         s.accounted_steps += 1;
         s.slice_used += 1;
@@ -137,7 +140,7 @@ impl System {
                     m.slots[i].state = TaskState::Ready;
                     m.ready |= 1 << i;
                     m.schedule_in(next);
-                    m.trace_event(pid, EventKind::Rotate { from: pid, to: next });
+                    m.trace.push(TraceEvent { step: steps, ticks, pid, kind: EventKind::Rotate { from: pid, to: next } });
                 }
                 None => m.slots[i].slice_used = 0,
             }
