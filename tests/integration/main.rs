@@ -4,6 +4,7 @@ mod cli;
 mod codegen;
 mod context;
 mod exec_matrix;
+mod engines;
 mod examples;
 mod isa_vectors;
 mod mutants;
