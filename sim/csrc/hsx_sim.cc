@@ -305,6 +305,43 @@ public:
         }
     }
 
+    void var_read_arrays(rust::Slice<const int32_t> handles, uint32_t count, rust::Slice<uint64_t> out) const override {
+        const int32_t* h = handles.data();
+        uint64_t* o = out.data();
+        const size_t n = handles.size();
+        if (out.size() < n * count) return;
+        for (size_t k = 0; k < n; ++k) {
+            const Var* b = var(h[k]);
+            uint64_t* dst = o + k * count;
+            if (!b || b->udims != 1 || b->uhigh - b->ulow + 1 < static_cast<int32_t>(count) || !b->base) {
+                for (uint32_t e = 0; e < count; ++e) {
+                    const void* p = b ? b->fast_elem(b ? b->ulow + static_cast<int32_t>(e) : 0) : nullptr;
+                    dst[e] = p ? load_bits(p, b->vltype, b->width, 0, 64) : 0;
+                }
+                continue;
+            }
+            // The element type is fixed per array: one switch, then a plain strided copy.
+            const char* base = b->base;
+            const ptrdiff_t st = b->stride;
+            switch (b->vltype) {
+            case VLVT_UINT8:
+                for (uint32_t e = 0; e < count; ++e) dst[e] = *reinterpret_cast<const CData*>(base + e * st);
+                break;
+            case VLVT_UINT16:
+                for (uint32_t e = 0; e < count; ++e) dst[e] = *reinterpret_cast<const SData*>(base + e * st);
+                break;
+            case VLVT_UINT32:
+                for (uint32_t e = 0; e < count; ++e) dst[e] = *reinterpret_cast<const IData*>(base + e * st);
+                break;
+            case VLVT_UINT64:
+                for (uint32_t e = 0; e < count; ++e) dst[e] = *reinterpret_cast<const QData*>(base + e * st);
+                break;
+            default:
+                for (uint32_t e = 0; e < count; ++e) dst[e] = load_bits(base + e * st, b->vltype, b->width, 0, 64);
+            }
+        }
+    }
+
     size_t var_dump(int32_t handle, rust::Slice<uint8_t> out) const override {
         const Var* b = var(handle);
         if (!b || b->udims != 1 || b->width > 64) return 0;

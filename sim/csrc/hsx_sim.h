@@ -41,6 +41,7 @@ public:
     virtual uint64_t var_read(int32_t handle, int32_t index, uint32_t lsb, uint32_t width) const = 0;
     virtual size_t var_dump(int32_t handle, rust::Slice<uint8_t> out) const = 0;
     virtual void var_read_batch(rust::Slice<const uint64_t> reqs, rust::Slice<uint64_t> out) const = 0;
+    virtual void var_read_arrays(rust::Slice<const int32_t> handles, uint32_t count, rust::Slice<uint64_t> out) const = 0;
     virtual rust::Vec<rust::String> public_vars() const = 0;
 
     virtual bool bind_write_monitor(int32_t req, int32_t we, int32_t addr, bool addr_is_word, int32_t be,

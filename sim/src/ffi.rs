@@ -133,6 +133,9 @@ pub(crate) mod bridge {
         /// Whole elements of many variables in one crossing: each request is
         /// `handle << 32 | index`; element k goes to `out[k]` (0 if unbound).
         fn var_read_batch(self: &RtlModel, reqs: &[u64], out: &mut [u64]);
+        /// Elements `low .. low + count` of each one-dimensional array in `handles`:
+        /// array k's element e goes to `out[k * count + e]`.
+        fn var_read_arrays(self: &RtlModel, handles: &[i32], count: u32, out: &mut [u64]);
         /// Every public variable (`scope.name`), for diagnostics.
         fn public_vars(self: &RtlModel) -> Vec<String>;
 

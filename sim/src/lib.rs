@@ -616,15 +616,24 @@ impl Rtl {
 
     /// Every slot, `[pid 1, pid 2, …]`.
     pub fn probe_slots(&self) -> Vec<Slot> {
-        // One FFI crossing for the whole table.
+        // One FFI crossing for the whole table: each field is one Verilated array.
         let n = self.n_tasks as usize;
-        let mut reqs = vec![0u64; SLOT_FIELDS * n];
+        let v = &self.slot_vars;
+        let hs = [
+            v.state, v.pc, v.code_base, v.code_size, v.psw, v.sp, v.reg_base, v.stack_limit, v.stack_top, v.slice,
+            v.slice_used, v.wait, v.dl_valid, v.deadline, v.acct, v.exit_code, v.fault,
+        ];
         let mut raw = vec![0u64; SLOT_FIELDS * n];
-        for (k, chunk) in reqs.chunks_mut(SLOT_FIELDS).enumerate() {
-            self.slot_reqs(k as u8 + 1, chunk);
-        }
-        self.m.var_read_batch(&reqs, &mut raw);
-        raw.chunks(SLOT_FIELDS).map(slot_of_raw).collect()
+        self.m.var_read_arrays(&hs, n as u32, &mut raw);
+        (0..n)
+            .map(|p| {
+                let mut f = [0u64; SLOT_FIELDS];
+                for (k, x) in f.iter_mut().enumerate() {
+                    *x = raw[k * n + p];
+                }
+                slot_of_raw(&f)
+            })
+            .collect()
     }
 
     /// The machine-wide registers.
