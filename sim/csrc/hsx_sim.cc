@@ -415,6 +415,39 @@ public:
 
     void set_write_monitor(bool on) override { mon_on_ = on && mon_bound_; }
 
+    // The task-table stability monitor (hardware.md: task-table fields change only at step
+    // boundaries or by a command, never while an instruction is in flight). `handles`:
+    // the table's arrays and the machine registers; `in_flight`: the scalar that says an
+    // instruction is in flight.
+    bool bind_table_monitor(rust::Slice<const int32_t> handles, int32_t in_flight) override {
+        tbl_.clear();
+        Sig f;
+        if (!scalar(in_flight, f)) return false;
+        tbl_inflight_ = f;
+        size_t total = 0;
+        for (const int32_t h : handles) {
+            const Var* b = var(h);
+            if (!b || !b->base) return false;
+            const size_t n = b->udims == 0 ? 1 : static_cast<size_t>(b->uhigh - b->ulow + 1);
+            const size_t bytes = b->udims == 0 ? static_cast<size_t>(b->var->entSize())
+                                               : static_cast<size_t>(b->stride) * (n - 1) + b->var->entSize();
+            tbl_.push_back({b->base, bytes});
+            total += bytes;
+        }
+        tbl_snap_.assign(total, 0);
+        return true;
+    }
+    void set_table_monitor(bool on) override {
+        tbl_on_ = on && !tbl_.empty();
+        tbl_valid_ = false;
+    }
+    void table_monitor_self_test() override { tbl_selftest_ = true; }
+    uint64_t take_table_violation() override {
+        const uint64_t c = tbl_violation_;
+        tbl_violation_ = 0;
+        return c;
+    }
+
     bool bind_timing_skip(int32_t handle) override {
         if (handle < 0) {
             skip_ = Sig{};
@@ -496,13 +529,46 @@ private:
         top_->clk_i = 0;
         top_->eval();
         if (mon_on_ && mon_we_.get() && (!mon_req_.p || mon_req_.get())) record_write();
+        // Table stability: an edge inside an instruction (no trap service, no host-bus
+        // request) that does not end the step must not change the table.
+        const bool watch = tbl_on_ && tbl_inflight_.get() && !top_->trap_o && !top_->hb_req_i;
+        if (watch && !tbl_valid_) table_snapshot();
+        if (!watch) tbl_valid_ = false;
         if (!skip_.p || !skip_.get()) ++timed_;
         if (vcd_) vcd_->dump(cycles_ * kVcdPeriod + kVcdPeriod / 2);
         top_->clk_i = 1;
         top_->eval();
         ++cycles_;
         if (vcd_) vcd_->dump(cycles_ * kVcdPeriod);
-        if (top_->rvfi_valid_o) push_retire();
+        if (top_->rvfi_valid_o) {
+            push_retire();
+            tbl_valid_ = false;  // the retire edge may change the table
+        } else if (watch && table_changed()) {
+            if (tbl_violation_ == 0) tbl_violation_ = cycles_;
+            tbl_valid_ = false;
+        }
+    }
+
+    void table_snapshot() {
+        uint8_t* o = tbl_snap_.data();
+        for (const auto& r : tbl_) {
+            std::memcpy(o, r.first, r.second);
+            o += r.second;
+        }
+        tbl_valid_ = true;
+    }
+
+    bool table_changed() {
+        if (tbl_selftest_) {  // as if the table had changed under the instruction
+            tbl_selftest_ = false;
+            return true;
+        }
+        const uint8_t* o = tbl_snap_.data();
+        for (const auto& r : tbl_) {
+            if (std::memcmp(o, r.first, r.second) != 0) return true;
+            o += r.second;
+        }
+        return false;
     }
 
     void record_write() {
@@ -587,6 +653,13 @@ private:
     uint64_t mon_src_host_ = 1;
     Sig mon_we_, mon_addr_, mon_be_, mon_data_, mon_src_, mon_req_;
     Sig skip_;
+    Sig tbl_inflight_;
+    std::vector<std::pair<const char*, size_t>> tbl_;
+    std::vector<uint8_t> tbl_snap_;
+    bool tbl_on_ = false;
+    bool tbl_valid_ = false;
+    bool tbl_selftest_ = false;
+    uint64_t tbl_violation_ = 0;
     uint64_t timed_ = 0;
     std::vector<ObsWrite> writes_;
     size_t wq_head_ = 0, wq_len_ = 0;

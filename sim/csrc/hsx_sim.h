@@ -49,6 +49,10 @@ public:
     virtual uint64_t take_writes(rust::Vec<ObsWrite>& out) = 0;
     virtual void set_write_monitor(bool on) = 0;
     virtual bool bind_timing_skip(int32_t handle) = 0;
+    virtual bool bind_table_monitor(rust::Slice<const int32_t> handles, int32_t in_flight) = 0;
+    virtual void set_table_monitor(bool on) = 0;
+    virtual uint64_t take_table_violation() = 0;
+    virtual void table_monitor_self_test() = 0;
     virtual uint64_t timed_cycles() const = 0;
 
     virtual bool vcd_open(rust::Str path) = 0;

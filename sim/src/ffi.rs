@@ -161,6 +161,14 @@ pub(crate) mod bridge {
         /// The per-cycle "excluded from the timing count" signal (-1: none, every cycle
         /// counts). Returns false if the handle is not a scalar.
         fn bind_timing_skip(self: Pin<&mut RtlModel>, handle: i32) -> bool;
+        /// Watch the task table (these arrays/scalars) for changes on edges inside an
+        /// instruction (`in_flight` high, no trap, no host-bus request, not the retire edge).
+        fn bind_table_monitor(self: Pin<&mut RtlModel>, handles: &[i32], in_flight: i32) -> bool;
+        fn set_table_monitor(self: Pin<&mut RtlModel>, on: bool);
+        /// The cycle of the first violation since the last call (0 = none).
+        fn take_table_violation(self: Pin<&mut RtlModel>) -> u64;
+        /// Make the monitor's next snapshot differ from the table (proves the check fires).
+        fn table_monitor_self_test(self: Pin<&mut RtlModel>);
         /// Cycles since reset that count for timing (timing_skip low).
         fn timed_cycles(self: &RtlModel) -> u64;
 

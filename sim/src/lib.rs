@@ -192,6 +192,8 @@ pub struct Rtl {
     timing: bool,
     in_flight: i32,
     step_boundary: i32,
+    /// The task-table stability monitor could be bound.
+    table_monitor: bool,
     last_retire_cycle: u64,
     last_retire_timed: u64,
     bus_error: Option<SimError>,
@@ -330,9 +332,20 @@ impl Rtl {
         let timing = timing_skip >= 0 && m.pin_mut().bind_timing_skip(timing_skip);
         let in_flight = m.pin_mut().bind_var(probe::cycle::IN_FLIGHT, false);
         let step_boundary = m.pin_mut().bind_var(probe::cycle::STEP_BOUNDARY, false);
+        let table_monitor = {
+            let v = &slot_vars;
+            let g = &globals;
+            let hs = [
+                v.state, v.pc, v.code_base, v.code_size, v.psw, v.sp, v.reg_base, v.stack_limit, v.stack_top, v.slice,
+                v.slice_used, v.wait, v.dl_valid, v.deadline, v.acct, v.exit_code, v.fault, g.current, g.last_ran,
+                g.steps, g.ticks, g.stack_region_lo, g.protect,
+            ];
+            in_flight >= 0 && m.pin_mut().bind_table_monitor(&hs, in_flight)
+        };
 
         Ok(Rtl {
             m,
+            table_monitor,
             timing,
             in_flight,
             step_boundary,
@@ -527,6 +540,34 @@ impl Rtl {
     /// Whether the RTL exposes `timing_skip` (else timed cycles are all cycles).
     pub fn has_timing_signal(&self) -> bool {
         self.timing
+    }
+
+    /// Turn the task-table stability monitor on or off (off by default: it costs a
+    /// compare of the table on every cycle inside an instruction). Errors if the RTL does
+    /// not expose `in_flight`.
+    pub fn set_table_monitor(&mut self, on: bool) -> Result<(), SimError> {
+        if on && !self.table_monitor {
+            return Err(SimError::MonitorUnavailable { why: "the RTL exposes no `in_flight` signal for the table monitor".into() });
+        }
+        self.m.pin_mut().set_table_monitor(on);
+        Ok(())
+    }
+
+    /// The RTL cycle at which the task table (or `current`, `last_ran`, `steps`,
+    /// `ticks`, `stack_region_lo`, `protect`) last changed while an instruction was in
+    /// flight — not at a step boundary, a retire, a trap or a host-bus command — since the
+    /// previous call; `None` if it never did.
+    pub fn take_table_violation(&mut self) -> Option<u64> {
+        match self.m.pin_mut().take_table_violation() {
+            0 => None,
+            c => Some(c),
+        }
+    }
+
+    /// Corrupt the table monitor's next snapshot so that it must report a violation (a
+    /// self-test of the monitor's comparison, used by the tests).
+    pub fn table_monitor_self_test(&mut self) {
+        self.m.pin_mut().table_monitor_self_test();
     }
 
     /// `in_flight` now (probe): an instruction, or a step's timeout/pick phase, is in

@@ -622,3 +622,33 @@ fn timeout_trap_after_an_idle_jump() {
     assert_eq!((g.steps, g.ticks), (2, 12));
     assert_eq!(r.probe_slot(1).state, TaskState::Returned);
 }
+
+#[test]
+fn table_monitor_is_quiet_on_a_correct_run_and_fires_on_a_change() {
+    let prog = [
+        Insn::Ldi(RdImm { rd: 1, imm: 5 }),
+        Insn::Ldi(RdImm { rd: 2, imm: 7 }),
+        Insn::Add(RdRsRs { rd: 3, rs1: 1, rs2: 2 }),
+        Insn::Mul(RdRsRs { rd: 4, rs1: 3, rs2: 2 }),
+        Insn::Ret(NoOperands {}),
+    ];
+    // A correct RTL never changes the table inside an instruction.
+    let mut r = rtl();
+    r.set_table_monitor(true).expect("the RTL exposes in_flight");
+    spawn(&mut r, 1, 0, &prog);
+    r.set_run(true);
+    let retires = run_to_idle(&mut r);
+    assert_eq!(retires.len(), 5);
+    assert_eq!(r.take_table_violation(), None);
+    // The monitor's comparison fires when the table differs from its snapshot.
+    let mut r = rtl();
+    r.set_table_monitor(true).unwrap();
+    spawn(&mut r, 1, 0, &prog);
+    r.table_monitor_self_test();
+    r.set_run(true);
+    run_to_idle(&mut r);
+    let c = r.take_table_violation().expect("a violation is reported");
+    assert!(c > 0);
+    assert_eq!(r.take_table_violation(), None, "taking it clears it");
+}
+

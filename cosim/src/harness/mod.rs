@@ -143,6 +143,7 @@ impl Lockstep {
         rtl.exec.set_trap_log(true);
         // Host-bus traffic of the loader is not part of any step.
         rtl.rtl.set_write_monitor(true);
+        rtl.rtl.set_table_monitor(true).map_err(RtlError::from)?;
         let mut sink = vec![];
         let _ = rtl.rtl.take_observed_writes_into(&mut sink);
         Ok(Lockstep {
@@ -233,6 +234,19 @@ impl Lockstep {
                     self.observed.clear();
                     if let Err(e) = self.rtl.rtl.take_observed_writes_into(&mut self.observed) {
                         return self.diverge(Mismatch::new("write-monitor", "monitor", "a complete write log", e.to_string()), step, Some(ref_rec), Some(rtl_rec));
+                    }
+                    if let Some(c) = self.rtl.rtl.take_table_violation() {
+                        return self.diverge(
+                            Mismatch::new(
+                                "table-stability",
+                                "task table",
+                                "no task-table or scheduler register change while an instruction is in flight",
+                                format!("changed at cycle {c}"),
+                            ),
+                            step,
+                            Some(ref_rec),
+                            Some(rtl_rec),
+                        );
                     }
                     obs.after_step(self, &ref_rec, cycle);
                     self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });

@@ -54,3 +54,26 @@ fn a_mutant_is_caught_with_report_and_vcds() {
         CaseResult::Agree { .. } => panic!("mutant add-v survived"),
     }
 }
+
+#[test]
+fn a_task_table_change_inside_an_instruction_is_a_divergence() {
+    let src = "main: LDI R1, 3\n LDI R2, 4\n MUL R3, R1, R2\n ADD R0, R3, R1\n RET\n";
+    let case = Case {
+        name: "table".into(),
+        seed: None,
+        files: vec![case::SourceFile { name: "table.mvasm".into(), text: Some(src.into()), hex: None }],
+        specs: vec!["table.mvasm".into()],
+        settings: case::Settings::default(),
+    };
+    let mut ls = Lockstep::new(&case, CosimConfig::default()).unwrap();
+    // The monitor reports a change on the next edge inside an instruction (its
+    // self-test stands in for an RTL that writes the table mid-instruction).
+    ls.rtl.rtl.table_monitor_self_test();
+    match ls.run(&mut NoObserver) {
+        Verdict::Diverged(d) => {
+            assert_eq!(d.mismatch.check, "table-stability");
+            assert_eq!(d.step, 3, "the MUL is the first instruction with an edge inside it");
+        }
+        Verdict::Agree { .. } => panic!("the table monitor's report was ignored"),
+    }
+}
