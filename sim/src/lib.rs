@@ -335,11 +335,8 @@ impl Rtl {
         let table_monitor = {
             let v = &slot_vars;
             let g = &globals;
-            let hs = [
-                v.state, v.pc, v.code_base, v.code_size, v.psw, v.sp, v.reg_base, v.stack_limit, v.stack_top, v.slice,
-                v.slice_used, v.wait, v.dl_valid, v.deadline, v.acct, v.exit_code, v.fault, g.current, g.last_ran,
-                g.steps, g.ticks, g.stack_region_lo, g.protect,
-            ];
+            let mut hs = v.handles().to_vec();
+            hs.extend([g.current, g.last_ran, g.steps, g.ticks, g.stack_region_lo, g.protect]);
             in_flight >= 0 && m.pin_mut().bind_table_monitor(&hs, in_flight)
         };
 
@@ -637,10 +634,7 @@ impl Rtl {
     fn slot_reqs(&self, pid: u8, out: &mut [u64]) {
         let i = (self.slot_low + pid as i32 - 1) as u32 as u64;
         let v = &self.slot_vars;
-        let hs = [
-            v.state, v.pc, v.code_base, v.code_size, v.psw, v.sp, v.reg_base, v.stack_limit, v.stack_top, v.slice,
-            v.slice_used, v.wait, v.dl_valid, v.deadline, v.acct, v.exit_code, v.fault,
-        ];
+        let hs = v.handles();
         for (o, h) in out.iter_mut().zip(hs) {
             *o = ((h as u32 as u64) << 32) | i;
         }
@@ -660,10 +654,7 @@ impl Rtl {
         // One FFI crossing for the whole table: each field is one Verilated array.
         let n = self.n_tasks as usize;
         let v = &self.slot_vars;
-        let hs = [
-            v.state, v.pc, v.code_base, v.code_size, v.psw, v.sp, v.reg_base, v.stack_limit, v.stack_top, v.slice,
-            v.slice_used, v.wait, v.dl_valid, v.deadline, v.acct, v.exit_code, v.fault,
-        ];
+        let hs = v.handles();
         let mut raw = vec![0u64; SLOT_FIELDS * n];
         self.m.var_read_arrays(&hs, n as u32, &mut raw);
         (0..n)
