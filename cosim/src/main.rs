@@ -50,7 +50,7 @@ fn main() -> ExitCode {
     match r {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("hsx: error: {e:#}");
+            eprintln!("hsx: error: {e}");
             ExitCode::from(2)
         }
     }
