@@ -53,6 +53,9 @@ pub struct Machine {
     /// checks (`addr | len << 16`): what the harness's timing model needs to tell a
     /// one-word access from one that spans two RAM words. Not architectural state.
     pub last_access: std::cell::Cell<u32>,
+    /// True while the scheduler is inside a step (timeout events, an SVC's service): trace
+    /// events then carry the number of the step in progress, not the last one completed.
+    pub in_step: bool,
     /// Why each PAUSED task paused: `Some(code)` after BRK, `None` when paused by the host.
     pub brk_code: Vec<Option<u8>>,
 }
@@ -73,6 +76,7 @@ impl Machine {
             protect: cfg.protect,
             next_deadline: u64::MAX,
             ready: 0,
+            in_step: false,
             last_access: std::cell::Cell::new(0),
             trace: crate::sched::TraceRing::new(cfg.trace_capacity),
             counters: vec![Default::default(); cfg.n_tasks],

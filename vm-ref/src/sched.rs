@@ -150,7 +150,7 @@ pub struct TaskCounters {
 impl Machine {
     #[inline]
     pub(crate) fn trace_event(&mut self, pid: u8, kind: EventKind) {
-        let ev = TraceEvent { step: self.steps, ticks: self.ticks, pid, kind };
+        let ev = TraceEvent { step: self.steps + self.in_step as u64, ticks: self.ticks, pid, kind };
         self.trace.push(ev);
     }
 

@@ -51,6 +51,7 @@ impl System {
 
     /// Hand every BLOCKED task whose deadline has passed to the executive, in pid order.
     fn fire_timeouts(&mut self) {
+        self.machine.in_step = true;
         let m = &mut self.machine;
         for pid in 1..=m.slots.len() as u8 {
             let s = m.slot(pid);
@@ -63,6 +64,7 @@ impl System {
                 }
             }
         }
+        self.machine.in_step = false;
     }
 
     /// Run one step. Returns its retire record, or `None` when the machine is quiescent
@@ -153,6 +155,7 @@ impl System {
     #[cold]
     #[inline(never)]
     fn apply_effect(&mut self, pid: u8, eff: Effect) {
+        self.machine.in_step = true;
         let m = &mut self.machine;
         let i = pid as usize - 1;
         match eff {
@@ -181,6 +184,7 @@ impl System {
                 m.trace_event(pid, EventKind::Fault { code });
             }
         }
+        self.machine.in_step = false;
     }
 
     /// Run one step of `pid` alone (the debugger's single step, `clock step -p`): the task
