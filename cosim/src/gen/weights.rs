@@ -193,6 +193,14 @@ pub const INT_EDGES: &[u32] = &[
     31,
     32,
     33,
+    // binary16 rounding of integers (I2F): ties to even at 2049/2051/4098, the last
+    // finite value and the overflow tie.
+    0x801,
+    0x803,
+    0x1002,
+    0xFFFF_F7FF,
+    0xFFEF,
+    0xFFF0,
 ];
 /// Shift amounts (only the low 5 bits count).
 pub const SHIFTS: &[u32] = &[0, 1, 2, 15, 16, 31, 32, 33, 63, 0xFFFF_FFFF, 0x8000_0001];
