@@ -25,6 +25,13 @@ macro_rules! isa_table {
             $( Row { name: stringify!($variant), mnemonic: $mn, opcode: Opcode::$variant, format: FormatKind::$fmt }, )*
         ];
 
+        /// The opcode bytes as constants usable in patterns (`op::Add` = 0x10), for a
+        /// decoder that dispatches on the raw byte through one jump table.
+        #[allow(non_upper_case_globals)]
+        pub mod op {
+            $( pub const $variant: u8 = $op; )*
+        }
+
         impl Opcode {
             /// The opcode for a byte, or `None` if the byte is not a legal opcode (ILLEGAL).
             /// A table lookup (the decoder's hot path).
