@@ -84,20 +84,20 @@ impl System {
     /// One step reporting into any [`Record`] (a [`NoRecord`] when nobody looks).
     #[inline(always)]
     fn step_with<R: Record>(&mut self, rec: &mut R) -> bool {
-        loop {
+        let pid = loop {
             if self.machine.ticks >= self.machine.next_deadline {
                 self.fire_timeouts();
             }
             let m = &mut self.machine;
             let cur = m.current;
             if cur != 0 && m.slot(cur).state == TaskState::Running {
-                break;
+                break cur;
             }
             m.current = 0;
             match m.next_ready_after(m.last_ran) {
                 Some(p) => {
                     m.schedule_in(p);
-                    break;
+                    break p;
                 }
                 None if m.next_deadline != u64::MAX => {
                     // Idle: time jumps to the earliest deadline (not a step).
@@ -105,15 +105,14 @@ impl System {
                 }
                 None => return false,
             }
-        }
-        self.execute_current(true, rec);
+        };
+        self.execute_current(pid, true, rec);
         true
     }
 
     /// Execute, account and (if `rotate`) rotate the current task: steps 2–4.
     #[inline]
-    fn execute_current<R: Record>(&mut self, rotate: bool, rec: &mut R) {
-        let pid = self.machine.current;
+    fn execute_current<R: Record>(&mut self, pid: u8, rotate: bool, rec: &mut R) {
         let i = pid as usize - 1;
         let pc = self.machine.slots[i].pc;
         let eff = core::execute(&mut self.machine, pid, rec);
@@ -211,7 +210,7 @@ impl System {
             _ => return None,
         }
         let mut rec = Retire::default();
-        self.execute_current(false, &mut rec);
+        self.execute_current(pid, false, &mut rec);
         Some(rec)
     }
 
