@@ -145,15 +145,21 @@ impl Checker for WindowCheck {
     }
 }
 
-/// Every field of `a` against `e`, first difference.
-pub fn slot_diff(e: &Slot, a: &Slot) -> Option<(&'static str, String, String)> {
+/// Every field of `a` that differs from `e`, in field order: (field, expected, actual).
+pub fn slot_diffs(e: &Slot, a: &Slot) -> Vec<(&'static str, String, String)> {
+    let mut v = vec![];
     macro_rules! f {
         ($($name:ident),*) => {
-            $( if e.$name != a.$name { return Some((stringify!($name), format!("{:?}", e.$name), format!("{:?}", a.$name))); } )*
+            $( if e.$name != a.$name { v.push((stringify!($name), format!("{:?}", e.$name), format!("{:?}", a.$name))); } )*
         };
     }
     f!(state, pc, psw, sp, reg_base, stack_limit, stack_top, code_base, code_size, slice, slice_used, wait, deadline, accounted_steps, exit_code, fault);
-    None
+    v
+}
+
+/// The first field of `a` that differs from `e`.
+pub fn slot_diff(e: &Slot, a: &Slot) -> Option<(&'static str, String, String)> {
+    slot_diffs(e, a).into_iter().next()
 }
 
 /// The scheduler state: `current`, `last_ran`, `steps`, `ticks` and every slot.

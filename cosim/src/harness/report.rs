@@ -3,7 +3,7 @@
 //! window and scheduler diffs, and the exact command that replays it.
 
 use super::case::Case;
-use super::check::{slot_diff, Mismatch};
+use super::check::{slot_diffs, Mismatch};
 use super::{CosimConfig, Divergence, Lockstep};
 use isa::Retire;
 use serde::{Deserialize, Serialize};
@@ -112,12 +112,10 @@ impl Report {
                 sched_diff.push(SchedDiff { field: f.into(), expected: e.to_string(), actual: a.to_string() });
             }
         }
-        for (i, e) in m.slots.iter().enumerate() {
-            let mut a = ls.rtl.rtl.probe_slot(i as u8 + 1);
-            // List every differing field of the slot, not only the first.
-            while let Some((f, x, y)) = slot_diff(e, &a) {
+        for (i, (e, a)) in m.slots.iter().zip(ls.rtl.rtl.probe_slots()).enumerate() {
+            // Every differing field of the slot, not only the first.
+            for (f, x, y) in slot_diffs(e, &a) {
                 sched_diff.push(SchedDiff { field: format!("slot[{}].{f}", i + 1), expected: x, actual: y });
-                copy_field(&mut a, e, f);
             }
         }
         let rows = |rtl: bool| -> Vec<RetireRow> {
@@ -217,27 +215,5 @@ impl Report {
     pub fn read(path: &Path) -> Result<Report, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: not a hsx report: {e}", path.display()))
-    }
-}
-
-fn copy_field(a: &mut isa::Slot, e: &isa::Slot, f: &str) {
-    match f {
-        "state" => a.state = e.state,
-        "pc" => a.pc = e.pc,
-        "psw" => a.psw = e.psw,
-        "sp" => a.sp = e.sp,
-        "reg_base" => a.reg_base = e.reg_base,
-        "stack_limit" => a.stack_limit = e.stack_limit,
-        "stack_top" => a.stack_top = e.stack_top,
-        "code_base" => a.code_base = e.code_base,
-        "code_size" => a.code_size = e.code_size,
-        "slice" => a.slice = e.slice,
-        "slice_used" => a.slice_used = e.slice_used,
-        "wait" => a.wait = e.wait,
-        "deadline" => a.deadline = e.deadline,
-        "accounted_steps" => a.accounted_steps = e.accounted_steps,
-        "exit_code" => a.exit_code = e.exit_code,
-        "fault" => a.fault = e.fault,
-        _ => *a = *e,
     }
 }
