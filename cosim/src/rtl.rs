@@ -4,7 +4,7 @@
 
 use crate::program::{Plan, ProgramError};
 use crate::report::{RunReport, TaskReport};
-use isa::{Command, CommandError, Slot, TaskState};
+use isa::{Command, CommandError, Slot};
 use sim::{Event, Rtl, RtlOptions, SimError, TrapCause};
 use vm_ref::exec::{ExecConfig, Executive, Host, SpawnOptions};
 use vm_ref::system::Outcome;
@@ -191,16 +191,7 @@ impl RtlSystem {
 
     /// The outcome if the run stopped now (same rule as the reference).
     pub fn outcome(&self) -> Outcome {
-        let slots = self.rtl.probe_slots();
-        let runnable = slots.iter().any(|s| matches!(s.state, TaskState::Ready | TaskState::Running));
-        let deadline = slots.iter().any(|s| s.state == TaskState::Blocked && s.deadline.is_some());
-        if runnable || deadline {
-            Outcome::MaxSteps
-        } else if slots.iter().all(|s| matches!(s.state, TaskState::Empty | TaskState::Returned | TaskState::Faulted)) {
-            Outcome::Finished
-        } else {
-            Outcome::Stalled
-        }
+        Outcome::of_slots(&self.rtl.probe_slots())
     }
 
     /// The stable JSON report (state read with the zero-time probe).
@@ -224,19 +215,9 @@ impl RtlSystem {
 impl RtlSystem {
     /// Why a stalled RTL machine is stalled (from the probe), like the reference's.
     pub fn stall_reasons(&self) -> Vec<vm_ref::system::StallReason> {
-        let mut v = vec![];
         if self.outcome() != Outcome::Stalled {
-            return v;
+            return vec![];
         }
-        for pid in 1..=self.rtl.n_tasks() {
-            let s = self.rtl.probe_slot(pid);
-            let why = match s.state {
-                TaskState::Blocked => format!("BLOCKED on {} with no deadline", s.wait.name()),
-                TaskState::Paused => format!("PAUSED at pc 0x{:04X}", s.pc),
-                _ => continue,
-            };
-            v.push(vm_ref::system::StallReason { pid, why });
-        }
-        v
+        vm_ref::system::stall_reasons_of(&self.rtl.probe_slots(), None)
     }
 }

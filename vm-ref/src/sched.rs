@@ -215,13 +215,6 @@ impl Machine {
         self.counters[pid as usize - 1].scheduled_in += 1;
     }
 
-    /// Is there anything left to do: a READY or RUNNING task, or a BLOCKED one with a
-    /// deadline?
-    pub fn has_work(&self) -> bool {
-        self.next_deadline != u64::MAX
-            || self.slots.iter().any(|s| matches!(s.state, TaskState::Ready | TaskState::Running))
-    }
-
     /// Apply a scheduler command (scheduler.md "Commands").
     pub fn apply_command(&mut self, cmd: Command) -> Result<(), CommandError> {
         let pid = cmd.pid();

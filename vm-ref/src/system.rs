@@ -30,6 +30,46 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// The outcome of a machine whose task table is `slots`, if the run stopped now: the
+    /// same rule for the reference and the RTL (whose table comes from its probe).
+    pub fn of_slots(slots: &[isa::Slot]) -> Outcome {
+        let runnable = slots.iter().any(|s| matches!(s.state, TaskState::Ready | TaskState::Running));
+        let deadline = slots.iter().any(|s| s.state == TaskState::Blocked && s.deadline.is_some());
+        if runnable || deadline {
+            Outcome::MaxSteps
+        } else if slots.iter().all(|s| matches!(s.state, TaskState::Empty | TaskState::Returned | TaskState::Faulted)) {
+            Outcome::Finished
+        } else {
+            Outcome::Stalled
+        }
+    }
+}
+
+/// Why each unfinished task of `slots` has not finished. `brk`: each slot's BRK code when
+/// it is known (the reference knows; the RTL's table does not say).
+pub fn stall_reasons_of(slots: &[isa::Slot], brk: Option<&[Option<u8>]>) -> Vec<StallReason> {
+    let mut v = vec![];
+    for (i, s) in slots.iter().enumerate() {
+        let pid = i as u8 + 1;
+        let why = match s.state {
+            TaskState::Blocked => match s.deadline {
+                None => format!("BLOCKED on {} with no deadline", s.wait.name()),
+                Some(d) => format!("BLOCKED on {} until tick {d}", s.wait.name()),
+            },
+            TaskState::Paused => match brk.map(|b| b[i]) {
+                Some(Some(c)) => format!("PAUSED by BRK {c} at pc 0x{:04X}", s.pc),
+                Some(None) => "PAUSED by the host".to_string(),
+                None => format!("PAUSED at pc 0x{:04X}", s.pc),
+            },
+            TaskState::Ready | TaskState::Running => "runnable".to_string(),
+            TaskState::Empty | TaskState::Returned | TaskState::Faulted => continue,
+        };
+        v.push(StallReason { pid, why });
+    }
+    v
+}
+
 /// Why a task holds up a stalled machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StallReason {
@@ -228,36 +268,11 @@ impl System {
 
     /// The outcome if the run stopped now.
     pub fn outcome(&self) -> Outcome {
-        let m = &self.machine;
-        if m.has_work() {
-            Outcome::MaxSteps
-        } else if m.slots.iter().all(|s| matches!(s.state, TaskState::Empty | TaskState::Returned | TaskState::Faulted)) {
-            Outcome::Finished
-        } else {
-            Outcome::Stalled
-        }
+        Outcome::of_slots(&self.machine.slots)
     }
 
     /// The tasks that keep a quiescent machine from having finished, and why.
     pub fn stall_reasons(&self) -> Vec<StallReason> {
-        let m = &self.machine;
-        let mut v = vec![];
-        for (i, s) in m.slots.iter().enumerate() {
-            let pid = i as u8 + 1;
-            let why = match s.state {
-                TaskState::Blocked => match s.deadline {
-                    None => format!("BLOCKED on {} with no deadline", s.wait.name()),
-                    Some(d) => format!("BLOCKED on {} until tick {d}", s.wait.name()),
-                },
-                TaskState::Paused => match m.brk_code[i] {
-                    Some(c) => format!("PAUSED by BRK {c} at pc 0x{:04X}", s.pc),
-                    None => "PAUSED by the host".to_string(),
-                },
-                TaskState::Ready | TaskState::Running => "runnable".to_string(),
-                TaskState::Empty | TaskState::Returned | TaskState::Faulted => continue,
-            };
-            v.push(StallReason { pid, why });
-        }
-        v
+        stall_reasons_of(&self.machine.slots, Some(&self.machine.brk_code))
     }
 }
