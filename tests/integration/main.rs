@@ -8,5 +8,6 @@ mod engines;
 mod examples;
 mod isa_vectors;
 mod mutants;
+mod run_burst;
 mod sched;
 mod xcheck;

@@ -166,7 +166,7 @@ const DATA_END: u32 = isa::DATA_SIZE as u32;
 const CODE_END: u32 = isa::CODE_SIZE as u32;
 
 /// Execute one instruction of `pid` (see the module documentation).
-#[inline]
+#[inline(always)]
 pub fn execute<R: Record>(m: &mut Machine, pid: u8, rec: &mut R) -> Effect {
     let s = m.slot(pid);
     let pc = s.pc;

@@ -7,6 +7,10 @@
 //! (binary32 has 24 ≥ 2·11 + 2 significand bits, so the double rounding is innocuous).
 //! Every NaN result is the canonical quiet NaN [`CANONICAL_NAN`]; no payload propagates.
 //!
+//! The operations are `#[inline(never)]`: the core's hot loop stays the same size in
+//! every binary that links it (LTO otherwise inlines them in some and not in others, and
+//! the step rate of an integer loop then depends on which binary measures it).
+//!
 //! The tests beside this file check the four operations against an independent exact
 //! (integer/rational) implementation with its own round-to-nearest-even.
 
@@ -31,26 +35,26 @@ fn round(r: f32) -> u16 {
 }
 
 /// FADD: `a + b`.
-#[inline]
+#[inline(never)]
 pub fn fadd(a: u16, b: u16) -> u16 {
     round(to_f32(a) + to_f32(b))
 }
 
 /// FSUB: `a − b`.
-#[inline]
+#[inline(never)]
 pub fn fsub(a: u16, b: u16) -> u16 {
     round(to_f32(a) - to_f32(b))
 }
 
 /// FMUL: `a × b`.
-#[inline]
+#[inline(never)]
 pub fn fmul(a: u16, b: u16) -> u16 {
     round(to_f32(a) * to_f32(b))
 }
 
 /// FDIV: `a ÷ b`; a divisor of ±0 is replaced by +∞ (isa.md), so finite `x ÷ 0` is ±0
 /// with x's sign, and `±∞ ÷ 0`, `NaN ÷ 0` are NaN.
-#[inline]
+#[inline(never)]
 pub fn fdiv(a: u16, b: u16) -> u16 {
     let d = if b & 0x7FFF == 0 {
         f32::INFINITY
@@ -66,14 +70,14 @@ pub fn fdiv(a: u16, b: u16) -> u16 {
 /// a value stays ≥ 2^24 in magnitude — far above 65520, the smallest magnitude that rounds
 /// to ±∞ in binary16. Below 2^24 the conversion is exact. Either way the single rounding
 /// in `from_f32` gives the correctly rounded binary16 result (no harmful double rounding).
-#[inline]
+#[inline(never)]
 pub fn i2f(x: i32) -> u16 {
     round(x as f32)
 }
 
 /// F2I: binary16 → int32 truncating toward zero; NaN → 0, +∞ → 0x7FFFFFFF,
 /// −∞ → 0x80000000 (every finite binary16 value fits in an int32).
-#[inline]
+#[inline(never)]
 pub fn f2i(x: u16) -> u32 {
     let f = to_f32(x);
     if f.is_nan() {

@@ -115,16 +115,14 @@ impl Machine {
     #[inline(always)]
     pub fn read_aligned(&self, addr: u32) -> u32 {
         let a = (addr & 0xFFFC) as usize;
-        u32::from_le_bytes([self.dmem[a], self.dmem[a + 1], self.dmem[a + 2], self.dmem[a + 3]])
+        let w: &[u8; 4] = self.dmem[a..a + 4].try_into().expect("4 bytes");
+        u32::from_le_bytes(*w)
     }
     #[inline(always)]
     pub fn write_aligned(&mut self, addr: u32, v: u32) {
         let a = (addr & 0xFFFC) as usize;
-        let b = v.to_le_bytes();
-        self.dmem[a] = b[0];
-        self.dmem[a + 1] = b[1];
-        self.dmem[a + 2] = b[2];
-        self.dmem[a + 3] = b[3];
+        let w: &mut [u8; 4] = (&mut self.dmem[a..a + 4]).try_into().expect("4 bytes");
+        *w = v.to_le_bytes();
     }
 
     /// Register `n` of `pid`, read from its window in data memory.

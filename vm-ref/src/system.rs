@@ -82,11 +82,14 @@ pub struct StallReason {
 pub struct System {
     pub machine: Machine,
     pub exec: Executive,
+    /// `(pid << 16) | pc` of the last steps of a [`run`](System::run) burst, from which
+    /// the trace ring is written when the burst ends. Scratch, not machine state.
+    burst_log: Box<[u32; BURST_LOG]>,
 }
 
 impl System {
     pub fn new(mcfg: &MachineConfig, ecfg: ExecConfig) -> System {
-        System { machine: Machine::new(mcfg), exec: Executive::new(ecfg) }
+        System { machine: Machine::new(mcfg), exec: Executive::new(ecfg), burst_log: Box::new([0; BURST_LOG]) }
     }
 
     /// Hand every BLOCKED task whose deadline has passed to the executive, in pid order.
@@ -124,43 +127,61 @@ impl System {
     /// One step reporting into any [`Record`] (a [`NoRecord`] when nobody looks).
     #[inline(always)]
     fn step_with<R: Record>(&mut self, rec: &mut R) -> bool {
-        let pid = loop {
+        match self.pick() {
+            Some(pid) => {
+                self.execute_current(pid, true, rec);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Steps 0–1: start-of-step timeouts, then the RUNNING task or the next READY one
+    /// (scheduled in), with idle jumps. `None` when the machine is quiescent.
+    #[inline(always)]
+    fn pick(&mut self) -> Option<u8> {
+        loop {
             if self.machine.ticks >= self.machine.next_deadline {
                 self.fire_timeouts();
             }
             let m = &mut self.machine;
             let cur = m.current;
             if cur != 0 && m.slot(cur).state == TaskState::Running {
-                break cur;
+                return Some(cur);
             }
             m.current = 0;
             match m.next_ready_after(m.last_ran) {
                 Some(p) => {
                     m.schedule_in(p);
-                    break p;
+                    return Some(p);
                 }
                 None if m.next_deadline != u64::MAX => {
                     // Idle: time jumps to the earliest deadline (not a step).
                     m.ticks = m.ticks.max(m.next_deadline);
                 }
-                None => return false,
+                None => return None,
             }
-        };
-        self.execute_current(pid, true, rec);
-        true
+        }
     }
 
     /// Execute, account and (if `rotate`) rotate the current task: steps 2–4.
     #[inline]
     fn execute_current<R: Record>(&mut self, pid: u8, rotate: bool, rec: &mut R) {
-        let i = pid as usize - 1;
-        let pc = self.machine.slots[i].pc;
+        let pc = self.machine.slots[pid as usize - 1].pc;
         let eff = core::execute(&mut self.machine, pid, rec);
         if eff != Effect::Continue {
             self.apply_effect(pid, eff);
         }
-        // Account. (`steps`/`ticks` are kept in locals for the trace events: reloading
-        // them right after the stores stalls store forwarding on the hot path.)
+        self.account(pid, pc, rotate, rec);
+    }
+
+    /// Steps 3–4 after `pid` executed the instruction at `pc`: account, and (if `rotate`)
+    /// rotate at the end of its slice.
+    #[inline(always)]
+    fn account<R: Record>(&mut self, pid: u8, pc: u16, rotate: bool, rec: &mut R) {
+        let i = pid as usize - 1;
+        // (`steps`/`ticks` are kept in locals for the trace events: reloading them right
+        // after the stores stalls store forwarding on the hot path.)
         let m = &mut self.machine;
         let steps = m.steps + 1;
         let ticks = m.ticks + 1;
@@ -184,6 +205,77 @@ impl System {
                     m.trace.push(TraceEvent { step: steps, ticks, pid, kind: EventKind::Rotate { from: pid, to: next } });
                 }
                 None => m.slots[i].slice_used = 0,
+            }
+        }
+    }
+
+    /// `run`'s inner loop: steps of `pid` (RUNNING, just picked) and of the tasks the
+    /// round robin rotates to, for as long as every instruction is a plain one (no SVC,
+    /// RET from the entry, BRK or fault), no deadline falls due and `budget` lasts.
+    /// Returns the steps retired (at least one).
+    ///
+    /// The result is exactly that of [`step`](System::step) repeated (a test runs both
+    /// side by side on random programs); what differs is only when the bookkeeping is
+    /// written. While only plain instructions run, no task changes state, so the set of
+    /// runnable tasks — and each one's successor in the round robin — is fixed: the
+    /// burst computes the successors once, keeps the current pid, its slice count,
+    /// `steps` and `ticks` in registers, and writes the task states, the READY mask and
+    /// the trace ring (from a log of `(pid, pc)` per step) when it ends. A rotation thus
+    /// costs a table lookup and a counter, and moves no register.
+    #[inline(never)]
+    fn run_burst(&mut self, mut pid: u8, budget: u64) -> u64 {
+        let m = &mut self.machine;
+        let log = &mut self.burst_log;
+        let pid0 = pid;
+        let runnable = m.ready | 1 << (pid - 1);
+        // succ[pid - 1]: who follows pid (pid itself when it runs alone).
+        let mut succ = [0u8; isa::MAX_TASKS];
+        for p in 1..=m.slots.len() as u8 {
+            let others = runnable & !(1 << (p - 1));
+            let above = others & (u32::MAX << p);
+            let pick = if above != 0 { above } else { others };
+            succ[p as usize - 1] = if pick == 0 { p } else { pick.trailing_zeros() as u8 + 1 };
+        }
+        let steps0 = m.steps;
+        let ticks0 = m.ticks;
+        let deadline = m.next_deadline;
+        // A trace ring larger than the log: end the burst before the log wraps.
+        let budget = if m.trace.capacity() > BURST_LOG { budget.min(BURST_LOG as u64) } else { budget };
+        let mut rotations = 0u64;
+        let mut done = 0u64;
+        let mut used = m.slots[pid as usize - 1].slice_used;
+        let mut slice = m.slots[pid as usize - 1].slice;
+        loop {
+            let i = pid as usize - 1;
+            let pc = m.slots[i].pc;
+            let eff = core::execute(m, pid, &mut NoRecord);
+            if eff != Effect::Continue {
+                // Write everything back, then finish this step the ordinary way.
+                let last = if done > 0 { (log[(done - 1) as usize % BURST_LOG] >> 16) as u8 } else { m.last_ran };
+                end_burst(m, &BurstEnd { log, pid0, pid, runnable, used, done, rotations, steps0, ticks0, last });
+                self.apply_effect(pid, eff);
+                self.account(pid, pc, true, &mut NoRecord);
+                return done + 1;
+            }
+            log[done as usize % BURST_LOG] = (pid as u32) << 16 | pc as u32;
+            done += 1;
+            m.slots[i].accounted_steps += 1;
+            used += 1;
+            let last = pid;
+            if used >= slice {
+                let next = succ[i % isa::MAX_TASKS];
+                if next != pid {
+                    m.slots[i].slice_used = used;
+                    m.counters[next as usize - 1].scheduled_in += 1;
+                    rotations += 1;
+                    pid = next;
+                    slice = m.slots[next as usize - 1].slice;
+                }
+                used = 0;
+            }
+            if done >= budget || ticks0 + done >= deadline {
+                end_burst(m, &BurstEnd { log, pid0, pid, runnable, used, done, rotations, steps0, ticks0, last });
+                return done;
             }
         }
     }
@@ -258,10 +350,10 @@ impl System {
     pub fn run(&mut self, max_steps: u64) -> Outcome {
         let mut n = 0u64;
         while n < max_steps {
-            if !self.step_with(&mut NoRecord) {
-                break;
+            match self.pick() {
+                Some(pid) => n += self.run_burst(pid, max_steps - n),
+                None => break,
             }
-            n += 1;
         }
         self.outcome()
     }
@@ -274,5 +366,74 @@ impl System {
     /// The tasks that keep a quiescent machine from having finished, and why.
     pub fn stall_reasons(&self) -> Vec<StallReason> {
         stall_reasons_of(&self.machine.slots, Some(&self.machine.brk_code))
+    }
+}
+
+/// Steps a burst remembers for the trace ring: the ring's default capacity.
+const BURST_LOG: usize = 256;
+
+/// Where a [`System::run_burst`] stopped.
+struct BurstEnd<'a> {
+    log: &'a [u32; BURST_LOG],
+    /// The task RUNNING when the burst began.
+    pid0: u8,
+    /// The task current now (RUNNING), `used` steps into its slice.
+    pid: u8,
+    used: u32,
+    /// READY or RUNNING tasks (unchanged during a burst).
+    runnable: u32,
+    /// Steps retired, rotations made.
+    done: u64,
+    rotations: u64,
+    /// `steps` and `ticks` when the burst began.
+    steps0: u64,
+    ticks0: u64,
+    /// The pid that retired the last step.
+    last: u8,
+}
+
+/// Write back what a burst kept in registers: counters, task states, the READY mask and
+/// the trace events of its steps — exactly what stepping one by one would have left.
+#[cold]
+#[inline(never)]
+fn end_burst(m: &mut Machine, b: &BurstEnd) {
+    m.steps = b.steps0 + b.done;
+    m.ticks = b.ticks0 + b.done;
+    m.last_ran = b.last;
+    // Tasks that rotated out are READY again (they were READY before they ran), the
+    // first one included; the current one is RUNNING.
+    m.slots[b.pid0 as usize - 1].state = TaskState::Ready;
+    let s = &mut m.slots[b.pid as usize - 1];
+    s.state = TaskState::Running;
+    s.slice_used = b.used;
+    m.ready = b.runnable & !(1 << (b.pid - 1));
+    m.current = b.pid;
+    burst_trace(m, b);
+}
+
+/// The trace events of a burst's steps: a STEP per step and a ROTATE wherever the next
+/// step (or the current task, after the last) is another task's. Only the last
+/// `BURST_LOG` steps are in the log; the events before them are counted, not written
+/// (they are older than the ring's capacity).
+fn burst_trace(m: &mut Machine, b: &BurstEnd) {
+    let from = b.done.saturating_sub(BURST_LOG as u64);
+    let pid_at = |k: u64| -> u8 {
+        if k < b.done {
+            (b.log[k as usize % BURST_LOG] >> 16) as u8
+        } else {
+            b.pid
+        }
+    };
+    let rotations_in_log = (from..b.done).filter(|&k| pid_at(k + 1) != pid_at(k)).count() as u64;
+    m.trace.skip(from + (b.rotations - rotations_in_log));
+    for k in from..b.done {
+        let e = b.log[k as usize % BURST_LOG];
+        let (pid, pc) = ((e >> 16) as u8, e as u16);
+        let (step, ticks) = (b.steps0 + k + 1, b.ticks0 + k + 1);
+        m.trace.push(TraceEvent { step, ticks, pid, kind: EventKind::Step { pc } });
+        let next = pid_at(k + 1);
+        if next != pid {
+            m.trace.push(TraceEvent { step, ticks, pid, kind: EventKind::Rotate { from: pid, to: next } });
+        }
     }
 }

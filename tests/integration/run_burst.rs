@@ -1,0 +1,114 @@
+//! `System::run` — the loop `hsx run` uses, which keeps the round robin's bookkeeping in
+//! registers while only plain instructions run and writes it back when the burst ends
+//! (docs/benchmarks.md) — must leave exactly the state that `System::step` repeated
+//! leaves: memories, the task table, counters, the trace ring (events and total), time,
+//! and the executive (consoles, mailboxes, arenas). Checked on random multi-task programs
+//! (SVCs, mailboxes, sleeps, faults, BRK, every slice) and on directed round-robin loops,
+//! with the ring at its default capacity, smaller, larger than the burst log, and off.
+
+use cosim::gen::{GenConfig, TestCase};
+use cosim::harness::case::Case;
+use hsx_tests::*;
+use vm_ref::exec::SpawnOptions;
+use vm_ref::system::{Outcome, System};
+use vm_ref::MachineConfig;
+
+/// The system of a generated case, its trace ring holding `trace_capacity` events.
+fn system_of(tc: &TestCase, trace_capacity: usize) -> System {
+    let case = Case::from_generated(tc);
+    let mcfg = MachineConfig { protect: case.settings.protect, trace_capacity, ..MachineConfig::default() };
+    let plan = case.plan(mcfg.n_tasks).expect("generated cases assemble");
+    let mut sys = System::new(&mcfg, case.settings.exec_config());
+    plan.load(&mut sys.exec, &mut sys.machine, SpawnOptions::default()).expect("generated cases load");
+    sys
+}
+
+/// Every piece of state `run` and `step` could leave differently.
+fn assert_same(a: &System, b: &System, ctx: &str) {
+    let (x, y) = (&a.machine, &b.machine);
+    assert_eq!((x.steps, x.ticks), (y.steps, y.ticks), "{ctx}: steps, ticks");
+    assert_eq!((x.current, x.last_ran), (y.current, y.last_ran), "{ctx}: current, last_ran");
+    assert_eq!(x.ready, y.ready, "{ctx}: READY mask");
+    assert_eq!(x.next_deadline, y.next_deadline, "{ctx}: next deadline");
+    assert_eq!(x.slots, y.slots, "{ctx}: task table");
+    assert_eq!(x.counters, y.counters, "{ctx}: counters");
+    assert_eq!(x.brk_code, y.brk_code, "{ctx}: BRK codes");
+    assert!(x.dmem[..] == y.dmem[..], "{ctx}: data memory differs");
+    assert!(x.code[..] == y.code[..], "{ctx}: code memory differs");
+    assert_eq!(x.trace.total(), y.trace.total(), "{ctx}: trace events ever recorded");
+    assert_eq!(x.trace.events(), y.trace.events(), "{ctx}: trace ring");
+    assert_eq!(format!("{:?}", a.exec), format!("{:?}", b.exec), "{ctx}: executive state");
+}
+
+/// `step` up to `n` times; false once the machine is quiescent.
+fn step_n(sys: &mut System, n: u64) -> bool {
+    for _ in 0..n {
+        if sys.step().is_none() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Run `a` with `run` in chunks of the sizes in `chunks` (cycled) and `b` with `step`,
+/// comparing after every chunk, until both are quiescent or `limit` steps have run.
+fn compare(mut a: System, mut b: System, chunks: &[u64], limit: u64, ctx: &str) {
+    let mut k = 0;
+    while a.machine.steps < limit {
+        let n = chunks[k % chunks.len()];
+        k += 1;
+        let before = a.machine.steps;
+        let outcome = a.run(n);
+        let live = step_n(&mut b, n);
+        assert_same(&a, &b, &format!("{ctx}, chunk {k} ({n} steps from step {before})"));
+        assert_eq!(outcome, b.outcome(), "{ctx}: outcome");
+        if !live {
+            assert_ne!(outcome, Outcome::MaxSteps, "{ctx}: step found the machine quiescent, run did not");
+            return;
+        }
+    }
+}
+
+const CHUNKS: [u64; 8] = [1, 2, 3, 7, 64, 300, 1, 5000];
+
+#[test]
+fn run_equals_step_on_random_programs() {
+    let cfg = GenConfig::default();
+    for seed in 0..400u64 {
+        let tc = TestCase::generate(seed, &cfg);
+        let cap = [256, 16, 1000, 0][seed as usize % 4];
+        let limit = tc.settings().max_steps;
+        let chunks: Vec<u64> = CHUNKS.iter().cycle().skip(seed as usize % CHUNKS.len()).take(CHUNKS.len()).copied().collect();
+        compare(system_of(&tc, cap), system_of(&tc, cap), &chunks, limit, &format!("seed {seed}, trace capacity {cap}"));
+    }
+}
+
+#[test]
+fn run_equals_step_on_round_robin_loops() {
+    // Endless loops: bursts end only at the chunk boundary; every slice and task count,
+    // including bursts far longer than the burst log.
+    let src = program_source("spin.mvasm");
+    for tasks in 1..=8usize {
+        for slice in [1u32, 2, 3, 5] {
+            let entries = vec!["spin"; tasks];
+            let boot = Boot::new().slice(slice);
+            let (a, _) = boot.start(&src, &entries);
+            let (b, _) = boot.start(&src, &entries);
+            compare(a, b, &[1, 999, 17, 4096, 2], 12_000, &format!("{tasks} tasks, slice {slice}"));
+        }
+    }
+}
+
+#[test]
+fn run_keeps_a_larger_trace_ring_whole() {
+    // A ring larger than the burst log: the last 1000 events are all there, in order, as
+    // stepping records them.
+    let src = program_source("spin.mvasm");
+    let boot = Boot::new().slice(2).trace_capacity(1000);
+    let (mut a, _) = boot.start(&src, &["spin", "spin", "spin"]);
+    let (mut b, _) = boot.start(&src, &["spin", "spin", "spin"]);
+    a.run(5000);
+    assert!(step_n(&mut b, 5000));
+    assert_eq!(a.machine.trace.events().len(), 1000);
+    assert_same(&a, &b, "ring of 1000");
+}
