@@ -238,9 +238,12 @@ impl System {
         }
         let steps0 = m.steps;
         let ticks0 = m.ticks;
-        let deadline = m.next_deadline;
-        // A trace ring larger than the log: end the burst before the log wraps.
-        let budget = if m.trace.capacity() > BURST_LOG { budget.min(BURST_LOG as u64) } else { budget };
+        // Stop when the budget is spent or at the next deadline (the next step's timeout
+        // check is the pick's); with a trace ring larger than the log, before it wraps.
+        let mut limit = budget.min(m.next_deadline.saturating_sub(ticks0));
+        if m.trace.capacity() > BURST_LOG {
+            limit = limit.min(BURST_LOG as u64);
+        }
         let mut rotations = 0u64;
         let mut done = 0u64;
         let mut used = m.slots[pid as usize - 1].slice_used;
@@ -261,7 +264,6 @@ impl System {
             done += 1;
             m.slots[i].accounted_steps += 1;
             used += 1;
-            let last = pid;
             if used >= slice {
                 let next = succ[i % isa::MAX_TASKS];
                 if next != pid {
@@ -273,7 +275,8 @@ impl System {
                 }
                 used = 0;
             }
-            if done >= budget || ticks0 + done >= deadline {
+            if done >= limit {
+                let last = (log[(done - 1) as usize % BURST_LOG] >> 16) as u8;
                 end_burst(m, &BurstEnd { log, pid0, pid, runnable, used, done, rotations, steps0, ticks0, last });
                 return done;
             }
