@@ -100,6 +100,34 @@ fn run_equals_step_on_round_robin_loops() {
 }
 
 #[test]
+fn run_equals_step_with_a_slice_per_task_and_slices_changed_mid_turn() {
+    // Slices 1, 3, 5, 2 for four tasks; between chunks the host sets the running task's
+    // slice below, at and above the steps it has already used (a SET_SLICE between steps).
+    let src = program_source("spin.mvasm");
+    let entries = ["spin"; 4];
+    let (mut a, _) = Boot::new().start(&src, &entries);
+    let (mut b, _) = Boot::new().start(&src, &entries);
+    for (pid, n) in [(1u8, 1u32), (2, 3), (3, 5), (4, 2)] {
+        for sys in [&mut a, &mut b] {
+            sys.machine.apply_command(isa::Command::SetSlice { pid, n }).expect("SET_SLICE");
+        }
+    }
+    for (k, chunk) in [1u64, 2, 4, 3, 9, 100, 7, 1, 1, 250].into_iter().enumerate() {
+        a.run(chunk);
+        assert!(step_n(&mut b, chunk));
+        assert_same(&a, &b, &format!("chunk {k}"));
+        let cur = a.machine.current;
+        if cur != 0 {
+            let used = a.machine.slot(cur).slice_used;
+            let n = [1, used.max(1), used + 2][k % 3];
+            for sys in [&mut a, &mut b] {
+                sys.machine.apply_command(isa::Command::SetSlice { pid: cur, n }).expect("SET_SLICE");
+            }
+        }
+    }
+}
+
+#[test]
 fn run_keeps_a_larger_trace_ring_whole() {
     // A ring larger than the burst log: the last 1000 events are all there, in order, as
     // stepping records them.

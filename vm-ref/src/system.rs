@@ -215,69 +215,56 @@ impl System {
     /// Returns the steps retired (at least one).
     ///
     /// The result is exactly that of [`step`](System::step) repeated (a test runs both
-    /// side by side on random programs); what differs is only when the bookkeeping is
-    /// written. While only plain instructions run, no task changes state, so the set of
-    /// runnable tasks — and each one's successor in the round robin — is fixed: the
-    /// burst computes the successors once, keeps the current pid, its slice count,
-    /// `steps` and `ticks` in registers, and writes the task states, the READY mask and
-    /// the trace ring (from a log of `(pid, pc)` per step) when it ends. A rotation thus
-    /// costs a table lookup and a counter, and moves no register.
+    /// side by side on random programs); only *when* the bookkeeping is written differs.
+    /// While only plain instructions run, no task changes state, so the runnable tasks —
+    /// the round robin's cycle — and each one's slice are fixed: a rotation is then a
+    /// table lookup, and everything a step-by-step run would have written on the way
+    /// (task states, the READY mask, per-task step and scheduled-in counts, slice
+    /// counters, the trace ring) follows from the number of steps and rotations and a log
+    /// of `(pid, pc)` per step. [`end_burst`] writes it when the burst ends.
     #[inline(never)]
-    fn run_burst(&mut self, mut pid: u8, budget: u64) -> u64 {
+    fn run_burst(&mut self, pid: u8, budget: u64) -> u64 {
         let m = &mut self.machine;
         let log = &mut self.burst_log;
-        let pid0 = pid;
-        let runnable = m.ready | 1 << (pid - 1);
-        // succ[pid - 1]: who follows pid (pid itself when it runs alone).
-        let mut succ = [0u8; isa::MAX_TASKS];
-        for p in 1..=m.slots.len() as u8 {
-            let others = runnable & !(1 << (p - 1));
-            let above = others & (u32::MAX << p);
-            let pick = if above != 0 { above } else { others };
-            succ[p as usize - 1] = if pick == 0 { p } else { pick.trailing_zeros() as u8 + 1 };
-        }
-        let steps0 = m.steps;
-        let ticks0 = m.ticks;
+        let mut b = Burst::new(m, pid);
         // Stop when the budget is spent or at the next deadline (the next step's timeout
         // check is the pick's); with a trace ring larger than the log, before it wraps.
-        let mut limit = budget.min(m.next_deadline.saturating_sub(ticks0));
+        let mut limit = budget.min(m.next_deadline.saturating_sub(b.ticks0));
         if m.trace.capacity() > BURST_LOG {
             limit = limit.min(BURST_LOG as u64);
         }
+        let mut i = pid as usize - 1;
+        let mut used = b.used0;
+        let mut slice = b.slices[i];
         let mut rotations = 0u64;
         let mut done = 0u64;
-        let mut used = m.slots[pid as usize - 1].slice_used;
-        let mut slice = m.slots[pid as usize - 1].slice;
         loop {
-            let i = pid as usize - 1;
+            let pid = i as u8 + 1;
             let pc = m.slots[i].pc;
             let eff = core::execute(m, pid, &mut NoRecord);
             if eff != Effect::Continue {
                 // Write everything back, then finish this step the ordinary way.
-                let last = if done > 0 { (log[(done - 1) as usize % BURST_LOG] >> 16) as u8 } else { m.last_ran };
-                end_burst(m, &BurstEnd { log, pid0, pid, runnable, used, done, rotations, steps0, ticks0, last });
+                b.finish(pid, used, done, rotations);
+                end_burst(m, log, &b);
                 self.apply_effect(pid, eff);
                 self.account(pid, pc, true, &mut NoRecord);
                 return done + 1;
             }
             log[done as usize % BURST_LOG] = (pid as u32) << 16 | pc as u32;
             done += 1;
-            m.slots[i].accounted_steps += 1;
             used += 1;
             if used >= slice {
-                let next = succ[i % isa::MAX_TASKS];
-                if next != pid {
-                    m.slots[i].slice_used = used;
-                    m.counters[next as usize - 1].scheduled_in += 1;
+                let next = b.succ[i % isa::MAX_TASKS] as usize;
+                if next != i {
                     rotations += 1;
-                    pid = next;
-                    slice = m.slots[next as usize - 1].slice;
+                    i = next;
+                    slice = b.slices[i % isa::MAX_TASKS];
                 }
                 used = 0;
             }
             if done >= limit {
-                let last = (log[(done - 1) as usize % BURST_LOG] >> 16) as u8;
-                end_burst(m, &BurstEnd { log, pid0, pid, runnable, used, done, rotations, steps0, ticks0, last });
+                b.finish(i as u8 + 1, used, done, rotations);
+                end_burst(m, log, &b);
                 return done;
             }
         }
@@ -375,54 +362,144 @@ impl System {
 /// Steps a burst remembers for the trace ring: the ring's default capacity.
 const BURST_LOG: usize = 256;
 
-/// Where a [`System::run_burst`] stopped.
-struct BurstEnd<'a> {
-    log: &'a [u32; BURST_LOG],
-    /// The task RUNNING when the burst began.
-    pid0: u8,
-    /// The task current now (RUNNING), `used` steps into its slice.
-    pid: u8,
-    used: u32,
+/// A [`System::run_burst`]: the round robin's cycle as it began, and where it stopped.
+struct Burst {
+    /// Slot index of the successor of each runnable task (itself when it runs alone).
+    succ: [u8; isa::MAX_TASKS],
+    /// Each slot's slice (at least 1), by slot index.
+    slices: [u32; isa::MAX_TASKS],
+    /// The cycle from the first task: `order[0]` = the task RUNNING when the burst began,
+    /// `order[d]` = the task `d` rotations later (pids), `len` tasks.
+    order: [u8; isa::MAX_TASKS],
+    len: usize,
     /// READY or RUNNING tasks (unchanged during a burst).
     runnable: u32,
-    /// Steps retired, rotations made.
-    done: u64,
-    rotations: u64,
+    /// The first task's slice counter when the burst began.
+    used0: u32,
     /// `steps` and `ticks` when the burst began.
     steps0: u64,
     ticks0: u64,
-    /// The pid that retired the last step.
-    last: u8,
+    /// When it stopped: the current task (RUNNING), `used` steps into its slice, after
+    /// `done` steps and `rotations` rotations.
+    pid: u8,
+    used: u32,
+    done: u64,
+    rotations: u64,
 }
 
-/// Write back what a burst kept in registers: counters, task states, the READY mask and
-/// the trace events of its steps — exactly what stepping one by one would have left.
+impl Burst {
+    fn new(m: &Machine, pid0: u8) -> Burst {
+        let runnable = m.ready | 1 << (pid0 - 1);
+        let mut b = Burst {
+            succ: [0; isa::MAX_TASKS],
+            slices: [1; isa::MAX_TASKS],
+            order: [0; isa::MAX_TASKS],
+            len: 0,
+            runnable,
+            used0: m.slot(pid0).slice_used,
+            steps0: m.steps,
+            ticks0: m.ticks,
+            pid: pid0,
+            used: 0,
+            done: 0,
+            rotations: 0,
+        };
+        for (i, s) in m.slots.iter().enumerate() {
+            let others = runnable & !(1 << i);
+            let above = others & (u32::MAX << (i + 1));
+            let pick = if above != 0 { above } else { others };
+            b.succ[i] = if pick == 0 { i as u8 } else { pick.trailing_zeros() as u8 };
+            b.slices[i] = s.slice.max(1);
+        }
+        let mut p = pid0;
+        loop {
+            b.order[b.len] = p;
+            b.len += 1;
+            p = b.succ[p as usize - 1] + 1;
+            if p == pid0 {
+                break;
+            }
+        }
+        b
+    }
+
+    fn finish(&mut self, pid: u8, used: u32, done: u64, rotations: u64) {
+        (self.pid, self.used, self.done, self.rotations) = (pid, used, done, rotations);
+    }
+
+    /// The pid that retired the last step (`None` if no step was retired).
+    fn last(&self, log: &[u32; BURST_LOG]) -> Option<u8> {
+        (self.done > 0).then(|| (log[(self.done - 1) as usize % BURST_LOG] >> 16) as u8)
+    }
+}
+
+/// Write back what a burst kept in registers — time, task states, the READY mask, each
+/// task's step count, scheduled-in count and slice counter, the trace events of its
+/// steps — exactly what stepping one by one would have left.
+///
+/// Rotation `k` (1, 2, …) schedules in `order[k mod len]`; a task's visit lasts its slice,
+/// except the first task's first visit (from `used0` until the counter reaches its
+/// slice: at least one step) and the current visit (`used` steps so far).
 #[cold]
 #[inline(never)]
-fn end_burst(m: &mut Machine, b: &BurstEnd) {
+fn end_burst(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
     m.steps = b.steps0 + b.done;
     m.ticks = b.ticks0 + b.done;
-    m.last_ran = b.last;
+    if let Some(last) = b.last(log) {
+        m.last_ran = last;
+    }
+    let (len, r) = (b.len as u64, b.rotations);
+    // Rotations in 1..=n that schedule in the task at distance `d` (1..=len) of the first.
+    let count = |d: u64, n: u64| if n >= d { (n - d) / len + 1 } else { 0 };
+    let pid0 = b.order[0];
+    for (d, &p) in b.order[..b.len].iter().enumerate() {
+        let i = p as usize - 1;
+        let slice = b.slices[i];
+        let d = if d == 0 { len } else { d as u64 };
+        // Completed visits that began with a rotation (ended by a later one).
+        let full = count(d, r.saturating_sub(1));
+        let mut steps = full * slice as u64;
+        let mut slice_used = (full > 0).then_some(slice);
+        if p == pid0 {
+            if r == 0 {
+                steps = b.done;
+            } else {
+                // The first visit, ended by rotation 1.
+                let end = (b.used0 + 1).max(slice);
+                steps += (end - b.used0) as u64;
+                slice_used = slice_used.or(Some(end));
+            }
+        }
+        if p == b.pid && r > 0 {
+            steps += b.used as u64;
+        }
+        m.counters[i].scheduled_in += count(d, r);
+        let s = &mut m.slots[i];
+        s.accounted_steps += steps;
+        if let Some(u) = slice_used {
+            s.slice_used = u;
+        }
+    }
     // Tasks that rotated out are READY again (they were READY before they ran), the
     // first one included; the current one is RUNNING.
-    m.slots[b.pid0 as usize - 1].state = TaskState::Ready;
+    m.slots[pid0 as usize - 1].state = TaskState::Ready;
     let s = &mut m.slots[b.pid as usize - 1];
     s.state = TaskState::Running;
     s.slice_used = b.used;
     m.ready = b.runnable & !(1 << (b.pid - 1));
     m.current = b.pid;
-    burst_trace(m, b);
+    burst_trace(m, log, b);
 }
 
 /// The trace events of a burst's steps: a STEP per step and a ROTATE wherever the next
 /// step (or the current task, after the last) is another task's. Only the last
 /// `BURST_LOG` steps are in the log; the events before them are counted, not written
 /// (they are older than the ring's capacity).
-fn burst_trace(m: &mut Machine, b: &BurstEnd) {
+fn burst_trace(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
     let from = b.done.saturating_sub(BURST_LOG as u64);
     let pid_at = |k: u64| -> u8 {
         if k < b.done {
-            (b.log[k as usize % BURST_LOG] >> 16) as u8
+            (log[k as usize % BURST_LOG] >> 16) as u8
         } else {
             b.pid
         }
@@ -430,7 +507,7 @@ fn burst_trace(m: &mut Machine, b: &BurstEnd) {
     let rotations_in_log = (from..b.done).filter(|&k| pid_at(k + 1) != pid_at(k)).count() as u64;
     m.trace.skip(from + (b.rotations - rotations_in_log));
     for k in from..b.done {
-        let e = b.log[k as usize % BURST_LOG];
+        let e = log[k as usize % BURST_LOG];
         let (pid, pc) = ((e >> 16) as u8, e as u16);
         let (step, ticks) = (b.steps0 + k + 1, b.ticks0 + k + 1);
         m.trace.push(TraceEvent { step, ticks, pid, kind: EventKind::Step { pc } });
