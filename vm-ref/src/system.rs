@@ -233,6 +233,9 @@ impl System {
         if m.trace.capacity() > BURST_LOG {
             limit = limit.min(BURST_LOG as u64);
         }
+        // The successor table packed four bits a task into one register: the next slot
+        // index is a shift and a mask away (no load for the next step's address to wait on).
+        let succ = b.succ.iter().enumerate().fold(0u64, |a, (k, &n)| a | (n as u64) << (4 * k));
         let mut i = pid as usize - 1;
         let mut used = b.used0;
         let mut slice = b.slices[i];
@@ -254,7 +257,7 @@ impl System {
             done += 1;
             used += 1;
             if used >= slice {
-                let next = b.succ[i % isa::MAX_TASKS] as usize;
+                let next = ((succ >> (4 * i)) & 15) as usize;
                 if next != i {
                     rotations += 1;
                     i = next;
