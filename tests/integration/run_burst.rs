@@ -3,8 +3,9 @@
 //! (docs/benchmarks.md) — must leave exactly the state that `System::step` repeated
 //! leaves: memories, the task table, counters, the trace ring (events and total), time,
 //! and the executive (consoles, mailboxes, arenas). Checked on random multi-task programs
-//! (SVCs, mailboxes, sleeps, faults, BRK, every slice) and on directed round-robin loops,
-//! with the ring at its default capacity, smaller, larger than the burst log, and off.
+//! (SVCs, mailboxes, sleeps, faults, BRK, every slice) — with bursts from the first step
+//! and after the default run of plain steps — and on directed round-robin loops, with the
+//! ring at its default capacity, smaller, larger than the burst log, and off.
 
 use cosim::gen::{GenConfig, TestCase};
 use cosim::harness::case::Case;
@@ -79,7 +80,12 @@ fn run_equals_step_on_random_programs() {
         let cap = [256, 16, 1000, 0][seed as usize % 4];
         let limit = tc.settings().max_steps;
         let chunks: Vec<u64> = CHUNKS.iter().cycle().skip(seed as usize % CHUNKS.len()).take(CHUNKS.len()).copied().collect();
-        compare(system_of(&tc, cap), system_of(&tc, cap), &chunks, limit, &format!("seed {seed}, trace capacity {cap}"));
+        for burst_after in [0, vm_ref::system::BURST_AFTER] {
+            let mut a = system_of(&tc, cap);
+            a.burst_after = burst_after;
+            let ctx = format!("seed {seed}, trace capacity {cap}, bursts after {burst_after} plain steps");
+            compare(a, system_of(&tc, cap), &chunks, limit, &ctx);
+        }
     }
 }
 
@@ -92,9 +98,13 @@ fn run_equals_step_on_round_robin_loops() {
         for slice in [1u32, 2, 3, 5] {
             let entries = vec!["spin"; tasks];
             let boot = Boot::new().slice(slice);
-            let (a, _) = boot.start(&src, &entries);
-            let (b, _) = boot.start(&src, &entries);
-            compare(a, b, &[1, 999, 17, 4096, 2], 12_000, &format!("{tasks} tasks, slice {slice}"));
+            for burst_after in [0, vm_ref::system::BURST_AFTER] {
+                let (mut a, _) = boot.start(&src, &entries);
+                let (b, _) = boot.start(&src, &entries);
+                a.burst_after = burst_after;
+                let ctx = format!("{tasks} tasks, slice {slice}, bursts after {burst_after}");
+                compare(a, b, &[1, 999, 17, 4096, 2], 12_000, &ctx);
+            }
         }
     }
 }
@@ -107,6 +117,7 @@ fn run_equals_step_with_a_slice_per_task_and_slices_changed_mid_turn() {
     let entries = ["spin"; 4];
     let (mut a, _) = Boot::new().start(&src, &entries);
     let (mut b, _) = Boot::new().start(&src, &entries);
+    a.burst_after = 0;
     for (pid, n) in [(1u8, 1u32), (2, 3), (3, 5), (4, 2)] {
         for sys in [&mut a, &mut b] {
             sys.machine.apply_command(isa::Command::SetSlice { pid, n }).expect("SET_SLICE");
@@ -135,6 +146,7 @@ fn run_keeps_a_larger_trace_ring_whole() {
     let boot = Boot::new().slice(2).trace_capacity(1000);
     let (mut a, _) = boot.start(&src, &["spin", "spin", "spin"]);
     let (mut b, _) = boot.start(&src, &["spin", "spin", "spin"]);
+    a.burst_after = 0;
     a.run(5000);
     assert!(step_n(&mut b, 5000));
     assert_eq!(a.machine.trace.events().len(), 1000);

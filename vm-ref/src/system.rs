@@ -82,6 +82,10 @@ pub struct StallReason {
 pub struct System {
     pub machine: Machine,
     pub exec: Executive,
+    /// Plain instructions in a row after which [`run`](System::run) switches from
+    /// stepping one by one to bursts (default [`BURST_AFTER`]; 0: bursts from the
+    /// start). A speed knob only: the result is the same for every value.
+    pub burst_after: u64,
     /// `(pid << 16) | pc` of the last steps of a [`run`](System::run) burst, from which
     /// the trace ring is written when the burst ends. Scratch, not machine state.
     burst_log: Box<[u32; BURST_LOG]>,
@@ -89,7 +93,12 @@ pub struct System {
 
 impl System {
     pub fn new(mcfg: &MachineConfig, ecfg: ExecConfig) -> System {
-        System { machine: Machine::new(mcfg), exec: Executive::new(ecfg), burst_log: Box::new([0; BURST_LOG]) }
+        System {
+            machine: Machine::new(mcfg),
+            exec: Executive::new(ecfg),
+            burst_after: BURST_AFTER,
+            burst_log: Box::new([0; BURST_LOG]),
+        }
     }
 
     /// Hand every BLOCKED task whose deadline has passed to the executive, in pid order.
@@ -164,15 +173,18 @@ impl System {
         }
     }
 
-    /// Execute, account and (if `rotate`) rotate the current task: steps 2–4.
+    /// Execute, account and (if `rotate`) rotate the current task: steps 2–4. Returns
+    /// whether the instruction was a plain one (no SVC, return, BRK or fault).
     #[inline]
-    fn execute_current<R: Record>(&mut self, pid: u8, rotate: bool, rec: &mut R) {
+    fn execute_current<R: Record>(&mut self, pid: u8, rotate: bool, rec: &mut R) -> bool {
         let pc = self.machine.slots[pid as usize - 1].pc;
         let eff = core::execute(&mut self.machine, pid, rec);
-        if eff != Effect::Continue {
+        let plain = eff == Effect::Continue;
+        if !plain {
             self.apply_effect(pid, eff);
         }
         self.account(pid, pc, rotate, rec);
+        plain
     }
 
     /// Steps 3–4 after `pid` executed the instruction at `pc`: account, and (if `rotate`)
@@ -233,9 +245,9 @@ impl System {
         if m.trace.capacity() > BURST_LOG {
             limit = limit.min(BURST_LOG as u64);
         }
-        // The successor table packed four bits a task into one register: the next slot
-        // index is a shift and a mask away (no load for the next step's address to wait on).
-        let succ = b.succ.iter().enumerate().fold(0u64, |a, (k, &n)| a | (n as u64) << (4 * k));
+        // The successor table is one register: the next slot index is a shift and a mask
+        // away (no load for the next step's slot address to wait on).
+        let succ = b.succ;
         let mut i = pid as usize - 1;
         let mut used = b.used0;
         let mut slice = b.slices[i];
@@ -340,12 +352,25 @@ impl System {
     }
 
     /// Run to quiescence or until `max_steps` steps have retired.
+    ///
+    /// Steps one by one until `burst_after` plain instructions in a row have run, then
+    /// in bursts ([`run_burst`](System::run_burst)) for as long as they stay that long: a
+    /// burst has a fixed cost to start and end, which a program that traps every few
+    /// instructions would pay for nothing. Either way the result is the same.
     pub fn run(&mut self, max_steps: u64) -> Outcome {
         let mut n = 0u64;
+        let mut plain = 0u64;
         while n < max_steps {
-            match self.pick() {
-                Some(pid) => n += self.run_burst(pid, max_steps - n),
-                None => break,
+            let Some(pid) = self.pick() else { break };
+            if plain >= self.burst_after {
+                let done = self.run_burst(pid, max_steps - n);
+                n += done;
+                if done < self.burst_after {
+                    plain = 0;
+                }
+            } else {
+                plain = if self.execute_current(pid, true, &mut NoRecord) { plain + 1 } else { 0 };
+                n += 1;
             }
         }
         self.outcome()
@@ -362,22 +387,26 @@ impl System {
     }
 }
 
+/// Plain instructions in a row after which [`System::run`] switches to bursts: about
+/// where a burst's fixed cost (set-up, write-back) is paid back.
+pub const BURST_AFTER: u64 = 16;
+
 /// Steps a burst remembers for the trace ring: the ring's default capacity.
 const BURST_LOG: usize = 256;
 
 /// A [`System::run_burst`]: the round robin's cycle as it began, and where it stopped.
+/// Building and finishing one costs a few operations per runnable task, so that bursts cut
+/// short by frequent SVCs stay cheap.
 struct Burst {
-    /// Slot index of the successor of each runnable task (itself when it runs alone).
-    succ: [u8; isa::MAX_TASKS],
-    /// Each slot's slice (at least 1), by slot index.
+    /// Four bits per slot index: the slot index of that runnable task's successor
+    /// (itself when it runs alone). One register in the loop.
+    succ: u64,
+    /// Each runnable slot's slice (at least 1), by slot index.
     slices: [u32; isa::MAX_TASKS],
-    /// The cycle from the first task: `order[0]` = the task RUNNING when the burst began,
-    /// `order[d]` = the task `d` rotations later (pids), `len` tasks.
-    order: [u8; isa::MAX_TASKS],
-    len: usize,
     /// READY or RUNNING tasks (unchanged during a burst).
     runnable: u32,
-    /// The first task's slice counter when the burst began.
+    /// The task RUNNING when the burst began, and its slice counter then.
+    pid0: u8,
     used0: u32,
     /// `steps` and `ticks` when the burst began.
     steps0: u64,
@@ -393,12 +422,24 @@ struct Burst {
 impl Burst {
     fn new(m: &Machine, pid0: u8) -> Burst {
         let runnable = m.ready | 1 << (pid0 - 1);
-        let mut b = Burst {
-            succ: [0; isa::MAX_TASKS],
-            slices: [1; isa::MAX_TASKS],
-            order: [0; isa::MAX_TASKS],
-            len: 0,
+        let mut succ = 0u64;
+        let mut slices = [1; isa::MAX_TASKS];
+        // Runnable tasks in ascending order: each one's successor is the next, the last
+        // one's the first.
+        let first = runnable.trailing_zeros();
+        let mut rest = runnable;
+        while rest != 0 {
+            let i = rest.trailing_zeros();
+            rest &= rest - 1;
+            let next = if rest != 0 { rest.trailing_zeros() } else { first };
+            succ |= (next as u64) << (4 * i);
+            slices[i as usize % isa::MAX_TASKS] = m.slots[i as usize].slice.max(1);
+        }
+        Burst {
+            succ,
+            slices,
             runnable,
+            pid0,
             used0: m.slot(pid0).slice_used,
             steps0: m.steps,
             ticks0: m.ticks,
@@ -406,24 +447,13 @@ impl Burst {
             used: 0,
             done: 0,
             rotations: 0,
-        };
-        for (i, s) in m.slots.iter().enumerate() {
-            let others = runnable & !(1 << i);
-            let above = others & (u32::MAX << (i + 1));
-            let pick = if above != 0 { above } else { others };
-            b.succ[i] = if pick == 0 { i as u8 } else { pick.trailing_zeros() as u8 };
-            b.slices[i] = s.slice.max(1);
         }
-        let mut p = pid0;
-        loop {
-            b.order[b.len] = p;
-            b.len += 1;
-            p = b.succ[p as usize - 1] + 1;
-            if p == pid0 {
-                break;
-            }
-        }
-        b
+    }
+
+    /// The slot index after slot index `i` in the cycle.
+    #[inline(always)]
+    fn next(&self, i: usize) -> usize {
+        ((self.succ >> (4 * i)) & 15) as usize
     }
 
     fn finish(&mut self, pid: u8, used: u32, done: u64, rotations: u64) {
@@ -440,9 +470,10 @@ impl Burst {
 /// task's step count, scheduled-in count and slice counter, the trace events of its
 /// steps — exactly what stepping one by one would have left.
 ///
-/// Rotation `k` (1, 2, …) schedules in `order[k mod len]`; a task's visit lasts its slice,
-/// except the first task's first visit (from `used0` until the counter reaches its
-/// slice: at least one step) and the current visit (`used` steps so far).
+/// Rotation `k` (1, 2, …) schedules in the task `k` places after the first in the cycle
+/// (`len` tasks); a task's visit lasts its slice, except the first task's first visit
+/// (from `used0` until the counter reaches its slice: at least one step) and the current
+/// visit (`used` steps so far).
 #[cold]
 #[inline(never)]
 fn end_burst(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
@@ -451,19 +482,24 @@ fn end_burst(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
     if let Some(last) = b.last(log) {
         m.last_ran = last;
     }
-    let (len, r) = (b.len as u64, b.rotations);
+    let (len, r) = (b.runnable.count_ones() as u64, b.rotations);
     // Rotations in 1..=n that schedule in the task at distance `d` (1..=len) of the first.
-    let count = |d: u64, n: u64| if n >= d { (n - d) / len + 1 } else { 0 };
-    let pid0 = b.order[0];
-    for (d, &p) in b.order[..b.len].iter().enumerate() {
-        let i = p as usize - 1;
-        let slice = b.slices[i];
-        let d = if d == 0 { len } else { d as u64 };
+    let count = |d: u64, n: u64| match n.checked_sub(d) {
+        None => 0,
+        Some(k) if k < len => 1,
+        Some(k) => k / len + 1,
+    };
+    // Only the tasks that ran: the first and the next `r` (at most the whole cycle).
+    let mut i = b.pid0 as usize - 1;
+    for d in 0..=r.min(len - 1) {
+        let pid = i as u8 + 1;
+        let slice = b.slices[i % isa::MAX_TASKS];
+        let d = if d == 0 { len } else { d };
         // Completed visits that began with a rotation (ended by a later one).
         let full = count(d, r.saturating_sub(1));
         let mut steps = full * slice as u64;
         let mut slice_used = (full > 0).then_some(slice);
-        if p == pid0 {
+        if pid == b.pid0 {
             if r == 0 {
                 steps = b.done;
             } else {
@@ -473,7 +509,7 @@ fn end_burst(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
                 slice_used = slice_used.or(Some(end));
             }
         }
-        if p == b.pid && r > 0 {
+        if pid == b.pid && r > 0 {
             steps += b.used as u64;
         }
         m.counters[i].scheduled_in += count(d, r);
@@ -482,10 +518,11 @@ fn end_burst(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
         if let Some(u) = slice_used {
             s.slice_used = u;
         }
+        i = b.next(i);
     }
     // Tasks that rotated out are READY again (they were READY before they ran), the
     // first one included; the current one is RUNNING.
-    m.slots[pid0 as usize - 1].state = TaskState::Ready;
+    m.slots[b.pid0 as usize - 1].state = TaskState::Ready;
     let s = &mut m.slots[b.pid as usize - 1];
     s.state = TaskState::Running;
     s.slice_used = b.used;
@@ -507,8 +544,11 @@ fn burst_trace(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
             b.pid
         }
     };
-    let rotations_in_log = (from..b.done).filter(|&k| pid_at(k + 1) != pid_at(k)).count() as u64;
-    m.trace.skip(from + (b.rotations - rotations_in_log));
+    if from > 0 {
+        // Every rotation follows some step; those after steps before the log are skipped.
+        let rotations_in_log = (from..b.done).filter(|&k| pid_at(k + 1) != pid_at(k)).count() as u64;
+        m.trace.skip(from + (b.rotations - rotations_in_log));
+    }
     for k in from..b.done {
         let e = log[k as usize % BURST_LOG];
         let (pid, pc) = ((e >> 16) as u8, e as u16);
