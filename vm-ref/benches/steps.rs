@@ -8,7 +8,7 @@
 //! Each iteration runs [`STEPS`] steps of a system built once (the programs never end).
 //!
 //! After the criterion groups, `switch_ratio` measures the 8 : 1 ratio directly: the two
-//! systems of `alu_loop` take turns, [`ROUNDS`] rounds of [`STEPS`] steps each, and the
+//! systems of `alu_loop` take turns, [`ROUNDS`] rounds of [`ROUND_STEPS`] steps each, and the
 //! fastest round of each gives the ratio — measured in the same seconds, so a busy
 //! machine slows both alike (criterion's two groups run seconds apart).
 
@@ -88,8 +88,10 @@ fn steps(c: &mut Criterion) {
     bench(c, "load_store", "1task", LOAD_STORE_LOOP, 1, 1);
 }
 
-/// Rounds of the interleaved ratio measurement.
-const ROUNDS: usize = 60;
+/// Rounds of the interleaved ratio measurement, and steps per round: long enough that
+/// the host CPU's predictors, retrained by the other system's round, settle within it.
+const ROUNDS: usize = 20;
+const ROUND_STEPS: u64 = 2_000_000;
 
 /// Steps per second of `alu_loop` as 8 tasks (slice 1) over 1 task, interleaved.
 fn switch_ratio() {
@@ -99,7 +101,7 @@ fn switch_ratio() {
     eight.run(STEPS);
     let time = |sys: &mut System| {
         let t = std::time::Instant::now();
-        sys.run(STEPS);
+        sys.run(ROUND_STEPS);
         t.elapsed().as_secs_f64()
     };
     let (mut best1, mut best8) = (f64::MAX, f64::MAX);
@@ -107,7 +109,7 @@ fn switch_ratio() {
         best1 = best1.min(time(&mut one));
         best8 = best8.min(time(&mut eight));
     }
-    let rate = |t: f64| STEPS as f64 / t / 1e6;
+    let rate = |t: f64| ROUND_STEPS as f64 / t / 1e6;
     println!(
         "switch_ratio: alu_loop 1 task {:.1} M steps/s, 8 tasks slice 1 {:.1} M steps/s: 8 : 1 = {:.2} (best of {ROUNDS} interleaved rounds)",
         rate(best1),
