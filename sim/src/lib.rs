@@ -198,6 +198,9 @@ pub struct Rtl {
     last_retire_timed: u64,
     bus_error: Option<SimError>,
     scratch: Vec<bridge::ObsWrite>,
+    /// The raw task table of the last probe (`SLOT_FIELDS × n_tasks`, overwritten whole
+    /// by each probe: kept so that a probe neither allocates nor clears a buffer).
+    slot_raw: std::cell::Cell<Vec<u64>>,
 }
 
 impl std::fmt::Debug for Rtl {
@@ -358,6 +361,7 @@ impl Rtl {
             last_retire_cycle: 0,
             bus_error: None,
             scratch: Vec::new(),
+            slot_raw: std::cell::Cell::new(vec![0; SLOT_FIELDS * n_tasks]),
         })
     }
 
@@ -651,21 +655,29 @@ impl Rtl {
 
     /// Every slot, `[pid 1, pid 2, …]`.
     pub fn probe_slots(&self) -> Vec<Slot> {
+        let mut v = vec![];
+        self.probe_slots_into(&mut v);
+        v
+    }
+
+    /// [`probe_slots`](Rtl::probe_slots) into a caller-owned vector (the harness reads
+    /// the table after every retire: no allocation per retire).
+    pub fn probe_slots_into(&self, out: &mut Vec<Slot>) {
         // One FFI crossing for the whole table: each field is one Verilated array.
         let n = self.n_tasks as usize;
-        let v = &self.slot_vars;
-        let hs = v.handles();
-        let mut raw = vec![0u64; SLOT_FIELDS * n];
+        let hs = self.slot_vars.handles();
+        let mut raw = self.slot_raw.take();
+        raw.resize(SLOT_FIELDS * n, 0);
         self.m.var_read_arrays(&hs, n as u32, &mut raw);
-        (0..n)
-            .map(|p| {
-                let mut f = [0u64; SLOT_FIELDS];
-                for (k, x) in f.iter_mut().enumerate() {
-                    *x = raw[k * n + p];
-                }
-                slot_of_raw(&f)
-            })
-            .collect()
+        out.clear();
+        out.extend((0..n).map(|p| {
+            let mut f = [0u64; SLOT_FIELDS];
+            for (k, x) in f.iter_mut().enumerate() {
+                *x = raw[k * n + p];
+            }
+            slot_of_raw(&f)
+        }));
+        self.slot_raw.set(raw);
     }
 
     /// The machine-wide registers.

@@ -254,7 +254,7 @@ impl Lockstep {
                     let timed = timed_now - self.last_timed;
                     self.last_timed = timed_now;
                     if self.compare {
-                        self.rtl_slots = self.rtl.rtl.probe_slots();
+                        self.rtl.rtl.probe_slots_into(&mut self.rtl_slots);
                         let rtl_globals = self.rtl.rtl.probe_globals();
                         let acc = self.refs.machine.last_access.get();
                         let m = &self.refs.machine;
