@@ -110,6 +110,21 @@ fn run_equals_step_on_round_robin_loops() {
 }
 
 #[test]
+fn run_equals_step_with_sixteen_slots() {
+    // The largest task table: the successor of slot 16 is the top nibble of the table.
+    let src = program_source("spin.mvasm");
+    let mut boot = Boot::new().slice(1).stack_size(0x400);
+    boot.machine.n_tasks = 16;
+    for tasks in [15usize, 16] {
+        let entries = vec!["spin"; tasks];
+        let (mut a, _) = boot.start(&src, &entries);
+        let (b, _) = boot.start(&src, &entries);
+        a.burst_after = 0;
+        compare(a, b, &[5, 333, 1, 2000], 6_000, &format!("{tasks} of 16 slots"));
+    }
+}
+
+#[test]
 fn run_equals_step_with_a_slice_per_task_and_slices_changed_mid_turn() {
     // Slices 1, 3, 5, 2 for four tasks; between chunks the host sets the running task's
     // slice below, at and above the steps it has already used (a SET_SLICE between steps).
