@@ -4,8 +4,10 @@
 //! leaves: memories, the task table, counters, the trace ring (events and total), time,
 //! and the executive (consoles, mailboxes, arenas). Checked on random multi-task programs
 //! (SVCs, mailboxes, sleeps, faults, BRK, every slice) — with bursts from the first step
-//! and after the default run of plain steps — and on directed round-robin loops, with the
-//! ring at its default capacity, smaller, larger than the burst log, and off.
+//! and after the default run of plain steps — on directed round-robin loops, and on a mix
+//! of spinners, sleepers (deadlines inside bursts), BRK and RET tasks with host commands
+//! between runs; with the ring at its default capacity, smaller, larger than the burst log,
+//! not a power of two, and off.
 
 use cosim::gen::{GenConfig, TestCase};
 use cosim::harness::case::Case;
@@ -150,6 +152,76 @@ fn run_equals_step_with_a_slice_per_task_and_slices_changed_mid_turn() {
                 sys.machine.apply_command(isa::Command::SetSlice { pid: cur, n }).expect("SET_SLICE");
             }
         }
+    }
+}
+
+/// Spinners, sleepers (each sleep's deadline falls inside a spinner's burst and ends it),
+/// a task that pauses on BRK and one that returns.
+const MIXED: &str = "
+        .text
+spin:   LDI   R2, 1
+sloop:  ADD   R1, R1, R2
+        XOR   R3, R1, R2
+        JMP   sloop
+sleeper:
+        LDI   R2, 1
+zloop:  LDI   R0, 1
+        SVC   0x6, 0x00        ; SLEEP_MS(1)
+        ADD   R1, R1, R2
+        JMP   zloop
+brk:    LDI   R1, 40
+bloop:  LDI   R2, 1
+        SUB   R1, R1, R2
+        JNZ   bloop
+        BRK   3
+        JMP   brk
+ret:    LDI   R1, 70
+rloop:  LDI   R2, 1
+        SUB   R1, R1, R2
+        JNZ   rloop
+        RET
+";
+
+#[test]
+fn run_equals_step_with_deadlines_inside_bursts_and_host_commands_between_runs() {
+    use isa::Command;
+    let entries = ["spin", "sleeper", "spin", "brk", "sleeper", "ret", "spin"];
+    for (slice, ticks_per_ms, cap) in [(1u32, 7u64, 100usize), (3, 50, 300), (2, 333, 256)] {
+        let boot = Boot::new().slice(slice).ticks_per_ms(ticks_per_ms).trace_capacity(cap);
+        let (mut a, _) = boot.start(MIXED, &entries);
+        let (mut b, _) = boot.start(MIXED, &entries);
+        a.burst_after = 0;
+        let ctx = format!("slice {slice}, {ticks_per_ms} ticks/ms, ring {cap}");
+        // Host actions between chunks, the same on both: (chunk, command or single steps).
+        let plan: [(u64, u8); 12] = [(5, 0), (400, 1), (37, 2), (1000, 3), (3, 4), (260, 5), (1, 6), (999, 7), (64, 0), (2500, 8), (17, 9), (300, 0)];
+        for (k, &(chunk, action)) in plan.iter().enumerate() {
+            a.run(chunk);
+            step_n(&mut b, chunk);
+            assert_same(&a, &b, &format!("{ctx}, chunk {k}"));
+            let cur = a.machine.current.max(1);
+            let cmd = match action {
+                1 => Some(Command::Pause { pid: 3 }),
+                2 => Some(Command::Yield { pid: cur }),
+                3 => Some(Command::Resume { pid: 3 }),
+                4 => Some(Command::Resume { pid: 4 }), // after its BRK, if it has paused
+                5 => Some(Command::SetSlice { pid: 1, n: 4 }),
+                6 => Some(Command::Wake { pid: 2 }), // a sleeper, if it sleeps
+                8 => Some(Command::Pause { pid: cur }),
+                9 => Some(Command::Resume { pid: cur }),
+                _ => None,
+            };
+            if let Some(cmd) = cmd {
+                // Refused commands (wrong state) are refused on both.
+                assert_eq!(a.machine.apply_command(cmd), b.machine.apply_command(cmd), "{ctx}: {cmd:?}");
+            }
+            if action == 7 {
+                for pid in [1u8, 5, 7] {
+                    assert_eq!(a.step_task(pid).is_some(), b.step_task(pid).is_some(), "{ctx}: step_task {pid}");
+                }
+            }
+            assert_same(&a, &b, &format!("{ctx}, after action {action}"));
+        }
+        assert!(a.machine.counters.iter().any(|c| c.wakes > 0), "{ctx}: the sleepers woke inside the run");
     }
 }
 

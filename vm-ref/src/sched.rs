@@ -110,9 +110,9 @@ impl TraceRing {
         }
     }
     /// Count `n` events as recorded without storing them: events older than the ring's
-    /// capacity at the time of a burst's write-back (`System::run`), which the pushes
-    /// that follow overwrite anyway.
-    pub fn skip(&mut self, n: u64) {
+    /// capacity at the time of a burst's write-back (`System::run`). Only correct when at
+    /// least `buf.len()` pushes follow (they overwrite every slot the skip passed over).
+    pub(crate) fn skip(&mut self, n: u64) {
         if !self.buf.is_empty() {
             self.total += n;
         }

@@ -250,7 +250,7 @@ impl System {
         let succ = b.succ;
         let mut i = pid as usize - 1;
         let mut used = b.used0;
-        let mut slice = b.slices[i];
+        let mut slice = b.slices[i % isa::MAX_TASKS];
         let mut rotations = 0u64;
         let mut done = 0u64;
         loop {
@@ -269,7 +269,7 @@ impl System {
             done += 1;
             used += 1;
             if used >= slice {
-                let next = ((succ >> (4 * i)) & 15) as usize;
+                let next = Burst::next_of(succ, i);
                 if next != i {
                     rotations += 1;
                     i = next;
@@ -354,9 +354,10 @@ impl System {
     /// Run to quiescence or until `max_steps` steps have retired.
     ///
     /// Steps one by one until `burst_after` plain instructions in a row have run, then
-    /// in bursts ([`run_burst`](System::run_burst)) for as long as they stay that long: a
-    /// burst has a fixed cost to start and end, which a program that traps every few
-    /// instructions would pay for nothing. Either way the result is the same.
+    /// in bursts ([`run_burst`](System::run_burst)), back to single steps after a burst
+    /// of fewer than `burst_after` steps: a burst has a fixed cost to start and end,
+    /// which a program that traps every few instructions would pay for nothing. Either
+    /// way the result is the same.
     pub fn run(&mut self, max_steps: u64) -> Outcome {
         let mut n = 0u64;
         let mut plain = 0u64;
@@ -450,10 +451,10 @@ impl Burst {
         }
     }
 
-    /// The slot index after slot index `i` in the cycle.
+    /// The slot index after slot index `i` in the cycle whose successor table is `succ`.
     #[inline(always)]
-    fn next(&self, i: usize) -> usize {
-        ((self.succ >> (4 * i)) & 15) as usize
+    fn next_of(succ: u64, i: usize) -> usize {
+        ((succ >> (4 * i)) & 15) as usize
     }
 
     fn finish(&mut self, pid: u8, used: u32, done: u64, rotations: u64) {
@@ -518,7 +519,7 @@ fn end_burst(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
         if let Some(u) = slice_used {
             s.slice_used = u;
         }
-        i = b.next(i);
+        i = Burst::next_of(b.succ, i);
     }
     // Tasks that rotated out are READY again (they were READY before they ran), the
     // first one included; the current one is RUNNING.
