@@ -114,15 +114,11 @@ impl Machine {
     /// word-aligned; the mask lets the compiler drop the bounds check).
     #[inline(always)]
     pub fn read_aligned(&self, addr: u32) -> u32 {
-        let a = (addr & 0xFFFC) as usize;
-        let w: &[u8; 4] = self.dmem[a..a + 4].try_into().expect("4 bytes");
-        u32::from_le_bytes(*w)
+        self.read_u32(addr & 0xFFFC)
     }
     #[inline(always)]
     pub fn write_aligned(&mut self, addr: u32, v: u32) {
-        let a = (addr & 0xFFFC) as usize;
-        let w: &mut [u8; 4] = (&mut self.dmem[a..a + 4]).try_into().expect("4 bytes");
-        *w = v.to_le_bytes();
+        self.write_u32(addr & 0xFFFC, v)
     }
 
     /// Register `n` of `pid`, read from its window in data memory.

@@ -463,8 +463,14 @@ impl Burst {
 
     /// The pid that retired the last step (`None` if no step was retired).
     fn last(&self, log: &[u32; BURST_LOG]) -> Option<u8> {
-        (self.done > 0).then(|| (log[(self.done - 1) as usize % BURST_LOG] >> 16) as u8)
+        (self.done > 0).then(|| logged(log, self.done - 1).0)
     }
+}
+
+/// `(pid, pc)` of the burst's step `k` (one of the last `BURST_LOG`).
+fn logged(log: &[u32; BURST_LOG], k: u64) -> (u8, u16) {
+    let e = log[k as usize % BURST_LOG];
+    ((e >> 16) as u8, e as u16)
 }
 
 /// Write back what a burst kept in registers — time, task states, the READY mask, each
@@ -538,21 +544,14 @@ fn end_burst(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
 /// (they are older than the ring's capacity).
 fn burst_trace(m: &mut Machine, log: &[u32; BURST_LOG], b: &Burst) {
     let from = b.done.saturating_sub(BURST_LOG as u64);
-    let pid_at = |k: u64| -> u8 {
-        if k < b.done {
-            (log[k as usize % BURST_LOG] >> 16) as u8
-        } else {
-            b.pid
-        }
-    };
+    let pid_at = |k: u64| if k < b.done { logged(log, k).0 } else { b.pid };
     if from > 0 {
         // Every rotation follows some step; those after steps before the log are skipped.
         let rotations_in_log = (from..b.done).filter(|&k| pid_at(k + 1) != pid_at(k)).count() as u64;
         m.trace.skip(from + (b.rotations - rotations_in_log));
     }
     for k in from..b.done {
-        let e = log[k as usize % BURST_LOG];
-        let (pid, pc) = ((e >> 16) as u8, e as u16);
+        let (pid, pc) = logged(log, k);
         let (step, ticks) = (b.steps0 + k + 1, b.ticks0 + k + 1);
         m.trace.push(TraceEvent { step, ticks, pid, kind: EventKind::Step { pc } });
         let next = pid_at(k + 1);
