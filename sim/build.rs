@@ -77,10 +77,7 @@ struct Verilator {
 fn run() -> Result<(), String> {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
-    let ws_root = manifest
-        .parent()
-        .ok_or("sim/ has no parent directory")?
-        .to_path_buf();
+    let ws_root = manifest.parent().ok_or("sim/ has no parent directory")?.to_path_buf();
     let rtl_dir = match env::var_os("HSX_RTL_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => ws_root.join("rtl"),
@@ -136,10 +133,7 @@ fn run() -> Result<(), String> {
     fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
 
     // 1. Verilate both models (in parallel) when the RTL changed.
-    let mdirs: Vec<PathBuf> = MODELS
-        .iter()
-        .map(|(p, _)| cache.join(format!("{p}-{rtl_hash:016x}")))
-        .collect();
+    let mdirs: Vec<PathBuf> = MODELS.iter().map(|(p, _)| cache.join(format!("{p}-{rtl_hash:016x}"))).collect();
     let fresh: Vec<PathBuf> = std::thread::scope(|s| -> Result<Vec<PathBuf>, String> {
         let handles: Vec<_> = MODELS
             .iter()
@@ -151,10 +145,7 @@ fn run() -> Result<(), String> {
             .collect();
         let mut v = Vec::new();
         for h in handles {
-            v.push(
-                h.join()
-                    .map_err(|_| "verilator thread panicked".to_string())??,
-            );
+            v.push(h.join().map_err(|_| "verilator thread panicked".to_string())??);
         }
         Ok(v)
     })?;
@@ -165,21 +156,10 @@ fn run() -> Result<(), String> {
         .zip(&fresh)
         .map(|((prefix, _), mdir)| Classes::read(&mdir.join(format!("{prefix}_classes.mk"))))
         .collect::<Result<_, _>>()?;
-    let defines: Vec<(String, String)> = [
-        "VM_COVERAGE",
-        "VM_SC",
-        "VM_TRACE",
-        "VM_TRACE_FST",
-        "VM_TRACE_VCD",
-    ]
-    .iter()
-    .map(|k| {
-        (
-            k.to_string(),
-            classes[0].scalar(k).unwrap_or_else(|| "0".into()),
-        )
-    })
-    .collect();
+    let defines: Vec<(String, String)> = ["VM_COVERAGE", "VM_SC", "VM_TRACE", "VM_TRACE_FST", "VM_TRACE_VCD"]
+        .iter()
+        .map(|k| (k.to_string(), classes[0].scalar(k).unwrap_or_else(|| "0".into())))
+        .collect();
     for c in &classes[1..] {
         for (k, v) in &defines {
             let other = c.scalar(k).unwrap_or_else(|| "0".into());
@@ -193,12 +173,7 @@ fn run() -> Result<(), String> {
         runtime.extend(c.list("VM_GLOBAL_FAST"));
         runtime.extend(c.list("VM_GLOBAL_SLOW"));
     }
-    for always in [
-        "verilated",
-        "verilated_threads",
-        "verilated_dpi",
-        "verilated_vcd_c",
-    ] {
+    for always in ["verilated", "verilated_threads", "verilated_dpi", "verilated_vcd_c"] {
         runtime.push(always.into());
     }
     runtime.sort();
@@ -233,11 +208,7 @@ fn run() -> Result<(), String> {
         h.str(CACHE_EPOCH);
         h.str(&vl.version);
         h.str(&path_str(&vl.root)?);
-        for f in CXX_FLAGS
-            .iter()
-            .map(|s| s.to_string())
-            .chain(runtime.iter().cloned())
-        {
+        for f in CXX_FLAGS.iter().map(|s| s.to_string()).chain(runtime.iter().cloned()) {
             h.str(&f);
         }
         for (k, v) in &defines {
@@ -255,9 +226,7 @@ fn run() -> Result<(), String> {
     // 4. Compile the two models (cached by the RTL hash), the runtime and the bridge.
     std::thread::scope(|s| -> Result<(), String> {
         let mut jobs = Vec::new();
-        for ((prefix, _), ((tmp, mdir), cls)) in
-            MODELS.iter().zip(fresh.iter().zip(&mdirs).zip(&classes))
-        {
+        for ((prefix, _), ((tmp, mdir), cls)) in MODELS.iter().zip(fresh.iter().zip(&mdirs).zip(&classes)) {
             if tmp == mdir {
                 continue; // cached: verilated and compiled already
             }
@@ -277,8 +246,7 @@ fn run() -> Result<(), String> {
                     b.file(include.join(format!("{f}.cpp")));
                 }
                 b.cargo_metadata(false).out_dir(&tmp);
-                b.try_compile("hsx_vlrt")
-                    .map_err(|e| format!("compiling the Verilator runtime: {e}"))?;
+                b.try_compile("hsx_vlrt").map_err(|e| format!("compiling the Verilator runtime: {e}"))?;
                 publish(&tmp, rt_dir)
             }));
         }
@@ -303,12 +271,9 @@ fn run() -> Result<(), String> {
         for (k, v) in &defines {
             bridge.define(k, v.as_str());
         }
-        let bridge_res = bridge
-            .try_compile("hsx_sim_bridge")
-            .map_err(|e| format!("compiling the bridge: {e}"));
+        let bridge_res = bridge.try_compile("hsx_sim_bridge").map_err(|e| format!("compiling the bridge: {e}"));
         for j in jobs {
-            j.join()
-                .map_err(|_| "compile thread panicked".to_string())??;
+            j.join().map_err(|_| "compile thread panicked".to_string())??;
         }
         bridge_res
     })?;
@@ -341,23 +306,16 @@ fn cache_root(out: &Path) -> PathBuf {
     }
     let build = out.ancestors().nth(2);
     match (build, out.ancestors().nth(4)) {
-        (Some(b), Some(t)) if b.file_name().map(|n| n == "build").unwrap_or(false) => {
-            t.join("hsx-sim-cache")
-        }
+        (Some(b), Some(t)) if b.file_name().map(|n| n == "build").unwrap_or(false) => t.join("hsx-sim-cache"),
         _ => out.join("hsx-sim-cache"),
     }
 }
 
 /// A private work directory next to `dest` (renamed to `dest` when complete).
 fn temp_dir_for(dest: &Path) -> PathBuf {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     dest.with_file_name(format!(".tmp-{name}-{}-{nanos}", std::process::id()))
 }
 
@@ -374,11 +332,7 @@ fn publish(tmp: &Path, dest: &Path) -> Result<(), String> {
             let _ = fs::remove_dir_all(tmp);
             Ok(())
         }
-        Err(e) => Err(format!(
-            "moving {} to {}: {e}",
-            tmp.display(),
-            dest.display()
-        )),
+        Err(e) => Err(format!("moving {} to {}: {e}", tmp.display(), dest.display())),
     }
 }
 
@@ -391,10 +345,7 @@ fn prune(cache: &Path, keep: &[PathBuf], rt_keep: &Path) {
     for e in rd.flatten() {
         let p = e.path();
         let name = e.file_name().to_string_lossy().to_string();
-        let mtime = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .unwrap_or(std::time::UNIX_EPOCH);
+        let mtime = e.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
         if name.starts_with(".tmp-") {
             if mtime.elapsed().map(|a| a > day).unwrap_or(false) {
                 let _ = fs::remove_dir_all(&p);
@@ -405,10 +356,7 @@ fn prune(cache: &Path, keep: &[PathBuf], rt_keep: &Path) {
             continue;
         }
         if let Some((prefix, _)) = name.rsplit_once('-') {
-            groups
-                .entry(prefix.to_string())
-                .or_default()
-                .push((mtime, p));
+            groups.entry(prefix.to_string()).or_default().push((mtime, p));
         }
     }
     for (_, mut v) in groups {
@@ -437,32 +385,13 @@ fn verilate(
     let tmp = temp_dir_for(mdir);
     fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let mut cmd = Command::new(&vl.bin);
-    cmd.current_dir(cwd)
-        .args(VERILATOR_ARGS)
-        .args(["--prefix", prefix, "--Mdir"])
-        .arg(&tmp)
-        .args(extra)
-        .args(rtl_args);
-    let res = cmd
-        .output()
-        .map_err(|e| format!("running {}: {e}", vl.bin.display()))?;
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&res.stdout),
-        String::from_utf8_lossy(&res.stderr)
-    );
+    cmd.current_dir(cwd).args(VERILATOR_ARGS).args(["--prefix", prefix, "--Mdir"]).arg(&tmp).args(extra).args(rtl_args);
+    let res = cmd.output().map_err(|e| format!("running {}: {e}", vl.bin.display()))?;
+    let log = format!("{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
     let _ = fs::write(tmp.join("verilator.log"), &log);
     if !res.status.success() {
-        let errs: Vec<&str> = log
-            .lines()
-            .filter(|l| l.starts_with("%Error"))
-            .take(30)
-            .collect();
-        let shown = if errs.is_empty() {
-            log.lines().take(30).collect::<Vec<_>>().join("\n")
-        } else {
-            errs.join("\n")
-        };
+        let errs: Vec<&str> = log.lines().filter(|l| l.starts_with("%Error")).take(30).collect();
+        let shown = if errs.is_empty() { log.lines().take(30).collect::<Vec<_>>().join("\n") } else { errs.join("\n") };
         return Err(format!(
             "verilator failed for model {prefix} ({}); full log: {}\n{shown}",
             res.status,
@@ -475,14 +404,8 @@ fn verilate(
 /// Compile one model's generated sources as a single unity file into
 /// `mdir/lib<prefix>_model.a`.
 fn compile_model(mut b: cc::Build, prefix: &str, mdir: &Path, cls: &Classes) -> Result<(), String> {
-    let mut unity =
-        String::from("// Generated by hsx-sim's build.rs: every generated source of one model.\n");
-    for var in [
-        "VM_CLASSES_FAST",
-        "VM_CLASSES_SLOW",
-        "VM_SUPPORT_FAST",
-        "VM_SUPPORT_SLOW",
-    ] {
+    let mut unity = String::from("// Generated by hsx-sim's build.rs: every generated source of one model.\n");
+    for var in ["VM_CLASSES_FAST", "VM_CLASSES_SLOW", "VM_SUPPORT_FAST", "VM_SUPPORT_SLOW"] {
         for f in cls.list(var) {
             unity.push_str(&format!("#include \"{f}.cpp\"\n"));
         }
@@ -490,8 +413,7 @@ fn compile_model(mut b: cc::Build, prefix: &str, mdir: &Path, cls: &Classes) -> 
     let unity_path = mdir.join(format!("{prefix}__unity.cpp"));
     fs::write(&unity_path, unity).map_err(|e| e.to_string())?;
     b.file(&unity_path).cargo_metadata(false).out_dir(mdir);
-    b.try_compile(&format!("{prefix}_model"))
-        .map_err(|e| format!("compiling model {prefix}: {e}"))
+    b.try_compile(&format!("{prefix}_model")).map_err(|e| format!("compiling model {prefix}: {e}"))
 }
 
 fn find_verilator() -> Result<Verilator, String> {
@@ -514,12 +436,7 @@ fn find_verilator() -> Result<Verilator, String> {
                 String::from_utf8_lossy(&o.stderr).trim()
             ))
         }
-        Err(e) => {
-            return Err(format!(
-                "Verilator not found (`{}`: {e}).\n{how}",
-                bin.display()
-            ))
-        }
+        Err(e) => return Err(format!("Verilator not found (`{}`: {e}).\n{how}", bin.display())),
     };
     let root = Command::new(&bin)
         .args(["--getenv", "VERILATOR_ROOT"])
@@ -557,19 +474,11 @@ fn watch_tree(dir: &Path) -> Result<(), String> {
 /// list, waivers; not the test-bench subdirectories) and every file `hsx.f` names.
 fn hash_rtl(rtl_dir: &Path, filelist: &Path, cwd: &Path, h: &mut Fnv) -> Result<(), String> {
     let rd = fs::read_dir(rtl_dir).map_err(|e| format!("{}: {e}", rtl_dir.display()))?;
-    let mut files: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
+    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
     let list = fs::read_to_string(filelist).map_err(|e| format!("{}: {e}", filelist.display()))?;
     for line in list.lines() {
         let t = line.trim();
-        if t.is_empty()
-            || t.starts_with("//")
-            || t.starts_with('#')
-            || t.starts_with('-')
-            || t.starts_with('+')
-        {
+        if t.is_empty() || t.starts_with("//") || t.starts_with('#') || t.starts_with('-') || t.starts_with('+') {
             continue;
         }
         let p = cwd.join(t);
@@ -586,9 +495,7 @@ fn hash_rtl(rtl_dir: &Path, filelist: &Path, cwd: &Path, h: &mut Fnv) -> Result<
 }
 
 fn path_str(p: &Path) -> Result<String, String> {
-    p.to_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("non-UTF-8 path {}", p.display()))
+    p.to_str().map(str::to_string).ok_or_else(|| format!("non-UTF-8 path {}", p.display()))
 }
 
 /// FNV-1a 64: a stable hash for cache keys.

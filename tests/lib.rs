@@ -251,12 +251,7 @@ fn to_run(out: Output) -> HsxRun {
 
 /// Run `hsx ARGS…` in the workspace root with empty stdin.
 pub fn hsx<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> HsxRun {
-    let out = Proc::new(hsx_bin())
-        .current_dir(root())
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running hsx");
+    let out = Proc::new(hsx_bin()).current_dir(root()).args(args).stdin(Stdio::null()).output().expect("running hsx");
     to_run(out)
 }
 

@@ -98,7 +98,12 @@ impl MachineArgs {
         MachineConfig { protect: !self.no_protect, ..MachineConfig::default() }
     }
     pub fn exec_config(&self) -> ExecConfig {
-        ExecConfig { ticks_per_ms: self.ticks_per_ms, stack_size: self.stack_size, slice: self.slice, ..ExecConfig::default() }
+        ExecConfig {
+            ticks_per_ms: self.ticks_per_ms,
+            stack_size: self.stack_size,
+            slice: self.slice,
+            ..ExecConfig::default()
+        }
     }
 }
 
@@ -136,7 +141,8 @@ pub fn asm(a: AsmArgs) -> Result<i32, CliError> {
         .map_err(|e| CliError::Program(ProgramError::Asm(e.to_string())))?;
     let out = a.output.clone().unwrap_or_else(|| a.file.with_extension("hxe"));
     let version = if a.v1 { isa::hxe::Version::V1 } else { isa::hxe::Version::V2 };
-    let bytes = prog.image.try_to_bytes(version).map_err(|e| CliError::Invalid(format!("{}: {e}", a.file.display())))?;
+    let bytes =
+        prog.image.try_to_bytes(version).map_err(|e| CliError::Invalid(format!("{}: {e}", a.file.display())))?;
     std::fs::write(&out, bytes).map_err(|source| CliError::Io { path: out.display().to_string(), source })?;
     Ok(0)
 }
@@ -188,7 +194,8 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
             a.machine.validate()?;
             let mcfg = a.machine.machine_config();
             let plan = Plan::prepare(&a.specs, mcfg.n_tasks)?;
-            let mut sys = crate::rtl::RtlSystem::new(sim::RtlOptions::default(), mcfg.protect, a.machine.exec_config())?;
+            let mut sys =
+                crate::rtl::RtlSystem::new(sim::RtlOptions::default(), mcfg.protect, a.machine.exec_config())?;
             sys.load(&plan, SpawnOptions::default())?;
             let outcome = sys.run(a.max_steps)?;
             (sys.report(&plan, outcome), sys.stall_reasons())
@@ -252,14 +259,25 @@ pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
     let name = a
         .specs
         .first()
-        .map(|s| crate::program::Spec::parse(s).file.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default())
+        .map(|s| {
+            crate::program::Spec::parse(s)
+                .file
+                .file_stem()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
         .unwrap_or_default();
     let case = crate::harness::case::Case::from_specs(&format!("cosim-{name}"), &a.specs, settings)?;
     let mutant = match &a.mutant {
         Some(m) => crate::mutants::resolve(m).map_err(CliError::Invalid)?,
         None => 0,
     };
-    let cfg = crate::harness::CosimConfig { check_timing: a.check_timing, mutant, vcd_window: a.vcd_window, ..Default::default() };
+    let cfg = crate::harness::CosimConfig {
+        check_timing: a.check_timing,
+        mutant,
+        vcd_window: a.vcd_window,
+        ..Default::default()
+    };
     match crate::harness::run_case(&case, &cfg, &a.traces)? {
         crate::harness::CaseResult::Agree { outcome, steps, cycles } => {
             println!("agree: {steps} steps, {cycles} RTL cycles, outcome {}", outcome.name());

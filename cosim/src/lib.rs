@@ -10,6 +10,7 @@
 //! This is the only crate where the reference model and the RTL meet.
 
 pub mod cli;
+pub mod fsx;
 pub mod gen;
 pub mod harness;
 pub mod mutants;

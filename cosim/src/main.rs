@@ -5,8 +5,12 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hsx", version, about = "HSX register-window machine: assembler, golden model, RTL co-simulation",
-    long_about = "HSX register-window machine tools.\n\nA SPEC is FILE[@ENTRY]: FILE is .mvasm (assembled on the fly) or .hxe; ENTRY is a label (MVASM) or a code offset. Each SPEC spawns one task, pids in order from 1. Numbers may be decimal or 0x… hex.")]
+#[command(
+    name = "hsx",
+    version,
+    about = "HSX register-window machine: assembler, golden model, RTL co-simulation",
+    long_about = "HSX register-window machine tools.\n\nA SPEC is FILE[@ENTRY]: FILE is .mvasm (assembled on the fly) or .hxe; ENTRY is a label (MVASM) or a code offset. Each SPEC spawns one task, pids in order from 1. Numbers may be decimal or 0x… hex."
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

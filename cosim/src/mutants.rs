@@ -16,19 +16,97 @@ pub struct Mutant {
 }
 
 pub const MUTANTS: &[Mutant] = &[
-    Mutant { number: 1, name: "add-v", rtl_name: "MutAddV", bug: "ADD's V flag inverted when both operands are negative", timing_only: false },
-    Mutant { number: 2, name: "window-pid3", rtl_name: "MutWindowPid3", bug: "pid 3's register window off by one word", timing_only: false },
-    Mutant { number: 3, name: "push-guard", rtl_name: "MutPushGuard", bug: "PUSH's stack guard off by one word", timing_only: false },
-    Mutant { number: 4, name: "rotate-skip", rtl_name: "MutRotateSkip", bug: "rotation skips a READY task", timing_only: false },
-    Mutant { number: 5, name: "switch-sp", rtl_name: "MutSwitchSp", bug: "a context switch forgets SP", timing_only: false },
-    Mutant { number: 6, name: "switch-psw", rtl_name: "MutSwitchPsw", bug: "a context switch forgets PSW", timing_only: false },
-    Mutant { number: 7, name: "svc-no-result", rtl_name: "MutSvcNoResult", bug: "GETPID retires without its result (no trap)", timing_only: false },
-    Mutant { number: 8, name: "no-window-check", rtl_name: "MutNoWindowChk", bug: "memory protection misses the register-window region", timing_only: false },
-    Mutant { number: 9, name: "mul-slow", rtl_name: "MutMulSlow", bug: "MUL takes one cycle more than docs/timing.md", timing_only: true },
-    Mutant { number: 10, name: "fp-round", rtl_name: "MutFpRound", bug: "I2F rounds ties away from zero", timing_only: false },
-    Mutant { number: 11, name: "sth-mask", rtl_name: "MutSthMask", bug: "unaligned STH writes three bytes", timing_only: false },
-    Mutant { number: 12, name: "timeout-order", rtl_name: "MutTimeoutHigh", bug: "timeout events handed out highest pid first", timing_only: false },
-    Mutant { number: 13, name: "slice-count", rtl_name: "MutSliceCount", bug: "slice counted from 1 after a rotation", timing_only: false },
+    Mutant {
+        number: 1,
+        name: "add-v",
+        rtl_name: "MutAddV",
+        bug: "ADD's V flag inverted when both operands are negative",
+        timing_only: false,
+    },
+    Mutant {
+        number: 2,
+        name: "window-pid3",
+        rtl_name: "MutWindowPid3",
+        bug: "pid 3's register window off by one word",
+        timing_only: false,
+    },
+    Mutant {
+        number: 3,
+        name: "push-guard",
+        rtl_name: "MutPushGuard",
+        bug: "PUSH's stack guard off by one word",
+        timing_only: false,
+    },
+    Mutant {
+        number: 4,
+        name: "rotate-skip",
+        rtl_name: "MutRotateSkip",
+        bug: "rotation skips a READY task",
+        timing_only: false,
+    },
+    Mutant {
+        number: 5,
+        name: "switch-sp",
+        rtl_name: "MutSwitchSp",
+        bug: "a context switch forgets SP",
+        timing_only: false,
+    },
+    Mutant {
+        number: 6,
+        name: "switch-psw",
+        rtl_name: "MutSwitchPsw",
+        bug: "a context switch forgets PSW",
+        timing_only: false,
+    },
+    Mutant {
+        number: 7,
+        name: "svc-no-result",
+        rtl_name: "MutSvcNoResult",
+        bug: "GETPID retires without its result (no trap)",
+        timing_only: false,
+    },
+    Mutant {
+        number: 8,
+        name: "no-window-check",
+        rtl_name: "MutNoWindowChk",
+        bug: "memory protection misses the register-window region",
+        timing_only: false,
+    },
+    Mutant {
+        number: 9,
+        name: "mul-slow",
+        rtl_name: "MutMulSlow",
+        bug: "MUL takes one cycle more than docs/timing.md",
+        timing_only: true,
+    },
+    Mutant {
+        number: 10,
+        name: "fp-round",
+        rtl_name: "MutFpRound",
+        bug: "I2F rounds ties away from zero",
+        timing_only: false,
+    },
+    Mutant {
+        number: 11,
+        name: "sth-mask",
+        rtl_name: "MutSthMask",
+        bug: "unaligned STH writes three bytes",
+        timing_only: false,
+    },
+    Mutant {
+        number: 12,
+        name: "timeout-order",
+        rtl_name: "MutTimeoutHigh",
+        bug: "timeout events handed out highest pid first",
+        timing_only: false,
+    },
+    Mutant {
+        number: 13,
+        name: "slice-count",
+        rtl_name: "MutSliceCount",
+        bug: "slice counted from 1 after a rotation",
+        timing_only: false,
+    },
 ];
 
 /// A mutant by name or number.
@@ -36,10 +114,7 @@ pub fn resolve(s: &str) -> Result<u8, String> {
     if let Some(m) = MUTANTS.iter().find(|m| m.name == s || m.rtl_name == s || m.number.to_string() == s) {
         return Ok(m.number);
     }
-    Err(format!(
-        "unknown mutant `{s}`; known: {}",
-        MUTANTS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
-    ))
+    Err(format!("unknown mutant `{s}`; known: {}", MUTANTS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")))
 }
 
 pub fn by_number(n: u8) -> Option<&'static Mutant> {
@@ -50,7 +125,13 @@ pub fn by_number(n: u8) -> Option<&'static Mutant> {
 pub fn listing() -> String {
     let mut s = String::from(" #  NAME             BUG\n");
     for m in MUTANTS {
-        s.push_str(&format!("{:>2}  {:<16} {}{}\n", m.number, m.name, m.bug, if m.timing_only { " (needs --check-timing)" } else { "" }));
+        s.push_str(&format!(
+            "{:>2}  {:<16} {}{}\n",
+            m.number,
+            m.name,
+            m.bug,
+            if m.timing_only { " (needs --check-timing)" } else { "" }
+        ));
     }
     s
 }

@@ -119,20 +119,34 @@ pub struct PlannedTask {
 impl Plan {
     /// Read the files of `specs` (each distinct file once) and resolve every entry.
     pub fn prepare(specs: &[String], max_tasks: usize) -> Result<Plan, ProgramError> {
-        Plan::prepare_with(specs, max_tasks, |p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()), read_program)
+        Plan::prepare_with(
+            specs,
+            max_tasks,
+            |p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
+            read_program,
+        )
     }
 
     /// Like [`prepare`](Plan::prepare) with in-memory files: `files` maps a SPEC's FILE
     /// part to the file's bytes (a co-simulation case carries its sources this way).
-    pub fn prepare_in_memory(specs: &[String], max_tasks: usize, files: &[(String, Vec<u8>)]) -> Result<Plan, ProgramError> {
-        Plan::prepare_with(specs, max_tasks, |p| p.to_path_buf(), |p| {
-            let name = p.display().to_string();
-            let (_, bytes) = files.iter().find(|(n, _)| *n == name).ok_or_else(|| ProgramError::Io {
-                path: name.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not among the case's files"),
-            })?;
-            program_from_bytes(p, bytes)
-        })
+    pub fn prepare_in_memory(
+        specs: &[String],
+        max_tasks: usize,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<Plan, ProgramError> {
+        Plan::prepare_with(
+            specs,
+            max_tasks,
+            |p| p.to_path_buf(),
+            |p| {
+                let name = p.display().to_string();
+                let (_, bytes) = files.iter().find(|(n, _)| *n == name).ok_or_else(|| ProgramError::Io {
+                    path: name.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not among the case's files"),
+                })?;
+                program_from_bytes(p, bytes)
+            },
+        )
     }
 
     fn prepare_with(
@@ -168,7 +182,12 @@ impl Plan {
     }
 
     /// Load every file and spawn every task on `host` through `exec`. Returns the pids.
-    pub fn load<H: Host>(&self, exec: &mut Executive, host: &mut H, opts: SpawnOptions) -> Result<Vec<u8>, ProgramError> {
+    pub fn load<H: Host>(
+        &self,
+        exec: &mut Executive,
+        host: &mut H,
+        opts: SpawnOptions,
+    ) -> Result<Vec<u8>, ProgramError> {
         let mut ids = vec![];
         for f in &self.files {
             ids.push(exec.load_image(host, &f.path.display().to_string(), &f.image)?);

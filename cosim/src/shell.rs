@@ -44,7 +44,10 @@ impl Shell {
             Some(i) => i,
             None => {
                 let f = read_program(&spec.file)?;
-                let id = self.sys.exec.load_image(&mut self.sys.machine, &spec.file.display().to_string(), &f.image)
+                let id = self
+                    .sys
+                    .exec
+                    .load_image(&mut self.sys.machine, &spec.file.display().to_string(), &f.image)
                     .map_err(crate::program::ProgramError::from)?;
                 self.files.push((key, id, f));
                 self.files.len() - 1
@@ -52,7 +55,10 @@ impl Shell {
         };
         let (_, id, f) = &self.files[idx];
         let entry = crate::program::resolve_entry(&spec, f)?;
-        let pid = self.sys.exec.spawn(&mut self.sys.machine, *id, entry, SpawnOptions::default())
+        let pid = self
+            .sys
+            .exec
+            .spawn(&mut self.sys.machine, *id, entry, SpawnOptions::default())
             .map_err(crate::program::ProgramError::from)?;
         self.specs[pid as usize] = Some(text.to_string());
         Ok(pid)
@@ -109,11 +115,19 @@ impl Shell {
                 _ => Err("usage: sched stats [N]".into()),
             },
             "kill" => self.pid_arg(arg(1)).and_then(|p| {
-                self.sys.exec.kill(&mut self.sys.machine, p).map(|_| format!("killed pid {p}")).map_err(|e| e.to_string())
+                self.sys
+                    .exec
+                    .kill(&mut self.sys.machine, p)
+                    .map(|_| format!("killed pid {p}"))
+                    .map_err(|e| e.to_string())
             }),
             "pause" | "resume" => self.pid_arg(arg(1)).and_then(|p| {
                 let c = if cmd == "pause" { isa::Command::Pause { pid: p } } else { isa::Command::Resume { pid: p } };
-                self.sys.machine.apply_command(c).map(|_| format!("pid {p}: {}", self.sys.machine.slot(p).state.name())).map_err(|e| e.to_string())
+                self.sys
+                    .machine
+                    .apply_command(c)
+                    .map(|_| format!("pid {p}: {}", self.sys.machine.slot(p).state.name()))
+                    .map_err(|e| e.to_string())
             }),
             other => Err(format!("unknown command `{other}` (try `help`)")),
         };
@@ -153,7 +167,10 @@ impl Shell {
                         } else {
                             isa::disasm::disasm_word(words[0], words.get(1).copied(), rec.pc as u32).0
                         };
-                        out.push_str(&format!("step {:>6} pid {} pc 0x{:04X}  {:<28}", rec.step, rec.pid, rec.pc, text));
+                        out.push_str(&format!(
+                            "step {:>6} pid {} pc 0x{:04X}  {:<28}",
+                            rec.step, rec.pid, rec.pc, text
+                        ));
                         if let Some(f) = rec.fault {
                             out.push_str(&format!(" FAULT {}", isa::fault::name(f).unwrap_or("?")));
                         }
@@ -263,7 +280,8 @@ impl Shell {
         if hex.len() % 2 != 0 {
             return Err("HEXBYTES must have an even number of hex digits".into());
         }
-        let bytes: Result<Vec<u8>, _> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16)).collect();
+        let bytes: Result<Vec<u8>, _> =
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16)).collect();
         let bytes = bytes.map_err(|_| format!("`{hex}` is not hex bytes"))?;
         if addr + bytes.len() as u64 > 0x1_0000 {
             return Err("write runs past the end of data memory".into());
@@ -273,7 +291,8 @@ impl Shell {
     }
 
     fn mbox(&self) -> String {
-        let mut s = String::from("ID  TARGET                            NS      OWNER CAP  USED MSGS WAITERS   HANDLES\n");
+        let mut s =
+            String::from("ID  TARGET                            NS      OWNER CAP  USED MSGS WAITERS   HANDLES\n");
         for d in self.sys.exec.mailboxes() {
             s.push_str(&format!(
                 "{:>3} {:<33} {:<7} {:>5} {:>4} {:>4} {:>4} {:<9} {}\n",

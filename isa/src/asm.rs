@@ -228,13 +228,19 @@ enum Ops {
 
 #[derive(Debug, Clone)]
 enum ItemKind {
-    Insn { row: &'static Row, ops: Ops },
+    Insn {
+        row: &'static Row,
+        ops: Ops,
+    },
     Zeros(usize),
     Bytes(Vec<u8>),
     /// `.word` in `.text`: big-endian code words.
     CodeWords(Vec<Expr>),
     /// `.byte`/`.half`/`.word` in `.data`: little-endian values of `width` bytes.
-    Values { width: u8, vals: Vec<Expr> },
+    Values {
+        width: u8,
+        vals: Vec<Expr>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -327,7 +333,10 @@ fn reg(toks: &[Token]) -> Result<u8, Err> {
         return Err((t.col, AsmErrorKind::BadRegister(t.text.clone())));
     };
     if let Some(extra) = toks.get(1) {
-        return Err((extra.col, AsmErrorKind::Syntax(format!("unexpected `{}` after register {}", extra.text, t.text))));
+        return Err((
+            extra.col,
+            AsmErrorKind::Syntax(format!("unexpected `{}` after register {}", extra.text, t.text)),
+        ));
     }
     Ok(n as u8)
 }
@@ -342,7 +351,10 @@ fn expr(toks: &[Token]) -> Result<Expr, Err> {
     let kind = match &t.tok {
         Tok::Num(v) => ExprKind::Num(*v),
         Tok::Ident(name) if is_register_like(name) => {
-            return Err((t.col, AsmErrorKind::Syntax(format!("expected a number or label, found register `{}`", t.text))))
+            return Err((
+                t.col,
+                AsmErrorKind::Syntax(format!("expected a number or label, found register `{}`", t.text)),
+            ))
         }
         Tok::Ident(name) => ExprKind::Label(name.clone()),
         Tok::Str(_) | Tok::Comma | Tok::Colon | Tok::LBrack | Tok::RBrack | Tok::Plus | Tok::Minus | Tok::Eq => {
@@ -352,7 +364,10 @@ fn expr(toks: &[Token]) -> Result<Expr, Err> {
     if let Some(extra) = rest.get(1) {
         return Err((
             extra.col,
-            AsmErrorKind::Syntax(format!("unexpected `{}` after `{}` (expressions are not supported)", extra.text, t.text)),
+            AsmErrorKind::Syntax(format!(
+                "unexpected `{}` after `{}` (expressions are not supported)",
+                extra.text, t.text
+            )),
         ));
     }
     Ok(Expr { col: first.col, neg, kind })
@@ -380,7 +395,12 @@ fn mem(toks: &[Token]) -> Result<(u8, Expr), Err> {
     let neg = match op.tok {
         Tok::Plus => false,
         Tok::Minus => true,
-        _ => return Err((op.col, AsmErrorKind::Syntax(format!("expected `+`, `-` or `]` after the base register, found `{}`", op.text)))),
+        _ => {
+            return Err((
+                op.col,
+                AsmErrorKind::Syntax(format!("expected `+`, `-` or `]` after the base register, found `{}`", op.text)),
+            ))
+        }
     };
     if inner.len() < 3 {
         return Err((op.col, AsmErrorKind::Syntax(format!("missing offset after `{}`", op.text))));
@@ -432,7 +452,11 @@ fn parse_ops(row: &'static Row, head: &Token, ops: &[&[Token]]) -> Result<Ops, E
             head.col,
             AsmErrorKind::OperandCount {
                 mnemonic: row.mnemonic.to_string(),
-                expected: if syntax.is_empty() { count.to_string() } else { format!("{count} ({} {syntax})", row.mnemonic) },
+                expected: if syntax.is_empty() {
+                    count.to_string()
+                } else {
+                    format!("{count} ({} {syntax})", row.mnemonic)
+                },
                 found: n,
             },
         )
@@ -617,7 +641,10 @@ impl Asm<'_> {
         let Tok::Ident(name) = &head.tok else {
             return self.err(
                 no,
-                (head.col, AsmErrorKind::Syntax(format!("expected a label, mnemonic or directive, found `{}`", head.text))),
+                (
+                    head.col,
+                    AsmErrorKind::Syntax(format!("expected a label, mnemonic or directive, found `{}`", head.text)),
+                ),
             );
         };
         let ops = match split_operands(&rest[1..]) {
@@ -679,10 +706,7 @@ impl Asm<'_> {
         let lower = name.to_ascii_lowercase();
         let n = ops.len();
         let count_err = |max: &str| {
-            (
-                head.col,
-                AsmErrorKind::OperandCount { mnemonic: name.to_string(), expected: max.to_string(), found: n },
-            )
+            (head.col, AsmErrorKind::OperandCount { mnemonic: name.to_string(), expected: max.to_string(), found: n })
         };
         match lower.as_str() {
             ".text" => {
@@ -699,11 +723,8 @@ impl Asm<'_> {
                 let Some(op) = ops.first() else { return };
                 let Some((v, col)) = self.const_operand(no, ".data address", op) else { return };
                 if !(0..=0xFFFF).contains(&v) {
-                    let kind = AsmErrorKind::OutOfRange {
-                        what: ".data address".into(),
-                        value: v,
-                        range: "0..0xFFFF".into(),
-                    };
+                    let kind =
+                        AsmErrorKind::OutOfRange { what: ".data address".into(), value: v, range: "0..0xFFFF".into() };
                     return self.err(no, (col, kind));
                 }
                 match self.data_addr {
@@ -751,7 +772,10 @@ impl Asm<'_> {
                     _ => 2,
                 };
                 if width != 4 && self.section == Section::Text {
-                    return self.err(no, (head.col, AsmErrorKind::NotInText(format!("`{name}` (use .word for raw code words)"))));
+                    return self.err(
+                        no,
+                        (head.col, AsmErrorKind::NotInText(format!("`{name}` (use .word for raw code words)"))),
+                    );
                 }
                 if n == 0 {
                     return self.err(no, count_err("at least 1 value"));
@@ -788,7 +812,8 @@ impl Asm<'_> {
                             bytes.push(0);
                         }
                         _ => {
-                            let kind = AsmErrorKind::Syntax(format!("expected a string literal, found `{}`", describe(op)));
+                            let kind =
+                                AsmErrorKind::Syntax(format!("expected a string literal, found `{}`", describe(op)));
                             self.err(no, (op[0].col, kind));
                         }
                     }
@@ -845,9 +870,15 @@ impl Asm<'_> {
     fn encode(&self, row: &'static Row, ops: &Ops, pc: u32) -> Result<Vec<u32>, Err> {
         let m = row.mnemonic;
         let any = match ops {
-            Ops::RdImm { rd, imm } => AnyOperands::RdImm(RdImm { rd: *rd, imm: self.simm12(imm, &format!("{m} value"), "; use LDI32")? }),
-            Ops::Load { rd, rs1, off } => AnyOperands::Load(Load { rd: *rd, rs1: *rs1, imm: self.simm12(off, &format!("{m} offset"), "")? }),
-            Ops::Store { rs1, off, rs2 } => AnyOperands::Store(Store { rs1: *rs1, imm: self.simm12(off, &format!("{m} offset"), "")?, rs2: *rs2 }),
+            Ops::RdImm { rd, imm } => {
+                AnyOperands::RdImm(RdImm { rd: *rd, imm: self.simm12(imm, &format!("{m} value"), "; use LDI32")? })
+            }
+            Ops::Load { rd, rs1, off } => {
+                AnyOperands::Load(Load { rd: *rd, rs1: *rs1, imm: self.simm12(off, &format!("{m} offset"), "")? })
+            }
+            Ops::Store { rs1, off, rs2 } => {
+                AnyOperands::Store(Store { rs1: *rs1, imm: self.simm12(off, &format!("{m} offset"), "")?, rs2: *rs2 })
+            }
             Ops::RdRs { rd, rs1 } => AnyOperands::RdRs(RdRs { rd: *rd, rs1: *rs1 }),
             Ops::RdRsRs { rd, rs1, rs2 } => AnyOperands::RdRsRs(RdRsRs { rd: *rd, rs1: *rs1, rs2: *rs2 }),
             Ops::RsRs { rs1, rs2 } => AnyOperands::RsRs(RsRs { rs1: *rs1, rs2: *rs2 }),
@@ -874,7 +905,9 @@ impl Asm<'_> {
                 range_check(&format!("{m} target 0x{t:04X}: distance"), &dist, -8192, 8188, &range, e.col)?;
                 AnyOperands::CallOp(CallOp { rs1: 0, imm: (delta / 4) as i16 })
             }
-            Ops::CallReg { rs1, imm } => AnyOperands::CallOp(CallOp { rs1: *rs1, imm: self.simm12(imm, &format!("{m} word offset"), "")? }),
+            Ops::CallReg { rs1, imm } => {
+                AnyOperands::CallOp(CallOp { rs1: *rs1, imm: self.simm12(imm, &format!("{m} word offset"), "")? })
+            }
             Ops::NoOperands => AnyOperands::NoOperands(NoOperands {}),
             Ops::Svc { module, func } => {
                 let mv = self.eval(module)?;
@@ -897,14 +930,19 @@ impl Asm<'_> {
             }
             Ops::Imm32 { rd, value } => {
                 let v = self.eval(value)?;
-                let v = range_check(&format!("{m} value"), &v, -(1 << 31), u32::MAX as i64, "-2147483648..4294967295 (32 bits)", value.col)?;
+                let v = range_check(
+                    &format!("{m} value"),
+                    &v,
+                    -(1 << 31),
+                    u32::MAX as i64,
+                    "-2147483648..4294967295 (32 bits)",
+                    value.col,
+                )?;
                 AnyOperands::Imm32(Imm32 { rd: *rd, value: v as u32 })
             }
         };
-        let insn = Insn::from_parts(row.opcode, any).ok_or((
-            0,
-            AsmErrorKind::Syntax(format!("internal error: operands do not match the format of {m}")),
-        ))?;
+        let insn = Insn::from_parts(row.opcode, any)
+            .ok_or((0, AsmErrorKind::Syntax(format!("internal error: operands do not match the format of {m}"))))?;
         Ok(insn.encode().as_slice().to_vec())
     }
 
@@ -919,7 +957,13 @@ impl Asm<'_> {
         let bytes = if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
         Ok(match width {
             1 => vec![bytes[if big_endian { 3 } else { 0 }]],
-            2 => if big_endian { bytes[2..].to_vec() } else { bytes[..2].to_vec() },
+            2 => {
+                if big_endian {
+                    bytes[2..].to_vec()
+                } else {
+                    bytes[..2].to_vec()
+                }
+            }
             _ => bytes.to_vec(),
         })
     }

@@ -223,7 +223,10 @@ mod tests {
         // RET with junk in unused fields
         assert_eq!(disasm_word(0x2512_3456, None, 0), (".word 0x25123456 ; RET".into(), 1));
         // non-canonical LDI32 keeps its literal
-        assert_eq!(disasm_word(0x6010_0001, Some(7), 0), (".word 0x60100001, 0x00000007 ; LDI32 R1, 0x00000007".into(), 2));
+        assert_eq!(
+            disasm_word(0x6010_0001, Some(7), 0),
+            (".word 0x60100001, 0x00000007 ; LDI32 R1, 0x00000007".into(), 2)
+        );
         // unaligned absolute jump
         assert_eq!(disasm_word(0x2200_0003, None, 0), (".word 0x22000003 ; JZ 0x003".into(), 1));
         assert_eq!(format_insn(&Insn::Jnz(Target { target: 6 }), 0), ".word 0x23000006 ; JNZ 0x006");
@@ -252,7 +255,9 @@ mod tests {
         let s12 = || -2048i16..2048;
         match f {
             FormatKind::RdImm => (r(), s12()).prop_map(|(rd, imm)| AnyOperands::RdImm(RdImm { rd, imm })).boxed(),
-            FormatKind::Load => (r(), r(), s12()).prop_map(|(rd, rs1, imm)| AnyOperands::Load(Load { rd, rs1, imm })).boxed(),
+            FormatKind::Load => {
+                (r(), r(), s12()).prop_map(|(rd, rs1, imm)| AnyOperands::Load(Load { rd, rs1, imm })).boxed()
+            }
             FormatKind::Store => {
                 (r(), s12(), r()).prop_map(|(rs1, imm, rs2)| AnyOperands::Store(Store { rs1, imm, rs2 })).boxed()
             }
@@ -270,7 +275,9 @@ mod tests {
             FormatKind::Rs => r().prop_map(|rs1| AnyOperands::Rs(Rs { rs1 })).boxed(),
             FormatKind::Rd => r().prop_map(|rd| AnyOperands::Rd(Rd { rd })).boxed(),
             FormatKind::BrkOp => any::<u8>().prop_map(|code| AnyOperands::BrkOp(BrkOp { code })).boxed(),
-            FormatKind::Imm32 => (r(), any::<u32>()).prop_map(|(rd, value)| AnyOperands::Imm32(Imm32 { rd, value })).boxed(),
+            FormatKind::Imm32 => {
+                (r(), any::<u32>()).prop_map(|(rd, value)| AnyOperands::Imm32(Imm32 { rd, value })).boxed()
+            }
         }
     }
 

@@ -693,7 +693,10 @@ mod tests {
     #[test]
     fn reject_entry_outside_code() {
         let img = Image { entry: 12, ..sample() };
-        assert_eq!(Image::parse(&img.to_bytes(Version::V2)), Err(HxeError::EntryOutsideCode { entry: 12, code_len: 12 }));
+        assert_eq!(
+            Image::parse(&img.to_bytes(Version::V2)),
+            Err(HxeError::EntryOutsideCode { entry: 12, code_len: 12 })
+        );
         let img = Image { entry: 0, code: vec![], ..sample() };
         assert_eq!(img.try_to_bytes(Version::V2), Err(HxeError::EntryOutsideCode { entry: 0, code_len: 0 }));
     }
@@ -723,7 +726,10 @@ mod tests {
         let sections_end = (HEADER_V2_LEN + 12 + 6) as u64;
         put32(&mut bytes, OFF_META_OFFSET, sections_end as u32 - 4);
         fix_crc(&mut bytes);
-        assert_eq!(Image::parse(&bytes), Err(HxeError::MetaTableOverlap { offset: sections_end as u32 - 4, sections_end }));
+        assert_eq!(
+            Image::parse(&bytes),
+            Err(HxeError::MetaTableOverlap { offset: sections_end as u32 - 4, sections_end })
+        );
         put32(&mut bytes, OFF_META_OFFSET, 8); // inside the header
         fix_crc(&mut bytes);
         assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaTableOverlap { offset: 8, .. })));
@@ -789,7 +795,11 @@ mod tests {
         fix_crc(&mut bytes);
         assert!(matches!(Image::parse(&bytes), Err(HxeError::BadDataAddr { .. })));
         // duplicated entry
-        let img = Image { data_addr: 0x5000, metadata: vec![MetaEntry { kind: 9, count: 0, payload: vec![0; 4] }], ..sample() };
+        let img = Image {
+            data_addr: 0x5000,
+            metadata: vec![MetaEntry { kind: 9, count: 0, payload: vec![0; 4] }],
+            ..sample()
+        };
         let mut bytes = img.to_bytes(Version::V2);
         let table = be32(&bytes, OFF_META_OFFSET) as usize;
         put32(&mut bytes, table + 16, META_DATA_ADDR);
@@ -797,7 +807,8 @@ mod tests {
         let e = Image::parse(&bytes).unwrap_err();
         assert!(matches!(e, HxeError::BadDataAddr { index: 1, .. }) && e.to_string().contains("second"), "{e}");
         // the writer refuses a 0x10 entry in `metadata`
-        let img = Image { metadata: vec![MetaEntry { kind: META_DATA_ADDR, count: 1, payload: vec![0; 4] }], ..sample() };
+        let img =
+            Image { metadata: vec![MetaEntry { kind: META_DATA_ADDR, count: 1, payload: vec![0; 4] }], ..sample() };
         assert!(matches!(img.try_to_bytes(Version::V2), Err(HxeError::BadDataAddr { .. })));
     }
 
@@ -837,7 +848,14 @@ mod tests {
             any::<u16>(),
             any::<u32>(),
             "[ -~]{0,32}",
-            proptest::collection::vec((any::<u32>().prop_filter("not 0x10", |k| *k != META_DATA_ADDR), any::<u32>(), proptest::collection::vec(any::<u8>(), 0..20)), 0..4),
+            proptest::collection::vec(
+                (
+                    any::<u32>().prop_filter("not 0x10", |k| *k != META_DATA_ADDR),
+                    any::<u32>(),
+                    proptest::collection::vec(any::<u8>(), 0..20),
+                ),
+                0..4,
+            ),
         )
             .prop_flat_map(|(words, data, data_addr, bss, flags, caps, name, meta)| {
                 (proptest::collection::vec(any::<u8>(), words * 4), 0..words).prop_map(move |(code, e)| Image {
@@ -849,7 +867,10 @@ mod tests {
                     flags,
                     capabilities: caps,
                     app_name: name.clone(),
-                    metadata: meta.iter().map(|(k, c, p)| MetaEntry { kind: *k, count: *c, payload: p.clone() }).collect(),
+                    metadata: meta
+                        .iter()
+                        .map(|(k, c, p)| MetaEntry { kind: *k, count: *c, payload: p.clone() })
+                        .collect(),
                 })
             })
     }

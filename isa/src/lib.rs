@@ -13,10 +13,10 @@
 
 pub mod arch;
 pub mod asm;
-pub mod disasm;
-pub mod hxe;
 pub mod codegen;
+pub mod disasm;
 pub mod format;
+pub mod hxe;
 pub mod table;
 
 pub use arch::*;

@@ -13,23 +13,12 @@ fn running_model() -> Rtl {
     let prog = [
         Insn::Ldi(RdImm { rd: 1, imm: 0 }),
         Insn::Ldi(RdImm { rd: 2, imm: 1 }),
-        Insn::Add(RdRsRs {
-            rd: 1,
-            rs1: 1,
-            rs2: 2,
-        }),
-        Insn::Sub(RdRsRs {
-            rd: 3,
-            rs1: 1,
-            rs2: 2,
-        }),
+        Insn::Add(RdRsRs { rd: 1, rs1: 1, rs2: 2 }),
+        Insn::Sub(RdRsRs { rd: 3, rs1: 1, rs2: 2 }),
         Insn::Jmp(Target { target: 8 }),
         Insn::Ret(NoOperands {}),
     ];
-    let words: Vec<u32> = prog
-        .iter()
-        .flat_map(|i| i.encode().as_slice().to_vec())
-        .collect();
+    let words: Vec<u32> = prog.iter().flat_map(|i| i.encode().as_slice().to_vec()).collect();
     r.write_code_words(0, &words).expect("load");
     r.write_data(0x1000, &[0u8; 64]).expect("window");
     r.write_data(0x103C, &0xFFFCu32.to_le_bytes()).expect("R15");
@@ -75,11 +64,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
     for traced in [false, true] {
         let name = if traced { "vcd_open" } else { "trace_closed" };
-        g.throughput(Throughput::Elements(if traced {
-            CYCLES / 10
-        } else {
-            CYCLES
-        }));
+        g.throughput(Throughput::Elements(if traced { CYCLES / 10 } else { CYCLES }));
         g.bench_function(BenchmarkId::new("tick", name), |b| {
             let mut r = running_model();
             if traced {
@@ -103,11 +88,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
     for traced in [false, true] {
         let name = if traced { "vcd_open" } else { "trace_closed" };
-        g.throughput(Throughput::Elements(if traced {
-            RETIRES / 10
-        } else {
-            RETIRES
-        }));
+        g.throughput(Throughput::Elements(if traced { RETIRES / 10 } else { RETIRES }));
         g.bench_function(BenchmarkId::new("run", name), |b| {
             let mut r = running_model();
             if traced {

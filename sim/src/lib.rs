@@ -42,11 +42,7 @@ pub enum SimError {
     #[error("public variable `{name}` has an unexpected shape: {why}")]
     ProbeShape { name: String, why: String },
     #[error("host bus: no ack within {cycles} cycles ({space:?} space, address {addr:#06x})")]
-    BusTimeout {
-        space: Space,
-        addr: u16,
-        cycles: u32,
-    },
+    BusTimeout { space: Space, addr: u16, cycles: u32 },
     #[error("{space:?} access of {len} bytes at {addr:#06x} runs past 0xFFFF")]
     OutOfRange { space: Space, addr: u16, len: usize },
     #[error(transparent)]
@@ -224,13 +220,9 @@ impl Rtl {
         let mut bind = |name: &str, array: bool| -> Result<i32, SimError> {
             let h = m.pin_mut().bind_var(name, array);
             if h < 0 {
-                let mut avail: Vec<String> =
-                    m.public_vars().into_iter().map(|s| s.to_string()).collect();
+                let mut avail: Vec<String> = m.public_vars().into_iter().map(|s| s.to_string()).collect();
                 avail.sort();
-                return Err(SimError::ProbeMissing {
-                    name: name.to_string(),
-                    available: avail.join(", "),
-                });
+                return Err(SimError::ProbeMissing { name: name.to_string(), available: avail.join(", ") });
             }
             Ok(h)
         };
@@ -256,17 +248,10 @@ impl Rtl {
             if i.udims != 1 || i.width != 32 || i.uhigh - i.ulow + 1 != 16384 {
                 return Err(SimError::ProbeShape {
                     name: name.into(),
-                    why: format!(
-                        "want 16384 words of 32 bits, found {} x {} bits",
-                        i.uhigh - i.ulow + 1,
-                        i.width
-                    ),
+                    why: format!("want 16384 words of 32 bits, found {} x {} bits", i.uhigh - i.ulow + 1, i.width),
                 });
             }
-            Ok(Mem {
-                handle: h,
-                low: i.ulow,
-            })
+            Ok(Mem { handle: h, low: i.ulow })
         };
         let dmem = mem_of(&m, dmem, probe::DMEM)?;
         let cmem = mem_of(&m, cmem, probe::CMEM)?;
@@ -289,10 +274,7 @@ impl Rtl {
             if i.udims != 1 || i.ulow != si.ulow || i.uhigh != si.uhigh || i.width > 64 {
                 return Err(SimError::ProbeShape {
                     name: name.to_string(),
-                    why: format!(
-                        "want [{}:{}] of at most 64 bits like the state array",
-                        si.ulow, si.uhigh
-                    ),
+                    why: format!("want [{}:{}] of at most 64 bits like the state array", si.ulow, si.uhigh),
                 });
             }
         }
@@ -405,46 +387,20 @@ impl Rtl {
     /// One host-bus read (clocks until `hb_ack_o`).
     pub fn try_hb_read(&mut self, space: Space, addr: u16) -> Result<u32, SimError> {
         let mut r = 0u32;
-        if self
-            .m
-            .pin_mut()
-            .hb_access(false, space as u8, addr, 0, 0, HB_TIMEOUT_CYCLES, &mut r)
-        {
+        if self.m.pin_mut().hb_access(false, space as u8, addr, 0, 0, HB_TIMEOUT_CYCLES, &mut r) {
             Ok(r)
         } else {
-            Err(SimError::BusTimeout {
-                space,
-                addr,
-                cycles: HB_TIMEOUT_CYCLES,
-            })
+            Err(SimError::BusTimeout { space, addr, cycles: HB_TIMEOUT_CYCLES })
         }
     }
 
     /// One host-bus write with byte enables `be` (clocks until `hb_ack_o`).
-    pub fn try_hb_write(
-        &mut self,
-        space: Space,
-        addr: u16,
-        data: u32,
-        be: u8,
-    ) -> Result<(), SimError> {
+    pub fn try_hb_write(&mut self, space: Space, addr: u16, data: u32, be: u8) -> Result<(), SimError> {
         let mut r = 0u32;
-        if self.m.pin_mut().hb_access(
-            true,
-            space as u8,
-            addr,
-            data,
-            be & 0xF,
-            HB_TIMEOUT_CYCLES,
-            &mut r,
-        ) {
+        if self.m.pin_mut().hb_access(true, space as u8, addr, data, be & 0xF, HB_TIMEOUT_CYCLES, &mut r) {
             Ok(())
         } else {
-            Err(SimError::BusTimeout {
-                space,
-                addr,
-                cycles: HB_TIMEOUT_CYCLES,
-            })
+            Err(SimError::BusTimeout { space, addr, cycles: HB_TIMEOUT_CYCLES })
         }
     }
 
@@ -548,7 +504,9 @@ impl Rtl {
     /// not expose `in_flight`.
     pub fn set_table_monitor(&mut self, on: bool) -> Result<(), SimError> {
         if on && !self.table_monitor {
-            return Err(SimError::MonitorUnavailable { why: "the RTL exposes no `in_flight` signal for the table monitor".into() });
+            return Err(SimError::MonitorUnavailable {
+                why: "the RTL exposes no `in_flight` signal for the table monitor".into(),
+            });
         }
         self.m.pin_mut().set_table_monitor(on);
         Ok(())
@@ -774,10 +732,7 @@ impl Rtl {
 
     /// As [`take_observed_writes`](Rtl::take_observed_writes), appending to `out`
     /// (reuse one vector on a hot path).
-    pub fn take_observed_writes_into(
-        &mut self,
-        out: &mut Vec<ObservedWrite>,
-    ) -> Result<(), SimError> {
+    pub fn take_observed_writes_into(&mut self, out: &mut Vec<ObservedWrite>) -> Result<(), SimError> {
         if let Err(why) = &self.monitor {
             return Err(SimError::MonitorUnavailable { why: why.clone() });
         }
@@ -804,15 +759,11 @@ impl Rtl {
     /// Start writing every design signal to a VCD file (closing one already open). Time
     /// is `cycles * VCD_TIME_PER_CYCLE` ns.
     pub fn vcd_open(&mut self, path: &Path) -> Result<(), SimError> {
-        let p = path.to_str().ok_or_else(|| SimError::Vcd {
-            path: path.display().to_string(),
-        })?;
+        let p = path.to_str().ok_or_else(|| SimError::Vcd { path: path.display().to_string() })?;
         if self.m.pin_mut().vcd_open(p) {
             Ok(())
         } else {
-            Err(SimError::Vcd {
-                path: p.to_string(),
-            })
+            Err(SimError::Vcd { path: p.to_string() })
         }
     }
 
@@ -885,11 +836,7 @@ impl Rtl {
         while a < end {
             let word = a & !3;
             let whole = a == word && end - a >= 4;
-            let mut w = if whole {
-                0
-            } else {
-                self.try_hb_read(Space::Code, word as u16)?
-            };
+            let mut w = if whole { 0 } else { self.try_hb_read(Space::Code, word as u16)? };
             while a < end && a & !3 == word {
                 let shift = 8 * (3 - (a & 3));
                 w = (w & !(0xFF << shift)) | ((bytes[(a - addr as u32) as usize] as u32) << shift);
@@ -967,28 +914,10 @@ impl Rtl {
                 if ctx.slice == 0 {
                     return Err(CommandError::ZeroSlice(pid).into());
                 }
-                let SpawnContext {
-                    pc,
-                    sp,
-                    reg_base,
-                    stack_limit,
-                    stack_top,
-                    code_base,
-                    code_size,
-                    slice,
-                } = ctx;
-                for (i, v) in [
-                    pc as u32,
-                    sp,
-                    reg_base,
-                    stack_limit,
-                    stack_top,
-                    code_base,
-                    code_size,
-                    slice,
-                ]
-                .into_iter()
-                .enumerate()
+                let SpawnContext { pc, sp, reg_base, stack_limit, stack_top, code_base, code_size, slice } = ctx;
+                for (i, v) in [pc as u32, sp, reg_base, stack_limit, stack_top, code_base, code_size, slice]
+                    .into_iter()
+                    .enumerate()
                 {
                     self.write_ctrl(arg(i as u16), v)?;
                 }
@@ -1034,16 +963,10 @@ impl Rtl {
         }
         let state = TaskState::from_u8(r[f::STATE as usize] as u8)
             .filter(|_| r[f::STATE as usize] <= 0xFF)
-            .ok_or(SimError::BadRegister {
-                what: "task state",
-                value: r[f::STATE as usize],
-            })?;
+            .ok_or(SimError::BadRegister { what: "task state", value: r[f::STATE as usize] })?;
         let wait = WaitKind::from_u8(r[f::WAIT as usize] as u8)
             .filter(|_| r[f::WAIT as usize] <= 0xFF)
-            .ok_or(SimError::BadRegister {
-                what: "wait kind",
-                value: r[f::WAIT as usize],
-            })?;
+            .ok_or(SimError::BadRegister { what: "wait kind", value: r[f::WAIT as usize] })?;
         let d = r[f::DEADLINE_LO as usize] as u64 | ((r[f::DEADLINE_HI as usize] as u64) << 32);
         Ok(Slot {
             state,
@@ -1059,8 +982,7 @@ impl Rtl {
             slice_used: r[f::SLICE_USED as usize],
             wait,
             deadline: (r[f::DEADLINE_VALID as usize] & 1 != 0).then_some(d),
-            accounted_steps: r[f::ACCT_LO as usize] as u64
-                | ((r[f::ACCT_HI as usize] as u64) << 32),
+            accounted_steps: r[f::ACCT_LO as usize] as u64 | ((r[f::ACCT_HI as usize] as u64) << 32),
             exit_code: (state == TaskState::Returned).then_some(r[f::EXIT_CODE as usize]),
             fault: (state == TaskState::Faulted).then_some(r[f::FAULT as usize]),
         })
@@ -1141,16 +1063,8 @@ fn retire_of(r: &bridge::RetireRec) -> Retire {
     insn[..insn_len as usize].copy_from_slice(&words[..insn_len as usize]);
     let mut writes = [MemWrite::default(); isa::MAX_WRITES];
     let ws = [
-        MemWrite {
-            addr: r.wr0_addr,
-            mask: r.wr0_be & 0xF,
-            data: r.wr0_data,
-        },
-        MemWrite {
-            addr: r.wr1_addr,
-            mask: r.wr1_be & 0xF,
-            data: r.wr1_data,
-        },
+        MemWrite { addr: r.wr0_addr, mask: r.wr0_be & 0xF, data: r.wr0_data },
+        MemWrite { addr: r.wr1_addr, mask: r.wr1_be & 0xF, data: r.wr1_data },
     ];
     writes[..n_writes as usize].copy_from_slice(&ws[..n_writes as usize]);
     Retire {
@@ -1170,6 +1084,6 @@ fn retire_of(r: &bridge::RetireRec) -> Retire {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod gates;
+#[cfg(test)]
+mod tests;

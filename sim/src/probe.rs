@@ -110,9 +110,23 @@ impl SlotVars {
     /// The handles in field order (state, pc, …, fault), as `slot_of_raw` reads them.
     pub(crate) fn handles(&self) -> [i32; 17] {
         [
-            self.state, self.pc, self.code_base, self.code_size, self.psw, self.sp, self.reg_base, self.stack_limit,
-            self.stack_top, self.slice, self.slice_used, self.wait, self.dl_valid, self.deadline, self.acct,
-            self.exit_code, self.fault,
+            self.state,
+            self.pc,
+            self.code_base,
+            self.code_size,
+            self.psw,
+            self.sp,
+            self.reg_base,
+            self.stack_limit,
+            self.stack_top,
+            self.slice,
+            self.slice_used,
+            self.wait,
+            self.dl_valid,
+            self.deadline,
+            self.acct,
+            self.exit_code,
+            self.fault,
         ]
     }
 

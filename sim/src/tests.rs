@@ -12,9 +12,7 @@ fn rtl() -> Rtl {
 }
 
 fn words(prog: &[Insn]) -> Vec<u32> {
-    prog.iter()
-        .flat_map(|i| i.encode().as_slice().to_vec())
-        .collect()
+    prog.iter().flat_map(|i| i.encode().as_slice().to_vec()).collect()
 }
 
 /// Load `prog` at code address 0 and spawn it as pid 1 the way the executive does:
@@ -24,8 +22,7 @@ fn spawn(r: &mut Rtl, pid: u8, code_base: u16, prog: &[Insn]) -> Vec<u32> {
     r.write_code_words(code_base, &w).unwrap();
     let reg_base = isa::window_of(pid);
     r.write_data(reg_base as u16, &[0u8; 64]).unwrap();
-    r.write_data(reg_base as u16 + 60, &STACK_TOP.to_le_bytes())
-        .unwrap();
+    r.write_data(reg_base as u16 + 60, &STACK_TOP.to_le_bytes()).unwrap();
     r.command(Command::Spawn {
         pid,
         ctx: SpawnContext {
@@ -73,17 +70,7 @@ fn reset_state() {
         assert_eq!(r.probe_slot(pid).state, TaskState::Empty, "pid {pid}");
     }
     let g = r.probe_globals();
-    assert_eq!(
-        g,
-        Globals {
-            current: 0,
-            last_ran: 0,
-            steps: 0,
-            ticks: 0,
-            stack_region_lo: 0x1_0000,
-            protect: true
-        }
-    );
+    assert_eq!(g, Globals { current: 0, last_ran: 0, steps: 0, ticks: 0, stack_region_lo: 0x1_0000, protect: true });
     // The same over the bus, which costs cycles.
     assert_eq!(r.read_globals().unwrap(), g);
     assert_eq!(r.read_n_tasks().unwrap(), n as u32);
@@ -116,15 +103,11 @@ fn host_bus_round_trips() {
     r.read_data_mem(&mut mem);
     assert_eq!(&mem[0x4000..0x4004], &[0xBB, 0x33, 0x22, 0xAA]);
     assert_eq!(&mem[0x4103..0x4108], &[1, 2, 3, 4, 5]);
-    assert!(matches!(
-        r.write_data(0xFFFE, &[0; 4]),
-        Err(SimError::OutOfRange { .. })
-    ));
+    assert!(matches!(r.write_data(0xFFFE, &[0; 4]), Err(SimError::OutOfRange { .. })));
     assert!(r.take_bus_error().is_none());
 
     // Code RAM: big-endian words; a partial word is merged.
-    r.write_code_words(0x100, &[0x0110_0005, 0xDEAD_BEEF])
-        .unwrap();
+    r.write_code_words(0x100, &[0x0110_0005, 0xDEAD_BEEF]).unwrap();
     assert_eq!(r.hb_read(Space::Code, 0x100), 0x0110_0005);
     assert_eq!(r.peek_code_word(0x104), 0xDEAD_BEEF);
     r.write_code(0x105, &[0x12, 0x34]).unwrap();
@@ -132,10 +115,7 @@ fn host_bus_round_trips() {
     assert_eq!(r.read_code(0x103, 3).unwrap(), vec![0x05, 0xDE, 0x12]);
     let mut code = vec![0u8; 0x108];
     r.read_code_mem(&mut code);
-    assert_eq!(
-        &code[0x100..0x108],
-        &[0x01, 0x10, 0x00, 0x05, 0xDE, 0x12, 0x34, 0xEF]
-    );
+    assert_eq!(&code[0x100..0x108], &[0x01, 0x10, 0x00, 0x05, 0xDE, 0x12, 0x34, 0xEF]);
 
     // Control registers: stack_region_lo (17 bits), protect, the command arguments.
     r.set_stack_region_lo(0xE000).unwrap();
@@ -145,14 +125,10 @@ fn host_bus_round_trips() {
     let g = r.probe_globals();
     assert_eq!((g.stack_region_lo, g.protect), (0xE000, false));
     for i in 0..8u16 {
-        r.write_ctrl(global_reg(8 + i), 0x1000 * i as u32 + 7)
-            .unwrap();
+        r.write_ctrl(global_reg(8 + i), 0x1000 * i as u32 + 7).unwrap();
     }
     for i in 0..8u16 {
-        assert_eq!(
-            r.read_ctrl(global_reg(8 + i)).unwrap(),
-            0x1000 * i as u32 + 7
-        );
+        assert_eq!(r.read_ctrl(global_reg(8 + i)).unwrap(), 0x1000 * i as u32 + 7);
     }
 }
 
@@ -160,31 +136,16 @@ fn host_bus_round_trips() {
 fn commands_are_checked_before_issuing() {
     let mut r = rtl();
     let n = r.n_tasks();
-    assert!(matches!(
-        r.command(Command::Wake { pid: 0 }),
-        Err(SimError::Command(CommandError::NoSuchPid(0)))
-    ));
-    assert!(matches!(
-        r.command(Command::Kill { pid: n + 1 }),
-        Err(SimError::Command(CommandError::NoSuchPid(_)))
-    ));
+    assert!(matches!(r.command(Command::Wake { pid: 0 }), Err(SimError::Command(CommandError::NoSuchPid(0)))));
+    assert!(matches!(r.command(Command::Kill { pid: n + 1 }), Err(SimError::Command(CommandError::NoSuchPid(_)))));
     assert!(matches!(
         r.command(Command::SetSlice { pid: 1, n: 0 }),
         Err(SimError::Command(CommandError::ZeroSlice(1)))
     ));
     spawn(&mut r, 1, 0, &[Insn::Ret(NoOperands {})]);
     assert_eq!(r.probe_slot(1).state, TaskState::Ready);
-    let busy = r.command(Command::Spawn {
-        pid: 1,
-        ctx: SpawnContext {
-            slice: 1,
-            ..Default::default()
-        },
-    });
-    assert!(matches!(
-        busy,
-        Err(SimError::Command(CommandError::SlotBusy(1)))
-    ));
+    let busy = r.command(Command::Spawn { pid: 1, ctx: SpawnContext { slice: 1, ..Default::default() } });
+    assert!(matches!(busy, Err(SimError::Command(CommandError::SlotBusy(1)))));
 }
 
 #[test]
@@ -193,25 +154,14 @@ fn tiny_program_runs_to_returned() {
     let prog = [
         Insn::Ldi(RdImm { rd: 1, imm: 5 }),
         Insn::Ldi(RdImm { rd: 2, imm: 7 }),
-        Insn::Add(RdRsRs {
-            rd: 3,
-            rs1: 1,
-            rs2: 2,
-        }),
-        Insn::Sub(RdRsRs {
-            rd: 4,
-            rs1: 1,
-            rs2: 2,
-        }),
+        Insn::Add(RdRsRs { rd: 3, rs1: 1, rs2: 2 }),
+        Insn::Sub(RdRsRs { rd: 4, rs1: 1, rs2: 2 }),
         Insn::Ret(NoOperands {}),
     ];
     let w = spawn(&mut r, 1, 0x40, &prog);
     let spawned = r.probe_slot(1);
     assert_eq!(spawned.state, TaskState::Ready);
-    assert_eq!(
-        (spawned.code_base, spawned.code_size, spawned.sp),
-        (0x40, 20, STACK_TOP)
-    );
+    assert_eq!((spawned.code_base, spawned.code_size, spawned.sp), (0x40, 20, STACK_TOP));
     r.set_run(true);
     let mut retires = Vec::new();
     let mut timed = Vec::new();
@@ -239,11 +189,7 @@ fn tiny_program_runs_to_returned() {
             ..Default::default()
         };
         if let Some((addr, data)) = write {
-            x.push_write(MemWrite {
-                addr,
-                mask: 0xF,
-                data,
-            });
+            x.push_write(MemWrite { addr, mask: 0xF, data });
         }
         x
     };
@@ -259,10 +205,7 @@ fn tiny_program_runs_to_returned() {
     assert_eq!(retires, expected);
     // docs/timing.md: pick + LDI = 1 + 1 + 2, then LDI 2, ADD 4, SUB 4, RET 3 (cycles
     // before run_i went high and host-bus cycles are excluded).
-    let deltas: Vec<u64> = timed
-        .iter()
-        .scan(0, |prev, &t| Some(t - std::mem::replace(prev, t)))
-        .collect();
+    let deltas: Vec<u64> = timed.iter().scan(0, |prev, &t| Some(t - std::mem::replace(prev, t))).collect();
     assert_eq!(deltas, vec![4, 2, 4, 4, 3]);
     assert!(r.last_retire_cycle() > 0 && r.last_retire_cycle() <= r.cycles());
 
@@ -281,26 +224,14 @@ fn tiny_program_runs_to_returned() {
 #[test]
 fn svc_traps_until_acknowledged() {
     let mut r = rtl();
-    let prog = [
-        Insn::Svc(SvcOp { module: 6, func: 2 }),
-        Insn::Ret(NoOperands {}),
-    ];
+    let prog = [Insn::Svc(SvcOp { module: 6, func: 2 }), Insn::Ret(NoOperands {})];
     spawn(&mut r, 1, 0, &prog);
     r.set_run(true);
     let t = match r.run(100_000) {
         Event::Trap(t) => t,
         e => panic!("expected a trap, got {e:?}"),
     };
-    assert_eq!(
-        t,
-        Trap {
-            cause: TrapCause::Svc,
-            pid: 1,
-            module: 6,
-            func: 2,
-            pc: 0
-        }
-    );
+    assert_eq!(t, Trap { cause: TrapCause::Svc, pid: 1, module: 6, func: 2, pc: 0 });
     // Without an ack the trap stays pending, and no cycle passes.
     let c = r.cycles();
     assert_eq!(r.run(100), Event::Trap(t));
@@ -313,10 +244,7 @@ fn svc_traps_until_acknowledged() {
         Event::Retire(x) => x,
         e => panic!("expected the SVC's retire, got {e:?}"),
     };
-    assert_eq!(
-        (svc.step, svc.pc, svc.next_pc, svc.trap, svc.fault),
-        (1, 0, 4, Some((6, 2)), None)
-    );
+    assert_eq!((svc.step, svc.pc, svc.next_pc, svc.trap, svc.fault), (1, 0, 4, Some((6, 2)), None));
     let rest = run_to_idle(&mut r);
     assert_eq!(rest.len(), 1);
     assert_eq!(r.probe_slot(1).exit_code, Some(1));
@@ -362,50 +290,21 @@ fn halted_when_run_is_low() {
 #[test]
 fn write_monitor_sees_host_and_core_writes() {
     let mut r = rtl();
-    assert!(
-        r.write_monitor_available(),
-        "the RTL exposes the data-RAM port (docs/rtl-interface.md)"
-    );
+    assert!(r.write_monitor_available(), "the RTL exposes the data-RAM port (docs/rtl-interface.md)");
     r.write_data(0x4001, &[0xAB]).unwrap();
     let w = r.take_observed_writes().unwrap();
     assert_eq!(w.len(), 1);
-    assert_eq!(
-        (w[0].addr, w[0].be, w[0].data & 0xFF00, w[0].from_host),
-        (0x4000, 0b0010, 0xAB00, true)
-    );
+    assert_eq!((w[0].addr, w[0].be, w[0].data & 0xFF00, w[0].from_host), (0x4000, 0b0010, 0xAB00, true));
     assert!(w[0].cycle <= r.cycles());
-    spawn(
-        &mut r,
-        1,
-        0,
-        &[
-            Insn::Ldi(RdImm { rd: 2, imm: -1 }),
-            Insn::Ret(NoOperands {}),
-        ],
-    );
+    spawn(&mut r, 1, 0, &[Insn::Ldi(RdImm { rd: 2, imm: -1 }), Insn::Ret(NoOperands {})]);
     let _ = r.take_observed_writes().unwrap();
     r.set_run(true);
     let ret = run_to_idle(&mut r);
-    let core: Vec<ObservedWrite> = r
-        .take_observed_writes()
-        .unwrap()
-        .into_iter()
-        .filter(|w| !w.from_host)
-        .collect();
+    let core: Vec<ObservedWrite> = r.take_observed_writes().unwrap().into_iter().filter(|w| !w.from_host).collect();
     let rec: Vec<MemWrite> = ret.iter().flat_map(|x| x.writes().to_vec()).collect();
-    assert_eq!(
-        rec,
-        vec![MemWrite {
-            addr: 0x1008,
-            mask: 0xF,
-            data: 0xFFFF_FFFF
-        }]
-    );
+    assert_eq!(rec, vec![MemWrite { addr: 0x1008, mask: 0xF, data: 0xFFFF_FFFF }]);
     assert_eq!(core.len(), 1, "{core:?}");
-    assert_eq!(
-        (core[0].addr, core[0].be, core[0].data),
-        (0x1008, 0xF, 0xFFFF_FFFF)
-    );
+    assert_eq!((core[0].addr, core[0].be, core[0].data), (0x1008, 0xF, 0xFFFF_FFFF));
 }
 
 #[test]
@@ -421,19 +320,11 @@ fn vcd_open_writes_a_file() {
     assert!(!r.vcd_is_open());
     let text = std::fs::read_to_string(&p).unwrap();
     assert!(text.contains("$enddefinitions"), "no VCD header");
-    let ts = text
-        .split("$timescale")
-        .nth(1)
-        .and_then(|t| t.split("$end").next())
-        .unwrap_or("");
+    let ts = text.split("$timescale").nth(1).and_then(|t| t.split("$end").next()).unwrap_or("");
     assert_eq!(ts.trim(), "1ns", "timescale");
     assert!(text.contains("clk_i") && text.contains("hb_req_i"));
     // 50 cycles and a bus access: the last timestamp is that many periods on.
-    let last = text
-        .lines()
-        .filter_map(|l| l.strip_prefix('#'))
-        .filter_map(|t| t.parse::<u64>().ok())
-        .max();
+    let last = text.lines().filter_map(|l| l.strip_prefix('#')).filter_map(|t| t.parse::<u64>().ok()).max();
     assert_eq!(last, Some(r.cycles() * VCD_TIME_PER_CYCLE));
     // Re-opening works (a second trace file on the same model).
     let p2 = temp_path("reopen.vcd");
@@ -441,10 +332,7 @@ fn vcd_open_writes_a_file() {
     r.tick(3);
     r.vcd_close();
     assert!(std::fs::metadata(&p2).unwrap().len() > 0);
-    assert!(matches!(
-        r.vcd_open(Path::new("/nonexistent-dir/x.vcd")),
-        Err(SimError::Vcd { .. })
-    ));
+    assert!(matches!(r.vcd_open(Path::new("/nonexistent-dir/x.vcd")), Err(SimError::Vcd { .. })));
     let _ = std::fs::remove_file(&p);
     let _ = std::fs::remove_file(&p2);
 }
@@ -456,11 +344,7 @@ fn mutant_model_builds_and_takes_a_mutant_number() {
     let prog = [
         Insn::Ldi(RdImm { rd: 1, imm: -1 }),
         Insn::Ldi(RdImm { rd: 2, imm: -1 }),
-        Insn::Add(RdRsRs {
-            rd: 3,
-            rs1: 1,
-            rs2: 2,
-        }),
+        Insn::Add(RdRsRs { rd: 3, rs1: 1, rs2: 2 }),
         Insn::Ret(NoOperands {}),
     ];
     let run = |mutant: u8| -> Vec<Retire> {
@@ -474,11 +358,7 @@ fn mutant_model_builds_and_takes_a_mutant_number() {
     let real = run(0);
     assert_eq!(real[2].psw, isa::PSW_C | isa::PSW_N);
     let m1 = run(1);
-    assert_eq!(
-        m1[2].psw,
-        isa::PSW_C | isa::PSW_N | isa::PSW_V,
-        "mutant 1 selected"
-    );
+    assert_eq!(m1[2].psw, isa::PSW_C | isa::PSW_N | isa::PSW_V, "mutant 1 selected");
     assert_eq!(m1[..2], real[..2]);
     assert_eq!(run(9), real, "mutant 9 does not touch this program");
 }
@@ -512,14 +392,7 @@ fn retire_record_conversion() {
     };
     let r = retire_of(&rec);
     assert_eq!(r.insn, [0x0110_0005, 0]);
-    assert_eq!(
-        r.writes(),
-        &[MemWrite {
-            addr: 0x1044,
-            mask: 0xF,
-            data: 5
-        }]
-    );
+    assert_eq!(r.writes(), &[MemWrite { addr: 0x1044, mask: 0xF, data: 5 }]);
     assert_eq!(r.writes[1], MemWrite::default());
     assert_eq!((r.psw, r.fault, r.trap), (0xF, None, Some((6, 1))));
 }
@@ -533,10 +406,7 @@ fn write_monitor_reports_lost_writes() {
     for _ in 0..5 {
         r.write_data(0, &block).unwrap();
     }
-    assert!(matches!(
-        r.take_observed_writes(),
-        Err(SimError::WritesLost(16_384))
-    ));
+    assert!(matches!(r.take_observed_writes(), Err(SimError::WritesLost(16_384))));
     // The next drain starts clean.
     assert_eq!(r.take_observed_writes().unwrap(), vec![]);
     r.write_data(0x10, &[1]).unwrap();
@@ -571,12 +441,7 @@ fn timed_cycles_follow_the_clock() {
     assert_eq!(r.probe_in_flight(), Some(false));
     assert_eq!(r.probe_step_boundary(), Some(true));
     assert!(r.timed_cycles() <= r.cycles());
-    spawn(
-        &mut r,
-        1,
-        0,
-        &[Insn::Ldi(RdImm { rd: 1, imm: 1 }), Insn::Ret(NoOperands {})],
-    );
+    spawn(&mut r, 1, 0, &[Insn::Ldi(RdImm { rd: 1, imm: 1 }), Insn::Ret(NoOperands {})]);
     r.set_run(true);
     let t0 = r.timed_cycles();
     let c0 = r.cycles();
@@ -588,23 +453,10 @@ fn timed_cycles_follow_the_clock() {
 #[test]
 fn timeout_trap_after_an_idle_jump() {
     let mut r = rtl();
-    spawn(
-        &mut r,
-        1,
-        0,
-        &[Insn::Ldi(RdImm { rd: 1, imm: 1 }), Insn::Ret(NoOperands {})],
-    );
-    r.command(Command::Block {
-        pid: 1,
-        wait: WaitKind::Sleep,
-        deadline: Some(10),
-    })
-    .unwrap();
+    spawn(&mut r, 1, 0, &[Insn::Ldi(RdImm { rd: 1, imm: 1 }), Insn::Ret(NoOperands {})]);
+    r.command(Command::Block { pid: 1, wait: WaitKind::Sleep, deadline: Some(10) }).unwrap();
     let s = r.probe_slot(1);
-    assert_eq!(
-        (s.state, s.wait, s.deadline),
-        (TaskState::Blocked, WaitKind::Sleep, Some(10))
-    );
+    assert_eq!((s.state, s.wait, s.deadline), (TaskState::Blocked, WaitKind::Sleep, Some(10)));
     assert_eq!(r.slot(1).unwrap(), s);
     r.set_run(true);
     // Nothing runnable, a deadline pending: ticks jumps to 10 and the sleep times out.
@@ -651,4 +503,3 @@ fn table_monitor_is_quiet_on_a_correct_run_and_fires_on_a_change() {
     assert!(c > 0);
     assert_eq!(r.take_table_violation(), None, "taking it clears it");
 }
-

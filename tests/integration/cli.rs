@@ -221,17 +221,25 @@ fn exit_2_for_malformed_hxe() {
         ("junk", b"this is not an image at all, not at all, no".to_vec(), "magic"),
         ("short", bytes[..20].to_vec(), "shorter"),
         ("truncated", bytes[..bytes.len() - 4].to_vec(), "past the end"),
-        ("crc", {
-            let mut b = bytes.clone();
-            let last = b.len() - 1;
-            b[last] ^= 0x01;
-            b
-        }, "CRC"),
-        ("version", {
-            let mut b = bytes.clone();
-            b[5] = 9;
-            b
-        }, "version"),
+        (
+            "crc",
+            {
+                let mut b = bytes.clone();
+                let last = b.len() - 1;
+                b[last] ^= 0x01;
+                b
+            },
+            "CRC",
+        ),
+        (
+            "version",
+            {
+                let mut b = bytes.clone();
+                b[5] = 9;
+                b
+            },
+            "version",
+        ),
     ];
     for (name, data, msg) in cases {
         let p = dir.join(format!("{name}.hxe"));
@@ -265,7 +273,10 @@ fn asm_writes_a_valid_hxe_that_runs_like_the_source() {
     let prog = assemble(&std::fs::read_to_string(&src).unwrap());
     for b in [&b1, &b2] {
         let img = isa::hxe::Image::parse(b).unwrap();
-        assert_eq!((img.code, img.data, img.entry), (prog.image.code.clone(), prog.image.data.clone(), prog.image.entry));
+        assert_eq!(
+            (img.code, img.data, img.entry),
+            (prog.image.code.clone(), prog.image.data.clone(), prog.image.entry)
+        );
     }
     // `first` is at offset 0, `second` at 8.
     let reference = hsx(&["run", "--json", &format!("{WINDOWS}@first"), &format!("{WINDOWS}@second")]);
@@ -349,7 +360,10 @@ fn disasm_output_reassembles_to_the_same_image() {
             let offsets: Vec<String> = specs
                 .iter()
                 .map(|s| match s.strip_prefix('@') {
-                    Some(l) => format!("@{}", assemble(&std::fs::read_to_string(root().join(name)).unwrap()).entry_label(l).unwrap()),
+                    Some(l) => format!(
+                        "@{}",
+                        assemble(&std::fs::read_to_string(root().join(name)).unwrap()).entry_label(l).unwrap()
+                    ),
                     None => String::new(),
                 })
                 .collect();
@@ -425,11 +439,7 @@ fn data_load_address_is_honoured_and_checked() {
     let dir = scratch_dir("dataaddr");
     // .data at 0x6000: the image records it (v2 metadata type 0x10) and runs the same.
     let src = dir.join("moved.mvasm");
-    std::fs::write(
-        &src,
-        ".data 0x6000\nv: .word 42\n.text\nmain: LDI32 R1, v\nLD R0, [R1]\nRET\n",
-    )
-    .unwrap();
+    std::fs::write(&src, ".data 0x6000\nv: .word 42\n.text\nmain: LDI32 R1, v\nLD R0, [R1]\nRET\n").unwrap();
     let hxe = dir.join("moved.hxe");
     assert_eq!(hsx(&["asm", &ps(&src), "-o", &ps(&hxe)]).code, 0);
     let img = isa::hxe::Image::parse(&std::fs::read(&hxe).unwrap()).unwrap();
@@ -497,7 +507,10 @@ ps
     let steps: Vec<&str> = o.lines().filter(|l| l.starts_with("step ")).collect();
     assert_eq!(steps.len(), 3, "{o}");
     assert!(steps.iter().all(|l| l.contains("pid 1")));
-    assert!(steps[0].contains("LDI R5, 273") && steps[1].contains("JMP") && steps[2].contains("LDI R6, 3"), "{steps:?}");
+    assert!(
+        steps[0].contains("LDI R5, 273") && steps[1].contains("JMP") && steps[2].contains("LDI R6, 3"),
+        "{steps:?}"
+    );
     has("3 step(s); steps=3 ticks=3");
     // dumpregs reads the window through reg_base.
     has("reg_base 0x1000");

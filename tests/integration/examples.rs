@@ -45,14 +45,8 @@ fn demo_producer_consumer() {
 
 #[test]
 fn sleep_with_ten_ticks_per_ms() {
-    let out = hsx(&[
-        "run",
-        "--json",
-        "--ticks-per-ms",
-        "10",
-        "examples/sleep.mvasm@sleeper",
-        "examples/sleep.mvasm@waiter",
-    ]);
+    let out =
+        hsx(&["run", "--json", "--ticks-per-ms", "10", "examples/sleep.mvasm@sleeper", "examples/sleep.mvasm@waiter"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let j = out.json();
     // Ticks: sleeper LDI (0), waiter LDI32 (1), SLEEP at 2 -> deadline 52; the waiter's

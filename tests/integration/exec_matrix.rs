@@ -12,7 +12,11 @@ use vm_ref::system::{Outcome, System};
 
 /// Step until `pred` holds after a step (panics after `limit` steps). Returns the record of
 /// the step that made it true and the ticks at the start of that step.
-fn step_until(sys: &mut System, limit: usize, mut pred: impl FnMut(&System, &isa::Retire) -> bool) -> (isa::Retire, u64) {
+fn step_until(
+    sys: &mut System,
+    limit: usize,
+    mut pred: impl FnMut(&System, &isa::Retire) -> bool,
+) -> (isa::Retire, u64) {
     for _ in 0..limit {
         let t = sys.machine.ticks;
         let r = step(sys);

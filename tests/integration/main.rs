@@ -3,9 +3,9 @@
 mod cli;
 mod codegen;
 mod context;
-mod exec_matrix;
 mod engines;
 mod examples;
+mod exec_matrix;
 mod isa_vectors;
 mod mutants;
 mod run_burst;

@@ -74,7 +74,8 @@ fn vcd_structure(path: &Path) -> (Vec<String>, Vec<String>) {
         let line = line.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.first().copied() {
-            Some("$scope") => scopes.push(words.get(2).unwrap_or_else(|| panic!("{}: bad $scope: {line}", path.display())).to_string()),
+            Some("$scope") => scopes
+                .push(words.get(2).unwrap_or_else(|| panic!("{}: bad $scope: {line}", path.display())).to_string()),
             Some("$var") => {
                 assert!(!enddefs, "{}: $var after $enddefinitions", path.display());
                 // $var wire WIDTH ID NAME [range] $end
@@ -114,27 +115,39 @@ fn every_mutant_is_caught() {
             }
         }
 
-        let (report, dir) = match run_case(&case, &cfg(m.number), &traces).unwrap_or_else(|e| panic!("{}: mutant: {e}", m.name)) {
-            CaseResult::Diverged { report, dir } => (report, dir),
-            CaseResult::Agree { steps, .. } => panic!("mutant {} ({}) survived {} ({steps} steps agree)", m.number, m.name, t.name),
-        };
+        let (report, dir) =
+            match run_case(&case, &cfg(m.number), &traces).unwrap_or_else(|e| panic!("{}: mutant: {e}", m.name)) {
+                CaseResult::Diverged { report, dir } => (report, dir),
+                CaseResult::Agree { steps, .. } => {
+                    panic!("mutant {} ({}) survived {} ({steps} steps agree)", m.number, m.name, t.name)
+                }
+            };
 
         // The report names the mutant.
         assert_eq!(report.mutant, m.number, "{}", m.name);
         assert_eq!(report.config.mutant, m.number, "{}", m.name);
         assert!(report.run_id.ends_with(&format!("mutant{}", m.number)), "{}: run id {}", m.name, report.run_id);
         if m.timing_only {
-            assert_eq!(report.mismatch.check, "timing", "{}: a timing-only mutant must be caught by the timing check", m.name);
+            assert_eq!(
+                report.mismatch.check, "timing",
+                "{}: a timing-only mutant must be caught by the timing check",
+                m.name
+            );
         } else {
             assert_ne!(report.mismatch.check, "timing", "{}: should be caught by a functional check", m.name);
         }
 
         // The four files.
-        let json: serde_json::Value = serde_json::from_slice(&nonempty(&dir, "report.json")).unwrap_or_else(|e| panic!("{}: report.json: {e}", m.name));
+        let json: serde_json::Value = serde_json::from_slice(&nonempty(&dir, "report.json"))
+            .unwrap_or_else(|e| panic!("{}: report.json: {e}", m.name));
         assert_eq!(json["mutant"], m.number as u64, "{}", m.name);
         assert_eq!(json["mismatch"]["check"], report.mismatch.check.as_str(), "{}", m.name);
         let txt = String::from_utf8(nonempty(&dir, "report.txt")).expect("report.txt is UTF-8");
-        assert!(txt.contains(&format!("mutant {}", m.number)), "{}: report.txt does not name the mutant:\n{txt}", m.name);
+        assert!(
+            txt.contains(&format!("mutant {}", m.number)),
+            "{}: report.txt does not name the mutant:\n{txt}",
+            m.name
+        );
         nonempty(&dir, "rtl.vcd");
         nonempty(&dir, "ref.vcd");
         let (rtl_vars, _) = vcd_structure(&dir.join("rtl.vcd"));

@@ -81,7 +81,8 @@ fn run_equals_step_on_random_programs() {
         let tc = TestCase::generate(seed, &cfg);
         let cap = [256, 16, 1000, 0][seed as usize % 4];
         let limit = tc.settings().max_steps;
-        let chunks: Vec<u64> = CHUNKS.iter().cycle().skip(seed as usize % CHUNKS.len()).take(CHUNKS.len()).copied().collect();
+        let chunks: Vec<u64> =
+            CHUNKS.iter().cycle().skip(seed as usize % CHUNKS.len()).take(CHUNKS.len()).copied().collect();
         for burst_after in [0, vm_ref::system::BURST_AFTER] {
             let mut a = system_of(&tc, cap);
             a.burst_after = burst_after;
@@ -193,7 +194,20 @@ fn run_equals_step_with_deadlines_inside_bursts_and_host_commands_between_runs()
         a.burst_after = 0;
         let ctx = format!("slice {slice}, {ticks_per_ms} ticks/ms, ring {cap}");
         // Host actions between chunks, the same on both: (chunk, command or single steps).
-        let plan: [(u64, u8); 12] = [(5, 0), (400, 1), (37, 2), (1000, 3), (3, 4), (260, 5), (1, 6), (999, 7), (64, 0), (2500, 8), (17, 9), (300, 0)];
+        let plan: [(u64, u8); 12] = [
+            (5, 0),
+            (400, 1),
+            (37, 2),
+            (1000, 3),
+            (3, 4),
+            (260, 5),
+            (1, 6),
+            (999, 7),
+            (64, 0),
+            (2500, 8),
+            (17, 9),
+            (300, 0),
+        ];
         for (k, &(chunk, action)) in plan.iter().enumerate() {
             a.run(chunk);
             step_n(&mut b, chunk);

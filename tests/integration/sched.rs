@@ -170,12 +170,7 @@ fn brk_pauses_with_a_stall_reason_and_resume_continues_after_it() {
     assert_eq!(why.len(), 1);
     assert_eq!(why[0].pid, 1);
     assert!(why[0].why.contains("BRK 42"), "stall reason names the BRK: {:?}", why[0].why);
-    assert!(sys
-        .machine
-        .trace
-        .events()
-        .iter()
-        .any(|e| e.pid == 1 && e.kind == EventKind::Pause { brk: Some(42) }));
+    assert!(sys.machine.trace.events().iter().any(|e| e.pid == 1 && e.kind == EventKind::Pause { brk: Some(42) }));
     // While paused, nothing of pid 1 runs: the worker ran alone after the BRK.
     let brk_step = brk.step;
     assert!(recs.iter().filter(|r| r.step > brk_step).all(|r| r.pid == 2));

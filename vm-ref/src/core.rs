@@ -37,8 +37,8 @@
 use crate::fp16;
 use crate::machine::Machine;
 use isa::{
-    fault, CallOp, Imm32, Insn, Load, MemWrite, NoOperands, Opcode, Operands, RdImm, RdRs, RdRsRs,
-    Retire, Rs, RsRs, Store, SvcOp, Target, PSW_C, PSW_N, PSW_V, PSW_Z,
+    fault, CallOp, Imm32, Insn, Load, MemWrite, NoOperands, Opcode, Operands, RdImm, RdRs, RdRsRs, Retire, Rs, RsRs,
+    Store, SvcOp, Target, PSW_C, PSW_N, PSW_V, PSW_Z,
 };
 
 /// What the instruction asks of the scheduler.
@@ -182,11 +182,7 @@ pub fn execute<R: Record>(m: &mut Machine, pid: u8, rec: &mut R) -> Effect {
         stack_limit: s.stack_limit,
         stack_top: s.stack_top,
     };
-    debug_assert!(
-        c.reg_base + 64 <= DATA_END,
-        "reg_base {:#x} outside data memory",
-        c.reg_base
-    );
+    debug_assert!(c.reg_base + 64 <= DATA_END, "reg_base {:#x} outside data memory", c.reg_base);
 
     // Reset everything the record carries except `step` (the scheduler's).
     rec.start(pid, pc, c.psw, c.sp);
@@ -214,13 +210,7 @@ pub fn execute<R: Record>(m: &mut Machine, pid: u8, rec: &mut R) -> Effect {
 
 /// Fetch (BAD_PC), decode (ILLEGAL, LDI32's literal) and dispatch.
 #[inline(always)]
-fn fetch_and_exec<R: Record>(
-    m: &mut Machine,
-    c: &mut Cx,
-    rec: &mut R,
-    code_base: u32,
-    code_size: u32,
-) -> Exec {
+fn fetch_and_exec<R: Record>(m: &mut Machine, c: &mut Cx, rec: &mut R, code_base: u32, code_size: u32) -> Exec {
     let pc = c.pc as u32;
     if pc & 3 != 0 || pc + 4 > code_size || code_base as u64 + pc as u64 + 4 > CODE_END as u64 {
         return Err(fault::BAD_PC); // insn_len stays 0: nothing fetched
@@ -265,14 +255,7 @@ fn ops<F: Operands>(word: u32, next: Option<u32>, _variant: fn(F) -> Insn) -> Re
 /// operand types still come from the [`Insn`] variants (see [`ops`]) and the byte
 /// constants from the table, so the table stays the single source.
 #[inline(always)]
-fn dispatch<R: Record>(
-    m: &mut Machine,
-    c: &mut Cx,
-    rec: &mut R,
-    op: u8,
-    w: u32,
-    n: Option<u32>,
-) -> Exec {
+fn dispatch<R: Record>(m: &mut Machine, c: &mut Cx, rec: &mut R, op: u8, w: u32, n: Option<u32>) -> Exec {
     match op {
         isa::op::Ldi => exec_ldi(m, c, rec, ops(w, n, Insn::Ldi)?),
         isa::op::Ld => exec_ld(m, c, rec, ops(w, n, Insn::Ld)?),
@@ -332,11 +315,7 @@ fn reg(m: &Machine, c: &Cx, n: u8) -> u32 {
 fn write_reg<R: Record>(m: &mut Machine, c: &Cx, rec: &mut R, n: u8, v: u32) {
     let a = c.reg_base + 4 * (n as u32 & 15);
     m.write_aligned(a, v);
-    rec.write(MemWrite {
-        addr: a as u16,
-        mask: 0xF,
-        data: v,
-    });
+    rec.write(MemWrite { addr: a as u16, mask: 0xF, data: v });
 }
 
 /// Z and N from `r`, C and V as given (the whole PSW is rewritten).
@@ -449,11 +428,7 @@ fn pop_check(c: &Cx) -> Result<(), u32> {
 #[inline(always)]
 fn push_word<R: Record>(m: &mut Machine, c: &mut Cx, rec: &mut R, new: u32, v: u32) {
     m.write_u32(new, v);
-    rec.write(MemWrite {
-        addr: new as u16,
-        mask: 0xF,
-        data: v,
-    });
+    rec.write(MemWrite { addr: new as u16, mask: 0xF, data: v });
     c.sp = new;
     write_reg(m, c, rec, 15, new);
 }
@@ -640,11 +615,7 @@ fn exec_jnz<R: Record>(_m: &mut Machine, c: &mut Cx, _rec: &mut R, f: Target) ->
 /// PC ← (base + (simm << 2)) & 0xFFFF. Writes: the stack word, then R15.
 #[inline(always)]
 fn exec_call<R: Record>(m: &mut Machine, c: &mut Cx, rec: &mut R, f: CallOp) -> Exec {
-    let base = if f.rs1 != 0 {
-        reg(m, c, f.rs1)
-    } else {
-        c.pc as u32
-    };
+    let base = if f.rs1 != 0 { reg(m, c, f.rs1) } else { c.pc as u32 };
     let new = push_slot(c)?;
     let ret = c.next_pc as u32; // PC + 4 mod 2^16, pushed as a 32-bit word
     push_word(m, c, rec, new, ret);
@@ -679,14 +650,7 @@ fn exec_svc<R: Record>(_m: &mut Machine, _c: &mut Cx, rec: &mut R, f: SvcOp) -> 
 
 /// Shift results: flags ZN, V ← 0, C ← `carry` if the amount is non-zero, else kept.
 #[inline(always)]
-fn shift<R: Record>(
-    m: &mut Machine,
-    c: &mut Cx,
-    rec: &mut R,
-    rd: u8,
-    r: u32,
-    carry: Option<bool>,
-) -> Exec {
+fn shift<R: Record>(m: &mut Machine, c: &mut Cx, rec: &mut R, rd: u8, r: u32, carry: Option<bool>) -> Exec {
     write_reg(m, c, rec, rd, r);
     let keep_c = c.psw & PSW_C != 0;
     c.psw = flags(r, carry.unwrap_or(keep_c), false);

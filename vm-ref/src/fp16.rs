@@ -56,11 +56,7 @@ pub fn fmul(a: u16, b: u16) -> u16 {
 /// with x's sign, and `±∞ ÷ 0`, `NaN ÷ 0` are NaN.
 #[inline(never)]
 pub fn fdiv(a: u16, b: u16) -> u16 {
-    let d = if b & 0x7FFF == 0 {
-        f32::INFINITY
-    } else {
-        to_f32(b)
-    };
+    let d = if b & 0x7FFF == 0 { f32::INFINITY } else { to_f32(b) };
     round(to_f32(a) / d)
 }
 
@@ -146,11 +142,7 @@ mod tests {
             return sign | PINF;
         }
         let sh = scale - (ee - 10);
-        let (n, d) = if sh >= 0 {
-            (num << sh, den)
-        } else {
-            (num, den << (-sh))
-        };
+        let (n, d) = if sh >= 0 { (num << sh, den) } else { (num, den << (-sh)) };
         let mut q = n / d;
         let r = n % d;
         if 2 * r > d || (2 * r == d && q & 1 == 1) {
@@ -163,11 +155,7 @@ mod tests {
         if ee > 15 {
             return sign | PINF;
         }
-        let bits = if q < 1024 {
-            q as u16
-        } else {
-            (((ee + 15) as u16) << 10) | (q as u16 - 1024)
-        };
+        let bits = if q < 1024 { q as u16 } else { (((ee + 15) as u16) << 10) | (q as u16 - 1024) };
         sign | bits
     }
 
@@ -239,10 +227,10 @@ mod tests {
     /// of the range, infinities, NaNs (quiet, signalling, negative).
     fn specials() -> Vec<u16> {
         let base: &[u16] = &[
-            0x0000, 0x0001, 0x0002, 0x0003, 0x01FF, 0x0200, 0x0201, 0x03FE, 0x03FF, 0x0400, 0x0401,
-            0x07FF, 0x0800, 0x1000, 0x2000, 0x3555, 0x3800, 0x3BFF, 0x3C00, 0x3C01, 0x3E00, 0x4000,
-            0x4200, 0x4248, 0x5000, 0x57FF, 0x5800, 0x7800, 0x7A00, 0x7BFE, 0x7BFF, 0x7C00, 0x7C01,
-            0x7D00, 0x7E00, 0x7FFF, 0x0155, 0x2E66, 0x4900, 0x6400,
+            0x0000, 0x0001, 0x0002, 0x0003, 0x01FF, 0x0200, 0x0201, 0x03FE, 0x03FF, 0x0400, 0x0401, 0x07FF, 0x0800,
+            0x1000, 0x2000, 0x3555, 0x3800, 0x3BFF, 0x3C00, 0x3C01, 0x3E00, 0x4000, 0x4200, 0x4248, 0x5000, 0x57FF,
+            0x5800, 0x7800, 0x7A00, 0x7BFE, 0x7BFF, 0x7C00, 0x7C01, 0x7D00, 0x7E00, 0x7FFF, 0x0155, 0x2E66, 0x4900,
+            0x6400,
         ];
         let mut v: Vec<u16> = base.iter().flat_map(|&x| [x, x | 0x8000]).collect();
         v.sort_unstable();
@@ -263,20 +251,13 @@ mod tests {
     }
 
     type Op = (&'static str, fn(u16, u16) -> u16, fn(u16, u16) -> u16);
-    const OPS: [Op; 4] = [
-        ("fadd", fadd, ref_add),
-        ("fsub", fsub, ref_sub),
-        ("fmul", fmul, ref_mul),
-        ("fdiv", fdiv, ref_div),
-    ];
+    const OPS: [Op; 4] =
+        [("fadd", fadd, ref_add), ("fsub", fsub, ref_sub), ("fmul", fmul, ref_mul), ("fdiv", fdiv, ref_div)];
 
     fn check(name: &str, f: fn(u16, u16) -> u16, r: fn(u16, u16) -> u16, a: u16, b: u16) {
         let got = f(a, b);
         let want = r(a, b);
-        assert_eq!(
-            got, want,
-            "{name}({a:#06x}, {b:#06x}) = {got:#06x}, exact reference {want:#06x}"
-        );
+        assert_eq!(got, want, "{name}({a:#06x}, {b:#06x}) = {got:#06x}, exact reference {want:#06x}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! machine-wide registers. The general registers live **only** in `dmem`, at
 //! `reg_base + 4n` of each task — there is no host-side register array.
 
-use isa::{Slot, DATA_SIZE, CODE_SIZE, DEFAULT_N_TASKS, MAX_TASKS};
+use isa::{Slot, CODE_SIZE, DATA_SIZE, DEFAULT_N_TASKS, MAX_TASKS};
 
 /// Machine configuration (fixed at construction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

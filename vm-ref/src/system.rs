@@ -214,7 +214,12 @@ impl System {
                     m.slots[i].state = TaskState::Ready;
                     m.ready |= 1 << i;
                     m.schedule_in(next);
-                    m.trace.push(TraceEvent { step: steps, ticks, pid, kind: EventKind::Rotate { from: pid, to: next } });
+                    m.trace.push(TraceEvent {
+                        step: steps,
+                        ticks,
+                        pid,
+                        kind: EventKind::Rotate { from: pid, to: next },
+                    });
                 }
                 None => m.slots[i].slice_used = 0,
             }

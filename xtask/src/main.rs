@@ -12,7 +12,8 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("codegen") => {
             let path = root().join(isa::codegen::RTL_PKG_PATH);
-            std::fs::write(&path, isa::codegen::rtl_isa_pkg()).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, isa::codegen::rtl_isa_pkg())
+                .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("wrote {}", path.display());
             Ok(())
         }

@@ -18,17 +18,31 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { slice: 1, stack_size: isa::DEFAULT_STACK_SIZE, protect: true, ticks_per_ms: isa::DEFAULT_TICKS_PER_MS, max_steps: 1_000_000 }
+        Settings {
+            slice: 1,
+            stack_size: isa::DEFAULT_STACK_SIZE,
+            protect: true,
+            ticks_per_ms: isa::DEFAULT_TICKS_PER_MS,
+            max_steps: 1_000_000,
+        }
     }
 }
 
 impl Settings {
     pub fn exec_config(&self) -> ExecConfig {
-        ExecConfig { ticks_per_ms: self.ticks_per_ms, stack_size: self.stack_size, slice: self.slice, ..ExecConfig::default() }
+        ExecConfig {
+            ticks_per_ms: self.ticks_per_ms,
+            stack_size: self.stack_size,
+            slice: self.slice,
+            ..ExecConfig::default()
+        }
     }
     /// The `hsx` options that reproduce these settings.
     pub fn cli_args(&self) -> String {
-        let mut s = format!("--slice {} --stack-size 0x{:X} --ticks-per-ms {} --max-steps {}", self.slice, self.stack_size, self.ticks_per_ms, self.max_steps);
+        let mut s = format!(
+            "--slice {} --stack-size 0x{:X} --ticks-per-ms {} --max-steps {}",
+            self.slice, self.stack_size, self.ticks_per_ms, self.max_steps
+        );
         if !self.protect {
             s.push_str(" --no-protect");
         }
@@ -53,7 +67,9 @@ impl SourceFile {
     pub fn bytes(&self) -> Vec<u8> {
         match (&self.text, &self.hex) {
             (Some(t), _) => t.as_bytes().to_vec(),
-            (None, Some(h)) => (0..h.len() / 2).filter_map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect(),
+            (None, Some(h)) => {
+                (0..h.len() / 2).filter_map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect()
+            }
             (None, None) => vec![],
         }
     }
@@ -61,7 +77,11 @@ impl SourceFile {
         let is_text = name.ends_with(".mvasm") || name.ends_with(".s");
         match (is_text, std::str::from_utf8(bytes)) {
             (true, Ok(t)) => SourceFile { name: name.to_string(), text: Some(t.to_string()), hex: None },
-            _ => SourceFile { name: name.to_string(), text: None, hex: Some(bytes.iter().map(|b| format!("{b:02x}")).collect()) },
+            _ => SourceFile {
+                name: name.to_string(),
+                text: None,
+                hex: Some(bytes.iter().map(|b| format!("{b:02x}")).collect()),
+            },
         }
     }
 }
@@ -121,6 +141,9 @@ impl Case {
 
     /// A name safe for a directory.
     pub fn dir_name(&self) -> String {
-        self.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect()
+        self.name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' })
+            .collect()
     }
 }

@@ -43,7 +43,12 @@ pub struct Mismatch {
 }
 
 impl Mismatch {
-    pub fn new(check: &str, field: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Mismatch {
+    pub fn new(
+        check: &str,
+        field: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Mismatch {
         Mismatch { check: check.to_string(), field: field.into(), expected: expected.into(), actual: actual.into() }
     }
 }
@@ -63,7 +68,8 @@ fn opt_hex(v: Option<u32>) -> String {
 }
 
 fn writes_str(r: &Retire) -> String {
-    let v: Vec<String> = r.writes().iter().map(|w| format!("[0x{:04x} m{:x} 0x{:08x}]", w.addr, w.mask, w.data)).collect();
+    let v: Vec<String> =
+        r.writes().iter().map(|w| format!("[0x{:04x} m{:x} 0x{:08x}]", w.addr, w.mask, w.data)).collect();
     if v.is_empty() {
         "none".into()
     } else {
@@ -123,7 +129,8 @@ impl Checker for TrapCheck {
         "trap"
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
-        (cx.ref_traps != cx.rtl_traps).then(|| Mismatch::new("trap", "traps", format!("{:?}", cx.ref_traps), format!("{:?}", cx.rtl_traps)))
+        (cx.ref_traps != cx.rtl_traps)
+            .then(|| Mismatch::new("trap", "traps", format!("{:?}", cx.ref_traps), format!("{:?}", cx.rtl_traps)))
     }
 }
 
@@ -153,7 +160,24 @@ pub fn slot_diffs(e: &Slot, a: &Slot) -> Vec<(&'static str, String, String)> {
             $( if e.$name != a.$name { v.push((stringify!($name), format!("{:?}", e.$name), format!("{:?}", a.$name))); } )*
         };
     }
-    f!(state, pc, psw, sp, reg_base, stack_limit, stack_top, code_base, code_size, slice, slice_used, wait, deadline, accounted_steps, exit_code, fault);
+    f!(
+        state,
+        pc,
+        psw,
+        sp,
+        reg_base,
+        stack_limit,
+        stack_top,
+        code_base,
+        code_size,
+        slice,
+        slice_used,
+        wait,
+        deadline,
+        accounted_steps,
+        exit_code,
+        fault
+    );
     v
 }
 
@@ -172,7 +196,12 @@ impl Checker for SchedCheck {
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let m = cx.refm;
         let g = cx.rtl_globals;
-        let pairs = [("current", m.current as u64, g.current as u64), ("last_ran", m.last_ran as u64, g.last_ran as u64), ("steps", m.steps, g.steps), ("ticks", m.ticks, g.ticks)];
+        let pairs = [
+            ("current", m.current as u64, g.current as u64),
+            ("last_ran", m.last_ran as u64, g.last_ran as u64),
+            ("steps", m.steps, g.steps),
+            ("ticks", m.ticks, g.ticks),
+        ];
         for (name, e, a) in pairs {
             if e != a {
                 return Some(Mismatch::new("sched", name, e.to_string(), a.to_string()));
@@ -229,8 +258,14 @@ impl Checker for WriteMonitor {
                     return Some(Mismatch::new(
                         "write-monitor",
                         "ram-write",
-                        format!("step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}]", want.addr, want.mask, want.data),
-                        format!("RAM port write [0x{:04x} m{:x} 0x{:08x}] at cycle {}", seen.addr, seen.mask, seen.data, o.cycle),
+                        format!(
+                            "step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}]",
+                            want.addr, want.mask, want.data
+                        ),
+                        format!(
+                            "RAM port write [0x{:04x} m{:x} 0x{:08x}] at cycle {}",
+                            seen.addr, seen.mask, seen.data, o.cycle
+                        ),
                     ))
                 }
                 None => {
@@ -238,7 +273,10 @@ impl Checker for WriteMonitor {
                         "write-monitor",
                         "ram-write",
                         "no write outside a retire record or host-bus traffic",
-                        format!("RAM port write [0x{:04x} m{:x} 0x{:08x}] at cycle {}", seen.addr, seen.mask, seen.data, o.cycle),
+                        format!(
+                            "RAM port write [0x{:04x} m{:x} 0x{:08x}] at cycle {}",
+                            seen.addr, seen.mask, seen.data, o.cycle
+                        ),
                     ))
                 }
             }
@@ -247,7 +285,10 @@ impl Checker for WriteMonitor {
             return Some(Mismatch::new(
                 "write-monitor",
                 "ram-write",
-                format!("step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}] on the RAM port", want.addr, want.mask, want.data),
+                format!(
+                    "step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}] on the RAM port",
+                    want.addr, want.mask, want.data
+                ),
                 "never written",
             ));
         }
@@ -294,7 +335,10 @@ impl Checker for IsolationMonitor {
                     return Some(Mismatch::new(
                         "isolation",
                         "write",
-                        format!("pid {pid} writes only its own window 0x{:04x} and stack [0x{:04x},0x{:04x})", own.reg_base, own.stack_limit, own.stack_top),
+                        format!(
+                            "pid {pid} writes only its own window 0x{:04x} and stack [0x{:04x},0x{:04x})",
+                            own.reg_base, own.stack_limit, own.stack_top
+                        ),
                         format!("a core write to 0x{a:04x}"),
                     ));
                 }
@@ -315,16 +359,25 @@ impl Checker for ContextInvariants {
         let n = cx.refm.n_tasks();
         let slots = cx.rtl_slots;
         let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * n as u32;
-        let bad = |pid: usize, what: String| Some(Mismatch::new("invariants", format!("slot[{pid}]"), "context.md invariant", what));
+        let bad = |pid: usize, what: String| {
+            Some(Mismatch::new("invariants", format!("slot[{pid}]"), "context.md invariant", what))
+        };
         for (i, s) in slots.iter().enumerate() {
             let pid = i + 1;
             if s.state == TaskState::Empty {
                 continue;
             }
             if s.reg_base != isa::window_of(pid as u8) {
-                return bad(pid, format!("reg_base 0x{:x} is not pid {pid}'s window 0x{:x}", s.reg_base, isa::window_of(pid as u8)));
+                return bad(
+                    pid,
+                    format!("reg_base 0x{:x} is not pid {pid}'s window 0x{:x}", s.reg_base, isa::window_of(pid as u8)),
+                );
             }
-            if !(s.stack_limit < s.stack_top && s.stack_limit % 4 == 0 && s.stack_top % 4 == 0 && s.stack_top <= 0x1_0000) {
+            if !(s.stack_limit < s.stack_top
+                && s.stack_limit % 4 == 0
+                && s.stack_top % 4 == 0
+                && s.stack_top <= 0x1_0000)
+            {
                 return bad(pid, format!("arena [0x{:x},0x{:x}) malformed", s.stack_limit, s.stack_top));
             }
             if !(s.stack_limit <= s.sp && s.sp <= s.stack_top) {

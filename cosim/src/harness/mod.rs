@@ -95,7 +95,11 @@ pub struct Divergence {
 #[derive(Debug, Clone)]
 pub enum Verdict {
     /// Both sides agree on every step and at the end.
-    Agree { outcome: Outcome, steps: u64, cycles: u64 },
+    Agree {
+        outcome: Outcome,
+        steps: u64,
+        cycles: u64,
+    },
     Diverged(Box<Divergence>),
 }
 
@@ -176,7 +180,14 @@ impl Lockstep {
                     if let TrapCause::Unknown(c) = t.cause {
                         return Err(Mismatch::new("trap", "cause", "1 (SVC) or 2 (TIMEOUT)", c.to_string()));
                     }
-                    self.rtl.service_trap(t).map_err(|e| Mismatch::new("host-bus", "trap service", "the executive's bus traffic completes", e.to_string()))?;
+                    self.rtl.service_trap(t).map_err(|e| {
+                        Mismatch::new(
+                            "host-bus",
+                            "trap service",
+                            "the executive's bus traffic completes",
+                            e.to_string(),
+                        )
+                    })?;
                 }
                 Event::Idle => return Ok(None),
                 Event::Halted => self.rtl.rtl.set_run(true),
@@ -220,20 +231,40 @@ impl Lockstep {
                 (false, None) => break,
                 (true, None) => {
                     return self.diverge(
-                        Mismatch::new("quiescence", "retire", format!("step {} of pid {}", ref_rec.step, ref_rec.pid), "the RTL went idle"),
+                        Mismatch::new(
+                            "quiescence",
+                            "retire",
+                            format!("step {} of pid {}", ref_rec.step, ref_rec.pid),
+                            "the RTL went idle",
+                        ),
                         step + 1,
                         Some(ref_rec),
                         None,
                     )
                 }
                 (false, Some(r)) => {
-                    return self.diverge(Mismatch::new("quiescence", "retire", "the reference is quiescent", format!("a retire of pid {} at pc 0x{:04x}", r.pid, r.pc)), step + 1, None, Some(r))
+                    return self.diverge(
+                        Mismatch::new(
+                            "quiescence",
+                            "retire",
+                            "the reference is quiescent",
+                            format!("a retire of pid {} at pc 0x{:04x}", r.pid, r.pc),
+                        ),
+                        step + 1,
+                        None,
+                        Some(r),
+                    )
                 }
                 (true, Some(rtl_rec)) => {
                     step += 1;
                     self.observed.clear();
                     if let Err(e) = self.rtl.rtl.take_observed_writes_into(&mut self.observed) {
-                        return self.diverge(Mismatch::new("write-monitor", "monitor", "a complete write log", e.to_string()), step, Some(ref_rec), Some(rtl_rec));
+                        return self.diverge(
+                            Mismatch::new("write-monitor", "monitor", "a complete write log", e.to_string()),
+                            step,
+                            Some(ref_rec),
+                            Some(rtl_rec),
+                        );
                     }
                     if let Some(c) = self.rtl.rtl.take_table_violation() {
                         return self.diverge(
@@ -260,7 +291,8 @@ impl Lockstep {
                         let m = &self.refs.machine;
                         let start = StepStart {
                             current_running,
-                            timeouts: self.ref_traps.iter().filter(|t| matches!(t, TrapSeen::Timeout { .. })).count() as u32,
+                            timeouts: self.ref_traps.iter().filter(|t| matches!(t, TrapSeen::Timeout { .. })).count()
+                                as u32,
                             idle_jump: m.ticks > ticks0 + 1,
                             access: (acc != 0).then_some((acc & 0xFFFF, acc >> 16)),
                         };
@@ -281,7 +313,13 @@ impl Lockstep {
                         };
                         for c in self.checkers.iter_mut() {
                             if let Some(mm) = c.check(&cx) {
-                                return Verdict::Diverged(Box::new(Divergence { mismatch: mm, cycle, step, ref_rec: Some(ref_rec), rtl_rec: Some(rtl_rec) }));
+                                return Verdict::Diverged(Box::new(Divergence {
+                                    mismatch: mm,
+                                    cycle,
+                                    step,
+                                    ref_rec: Some(ref_rec),
+                                    rtl_rec: Some(rtl_rec),
+                                }));
                             }
                         }
                     }
@@ -290,7 +328,12 @@ impl Lockstep {
         }
         // Stop the RTL at a step boundary, then compare the ends.
         if let Err(e) = self.rtl.halt() {
-            return self.diverge(Mismatch::new("stuck", "halt", "the RTL stops at a step boundary", e.to_string()), step, None, None);
+            return self.diverge(
+                Mismatch::new("stuck", "halt", "the RTL stops at a step boundary", e.to_string()),
+                step,
+                None,
+                None,
+            );
         }
         if let Some(mm) = self.end_check() {
             return self.diverge(mm, step, None, None);
@@ -308,7 +351,12 @@ impl Lockstep {
         for pid in 1..=n {
             let (e, a) = (self.refs.exec.console(pid), self.rtl.exec.console(pid));
             if e != a {
-                return Some(Mismatch::new("end", format!("console[{pid}]"), String::from_utf8_lossy(e), String::from_utf8_lossy(a)));
+                return Some(Mismatch::new(
+                    "end",
+                    format!("console[{pid}]"),
+                    String::from_utf8_lossy(e),
+                    String::from_utf8_lossy(a),
+                ));
             }
             let (es, as_) = (self.refs.machine.slot(pid), self.rtl.rtl.probe_slot(pid));
             if let Some((f, x, y)) = check::slot_diff(es, &as_) {
@@ -323,7 +371,12 @@ impl Lockstep {
         self.rtl.rtl.read_data_mem(&mut rtl_mem);
         let ref_mem = &self.refs.machine.dmem[..isa::DATA_SIZE];
         if let Some(i) = (0..isa::DATA_SIZE).find(|&i| ref_mem[i] != rtl_mem[i]) {
-            return Some(Mismatch::new("end", format!("data[0x{i:04x}]"), format!("0x{:02x}", ref_mem[i]), format!("0x{:02x}", rtl_mem[i])));
+            return Some(Mismatch::new(
+                "end",
+                format!("data[0x{i:04x}]"),
+                format!("0x{:02x}", ref_mem[i]),
+                format!("0x{:02x}", rtl_mem[i]),
+            ));
         }
         None
     }
@@ -332,9 +385,16 @@ impl Lockstep {
 /// The result of one case, after any report has been written.
 #[derive(Debug, Clone)]
 pub enum CaseResult {
-    Agree { outcome: Outcome, steps: u64, cycles: u64 },
+    Agree {
+        outcome: Outcome,
+        steps: u64,
+        cycles: u64,
+    },
     /// Diverged; the report (and VCDs) are in `dir`.
-    Diverged { report: Box<report::Report>, dir: std::path::PathBuf },
+    Diverged {
+        report: Box<report::Report>,
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Run `case` in lockstep. On a divergence write `report.{txt,json}`, `rtl.vcd` and
@@ -344,7 +404,8 @@ pub fn run_case(case: &Case, cfg: &CosimConfig, traces: &std::path::Path) -> Res
     match ls.run(&mut NoObserver) {
         Verdict::Agree { outcome, steps, cycles } => Ok(CaseResult::Agree { outcome, steps, cycles }),
         Verdict::Diverged(d) => {
-            let run_id = if cfg.mutant != 0 { format!("{}-mutant{}", case.dir_name(), cfg.mutant) } else { case.dir_name() };
+            let run_id =
+                if cfg.mutant != 0 { format!("{}-mutant{}", case.dir_name(), cfg.mutant) } else { case.dir_name() };
             let dir = traces.join(&run_id);
             let report = write_divergence(&ls, &d, &run_id, &dir)?;
             Ok(CaseResult::Diverged { report: Box::new(report), dir })
@@ -353,7 +414,12 @@ pub fn run_case(case: &Case, cfg: &CosimConfig, traces: &std::path::Path) -> Res
 }
 
 /// Write the report and both VCDs of a divergence into `dir`.
-pub fn write_divergence(ls: &Lockstep, d: &Divergence, run_id: &str, dir: &std::path::Path) -> Result<report::Report, CosimError> {
+pub fn write_divergence(
+    ls: &Lockstep,
+    d: &Divergence,
+    run_id: &str,
+    dir: &std::path::Path,
+) -> Result<report::Report, CosimError> {
     std::fs::create_dir_all(dir).map_err(|source| CosimError::Io { path: dir.display().to_string(), source })?;
     let rep = report::Report::build(ls, d, run_id, &dir.join("report.json"));
     rep.write(dir).map_err(|source| CosimError::Io { path: dir.display().to_string(), source })?;

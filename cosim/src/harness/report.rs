@@ -36,7 +36,12 @@ impl RetireRow {
             next_pc: r.next_pc,
             psw: r.psw,
             sp: r.sp,
-            writes: r.writes().iter().map(|w| format!("[{:04x}/{:x}]={:08x}", w.addr, w.mask, w.data)).collect::<Vec<_>>().join(" "),
+            writes: r
+                .writes()
+                .iter()
+                .map(|w| format!("[{:04x}/{:x}]={:08x}", w.addr, w.mask, w.data))
+                .collect::<Vec<_>>()
+                .join(" "),
             fault: r.fault,
         }
     }
@@ -107,7 +112,12 @@ impl Report {
             .collect();
         let mut sched_diff = vec![];
         let g = ls.rtl.rtl.probe_globals();
-        for (f, e, a) in [("current", m.current as u64, g.current as u64), ("last_ran", m.last_ran as u64, g.last_ran as u64), ("steps", m.steps, g.steps), ("ticks", m.ticks, g.ticks)] {
+        for (f, e, a) in [
+            ("current", m.current as u64, g.current as u64),
+            ("last_ran", m.last_ran as u64, g.last_ran as u64),
+            ("steps", m.steps, g.steps),
+            ("ticks", m.ticks, g.ticks),
+        ] {
             if e != a {
                 sched_diff.push(SchedDiff { field: f.into(), expected: e.to_string(), actual: a.to_string() });
             }
@@ -122,7 +132,13 @@ impl Report {
             ls.history
                 .0
                 .iter()
-                .filter_map(|r| if rtl { r.rtl_rec.map(|x| RetireRow::new(&x, r.cycle)) } else { Some(RetireRow::new(&r.ref_rec, r.cycle)) })
+                .filter_map(|r| {
+                    if rtl {
+                        r.rtl_rec.map(|x| RetireRow::new(&x, r.cycle))
+                    } else {
+                        Some(RetireRow::new(&r.ref_rec, r.cycle))
+                    }
+                })
                 .collect()
         };
         Report {
@@ -157,7 +173,11 @@ impl Report {
         let _ = writeln!(s, "  field     {}", self.mismatch.field);
         let _ = writeln!(s, "  expected  {}   (reference model)", self.mismatch.expected);
         let _ = writeln!(s, "  actual    {}   (RTL)", self.mismatch.actual);
-        let _ = writeln!(s, "  cycle {}  step {}  pid {}  pc 0x{:04x}  {}", self.cycle, self.step, self.pid, self.pc, self.disasm);
+        let _ = writeln!(
+            s,
+            "  cycle {}  step {}  pid {}  pc 0x{:04x}  {}",
+            self.cycle, self.step, self.pid, self.pc, self.disasm
+        );
         if let Some(seed) = self.seed {
             let _ = writeln!(s, "  seed {seed}");
         }
@@ -197,7 +217,12 @@ impl Report {
             if let Some(t) = &f.text {
                 let _ = writeln!(s, "--- {} ---\n{}", f.name, t);
             } else {
-                let _ = writeln!(s, "--- {} (HXE image, {} bytes; see report.json) ---", f.name, f.hex.as_ref().map(|h| h.len() / 2).unwrap_or(0));
+                let _ = writeln!(
+                    s,
+                    "--- {} (HXE image, {} bytes; see report.json) ---",
+                    f.name,
+                    f.hex.as_ref().map(|h| h.len() / 2).unwrap_or(0)
+                );
             }
         }
         s

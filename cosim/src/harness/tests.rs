@@ -19,7 +19,9 @@ fn random_cases_agree_on_the_real_rtl() {
         let case = Case::from_generated(&TestCase::generate(seed, &GenConfig::default()));
         match run_case(&case, &cfg, &t).expect("case runs") {
             CaseResult::Agree { .. } => {}
-            CaseResult::Diverged { report, dir } => panic!("seed {seed} diverged: {}\n{}", dir.display(), report.text()),
+            CaseResult::Diverged { report, dir } => {
+                panic!("seed {seed} diverged: {}\n{}", dir.display(), report.text())
+            }
         }
     }
 }
@@ -49,7 +51,11 @@ fn a_mutant_is_caught_with_report_and_vcds() {
                 assert!(len > 0, "{f} written");
             }
             let refvcd = std::fs::read_to_string(dir.join("ref.vcd")).unwrap();
-            assert!(refvcd.contains("mismatch") && refvcd.contains("$scope module ref") && refvcd.contains("$scope module rtl"));
+            assert!(
+                refvcd.contains("mismatch")
+                    && refvcd.contains("$scope module ref")
+                    && refvcd.contains("$scope module rtl")
+            );
         }
         CaseResult::Agree { .. } => panic!("mutant add-v survived"),
     }

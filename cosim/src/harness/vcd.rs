@@ -81,11 +81,14 @@ pub fn record(case: &Case, cfg: &CosimConfig, d: &Divergence, dir: &Path) -> Res
     ls.rtl.rtl.vcd_close();
     // Attach the RTL's retire records (from the history) to the samples.
     for s in rec.samples.iter_mut() {
-        s.rtl = ls.history.0.iter().find(|r| r.cycle == s.cycle && r.ref_rec.step == s.rec.step).and_then(|r| r.rtl_rec);
+        s.rtl =
+            ls.history.0.iter().find(|r| r.cycle == s.cycle && r.ref_rec.step == s.rec.step).and_then(|r| r.rtl_rec);
     }
     let again = match verdict {
         Verdict::Diverged(d2) => *d2,
-        Verdict::Agree { .. } => return Err(CosimError::Report("the re-simulation did not diverge: the run is not deterministic".into())),
+        Verdict::Agree { .. } => {
+            return Err(CosimError::Report("the re-simulation did not diverge: the run is not deterministic".into()))
+        }
     };
     write_ref_vcd(&dir.join("ref.vcd"), &rec.samples, ls.refs.machine.n_tasks(), again.cycle)
         .map_err(|e| CosimError::Io { path: dir.join("ref.vcd").display().to_string(), source: e })?;
@@ -148,7 +151,8 @@ fn write_ref_vcd(path: &Path, samples: &[Sample], n_tasks: usize, mismatch_cycle
     let rv = retire_vars(&mut w)?;
     let current = w.add_wire(5, "current")?;
     let regs: Vec<IdCode> = (0..16).map(|n| w.add_wire(32, &format!("r{n}"))).collect::<Result<_, _>>()?;
-    let states: Vec<IdCode> = (1..=n_tasks).map(|p| w.add_wire(3, &format!("slot{p}_state"))).collect::<Result<_, _>>()?;
+    let states: Vec<IdCode> =
+        (1..=n_tasks).map(|p| w.add_wire(3, &format!("slot{p}_state"))).collect::<Result<_, _>>()?;
     w.upscope()?;
     w.add_module("rtl")?;
     let tv = retire_vars(&mut w)?;

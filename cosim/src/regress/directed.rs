@@ -66,8 +66,10 @@ pub fn parse_header(s: &str) -> Result<Header, String> {
             }
             "--stack-size" => {
                 let v = num(t)?;
-                settings.stack_size =
-                    u32::try_from(v).ok().filter(|v| v % 4 == 0 && *v >= 16).ok_or("--stack-size must be a multiple of 4, at least 16")?;
+                settings.stack_size = u32::try_from(v)
+                    .ok()
+                    .filter(|v| v % 4 == 0 && *v >= 16)
+                    .ok_or("--stack-size must be a multiple of 4, at least 16")?;
             }
             "--ticks-per-ms" => {
                 let v = num(t)?;
@@ -109,13 +111,21 @@ fn examples(root: &Path) -> Vec<Directed> {
     let st = Settings::default();
     vec![
         Directed { name: "hello".into(), specs: vec![ex("hello.mvasm")], settings: st },
-        Directed { name: "demo".into(), specs: vec![format!("{}@producer", ex("demo.mvasm")), format!("{}@consumer", ex("demo.mvasm"))], settings: st },
+        Directed {
+            name: "demo".into(),
+            specs: vec![format!("{}@producer", ex("demo.mvasm")), format!("{}@consumer", ex("demo.mvasm"))],
+            settings: st,
+        },
         Directed {
             name: "sleep".into(),
             specs: vec![format!("{}@sleeper", ex("sleep.mvasm")), format!("{}@waiter", ex("sleep.mvasm"))],
             settings: Settings { ticks_per_ms: 10, ..st },
         },
-        Directed { name: "overflow".into(), specs: vec![format!("{}@deep", ex("overflow.mvasm")), format!("{}@worker", ex("overflow.mvasm"))], settings: st },
+        Directed {
+            name: "overflow".into(),
+            specs: vec![format!("{}@deep", ex("overflow.mvasm")), format!("{}@worker", ex("overflow.mvasm"))],
+            settings: st,
+        },
     ]
 }
 
@@ -139,7 +149,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), RegressError> {
 pub fn discover(root: &Path) -> Result<(Vec<Directed>, Vec<String>), RegressError> {
     let mut warnings = vec![];
     if !root.join("examples").is_dir() {
-        warnings.push(format!("{}: no examples/ directory here; skipping the directed cases (run from the repository root)", root.display()));
+        warnings.push(format!(
+            "{}: no examples/ directory here; skipping the directed cases (run from the repository root)",
+            root.display()
+        ));
         return Ok((vec![], warnings));
     }
     let mut cases = examples(root);
@@ -149,12 +162,18 @@ pub fn discover(root: &Path) -> Result<(Vec<Directed>, Vec<String>), RegressErro
         walk(&progs, &mut files)?;
         for f in files {
             let src = std::fs::read(&f).map_err(|source| RegressError::Io { path: f.display().to_string(), source })?;
-            let headers = parse_headers(&String::from_utf8_lossy(&src)).map_err(|e| RegressError::Invalid(format!("{}:{e}", f.display())))?;
+            let headers = parse_headers(&String::from_utf8_lossy(&src))
+                .map_err(|e| RegressError::Invalid(format!("{}:{e}", f.display())))?;
             let rel = f.strip_prefix(&progs).unwrap_or(&f).with_extension("");
-            let stem: String = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("-");
+            let stem: String =
+                rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("-");
             for (k, (_, h)) in headers.iter().enumerate() {
                 let name = if k == 0 { stem.clone() } else { format!("{stem}-{}", k + 1) };
-                cases.push(Directed { name, specs: h.specs.iter().map(|t| resolve_spec(&f, t)).collect(), settings: h.settings });
+                cases.push(Directed {
+                    name,
+                    specs: h.specs.iter().map(|t| resolve_spec(&f, t)).collect(),
+                    settings: h.settings,
+                });
             }
         }
     } else {
@@ -175,7 +194,10 @@ mod tests {
         let (line, h) = &hs[0];
         assert_eq!(*line, 2);
         assert_eq!(h.specs, vec!["@a", "@b"]);
-        assert_eq!(h.settings, Settings { slice: 2, stack_size: 0x100, protect: false, ticks_per_ms: 10, max_steps: 5000 });
+        assert_eq!(
+            h.settings,
+            Settings { slice: 2, stack_size: 0x100, protect: false, ticks_per_ms: 10, max_steps: 5000 }
+        );
         assert_eq!(hs[1].1.specs, vec!["."]);
         assert_eq!(hs[1].1.settings, Settings::default());
     }

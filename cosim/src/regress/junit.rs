@@ -40,7 +40,10 @@ pub fn render(cases: &[JunitCase]) -> String {
     let failures = cases.iter().filter(|c| c.failure.is_some()).count();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s.push_str(&format!("<testsuites tests=\"{}\" failures=\"{failures}\">\n", cases.len()));
-    s.push_str(&format!("  <testsuite name=\"hsx-regress\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n", cases.len()));
+    s.push_str(&format!(
+        "  <testsuite name=\"hsx-regress\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n",
+        cases.len()
+    ));
     for c in cases {
         let head = format!(
             "    <testcase classname=\"{}\" name=\"{}\" assertions=\"{}\"",
@@ -52,7 +55,11 @@ pub fn render(cases: &[JunitCase]) -> String {
             None => s.push_str(&format!("{head}/>\n")),
             Some((msg, body)) => {
                 s.push_str(&format!("{head}>\n"));
-                s.push_str(&format!("      <failure message=\"{}\" type=\"divergence\">{}</failure>\n", escape(msg), escape(body)));
+                s.push_str(&format!(
+                    "      <failure message=\"{}\" type=\"divergence\">{}</failure>\n",
+                    escape(msg),
+                    escape(body)
+                ));
                 s.push_str("    </testcase>\n");
             }
         }
@@ -133,7 +140,9 @@ pub fn check_well_formed(x: &str) -> Result<Vec<String>, String> {
         let body = if self_closing { &tag[..tag.len() - 1] } else { tag };
         let name_end = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
         let name = &body[..name_end];
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == ':' || c == '.') {
+        if name.is_empty()
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == ':' || c == '.')
+        {
             return Err(format!("bad element name `{name}`"));
         }
         // Attributes: name="value" pairs.

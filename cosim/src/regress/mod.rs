@@ -223,7 +223,12 @@ impl Summary {
         );
         s.push_str(&format!("  agreed {agreed}, diverged {}, errors {}\n", self.diverged(), self.errors()));
         let count = |o: &str| self.records.iter().filter(|r| r.outcome == Some(o)).count();
-        s.push_str(&format!("  outcomes: finished {}, stalled {}, max_steps {}\n", count("finished"), count("stalled"), count("max_steps")));
+        s.push_str(&format!(
+            "  outcomes: finished {}, stalled {}, max_steps {}\n",
+            count("finished"),
+            count("stalled"),
+            count("max_steps")
+        ));
         s.push_str(&format!("  checked retires {}, RTL cycles {}\n", self.total_steps(), self.total_cycles()));
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         s.push_str(&format!(
@@ -281,9 +286,14 @@ pub fn plan(opts: &RegressOptions) -> Result<(Vec<Work>, Vec<String>), RegressEr
     if opts.directed {
         let (ds, w) = directed::discover(&opts.root)?;
         warnings.extend(w);
-        work.extend(ds.into_iter().enumerate().filter(|(k, _)| opts.shard.owns(*k as u64)).map(|(_, d)| Work::Directed(d)));
+        work.extend(
+            ds.into_iter().enumerate().filter(|(k, _)| opts.shard.owns(*k as u64)).map(|(_, d)| Work::Directed(d)),
+        );
     }
-    let end = opts.seed_start.checked_add(opts.seeds).ok_or_else(|| RegressError::Invalid("--seed-start + --seeds overflows".into()))?;
+    let end = opts
+        .seed_start
+        .checked_add(opts.seeds)
+        .ok_or_else(|| RegressError::Invalid("--seed-start + --seeds overflows".into()))?;
     work.extend((opts.seed_start..end).filter(|s| opts.shard.owns(s - opts.seed_start)).map(Work::Random));
     Ok((work, warnings))
 }
@@ -295,7 +305,9 @@ fn mismatch_line(m: &crate::harness::check::Mismatch) -> String {
 /// Build the case of a unit of work.
 fn build_case(w: &Work) -> Result<(Case, Option<TestCase>), String> {
     match w {
-        Work::Directed(d) => Case::from_specs(&d.name, &d.specs, d.settings).map(|c| (c, None)).map_err(|e| e.to_string()),
+        Work::Directed(d) => {
+            Case::from_specs(&d.name, &d.specs, d.settings).map(|c| (c, None)).map_err(|e| e.to_string())
+        }
         Work::Random(seed) => {
             let tc = TestCase::generate(*seed, &GenConfig::default());
             Ok((Case::from_generated(&tc), Some(tc)))
@@ -332,7 +344,16 @@ fn shrink_case(tc: &TestCase, check: &str, diverge_step: u64, cfg: &CosimConfig,
 
 /// Run one case with coverage; write its report on a divergence (shrinking random cases).
 pub fn run_one(w: &Work, cfg: &CosimConfig, opts: &RegressOptions) -> CaseRecord {
-    let mut rec = CaseRecord { class: w.class(), name: w.name(), steps: 0, cycles: 0, outcome: None, failure: None, error: None, coverage: Coverage::default() };
+    let mut rec = CaseRecord {
+        class: w.class(),
+        name: w.name(),
+        steps: 0,
+        cycles: 0,
+        outcome: None,
+        failure: None,
+        error: None,
+        coverage: Coverage::default(),
+    };
     let (case, tc) = match build_case(w) {
         Ok(x) => x,
         Err(e) => {
@@ -359,13 +380,16 @@ pub fn run_one(w: &Work, cfg: &CosimConfig, opts: &RegressOptions) -> CaseRecord
         Verdict::Diverged(d) => {
             rec.steps = d.step.saturating_sub(1);
             rec.cycles = ls.rtl.rtl.cycles();
-            let run_id = if cfg.mutant != 0 { format!("{}-mutant{}", case.dir_name(), cfg.mutant) } else { case.dir_name() };
+            let run_id =
+                if cfg.mutant != 0 { format!("{}-mutant{}", case.dir_name(), cfg.mutant) } else { case.dir_name() };
             let dir = opts.traces.join(&run_id);
             let mut written: Option<(crate::harness::report::Report, PathBuf)> = None;
             if let (true, Some(tc)) = (opts.shrink, &tc) {
                 let min = shrink_case(tc, &d.mismatch.check, d.step, cfg, opts);
                 if min != *tc {
-                    if let Ok(CaseResult::Diverged { mut report, dir }) = run_case(&Case::from_generated(&min), cfg, &opts.traces) {
+                    if let Ok(CaseResult::Diverged { mut report, dir }) =
+                        run_case(&Case::from_generated(&min), cfg, &opts.traces)
+                    {
                         report.shrunk_from = Some(format!("seed {}, {} code words", tc.seed, tc.size()));
                         match report.write(&dir) {
                             Ok(()) => written = Some((*report, dir)),
@@ -402,8 +426,11 @@ impl Progress {
     fn new(total: usize, enabled: bool) -> Progress {
         let tty = enabled && std::io::stderr().is_terminal();
         let bar = tty.then(|| {
-            let b = indicatif::ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
-            if let Ok(st) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {msg}  [{elapsed_precise}, eta {eta}]") {
+            let b =
+                indicatif::ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
+            if let Ok(st) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} cases  {msg}  [{elapsed_precise}, eta {eta}]",
+            ) {
                 b.set_style(st);
             }
             b
@@ -456,15 +483,29 @@ pub fn run(opts: &RegressOptions) -> Result<Summary, RegressError> {
                 let rec = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_one(w, &cfg, opts))) {
                     Ok(r) => r,
                     Err(p) => {
-                        let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-                        CaseRecord { class: w.class(), name: w.name(), steps: 0, cycles: 0, outcome: None, failure: None, error: Some(format!("panicked: {msg}")), coverage: Coverage::default() }
+                        let msg = p
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        CaseRecord {
+                            class: w.class(),
+                            name: w.name(),
+                            steps: 0,
+                            cycles: 0,
+                            outcome: None,
+                            failure: None,
+                            error: Some(format!("panicked: {msg}")),
+                            coverage: Coverage::default(),
+                        }
                     }
                 };
                 let failed = rec.failure.is_some() || rec.error.is_some();
                 if let Ok(mut r) = results.lock() {
                     r[k] = Some(rec);
                 }
-                let nf = if failed { failures.fetch_add(1, Ordering::SeqCst) + 1 } else { failures.load(Ordering::SeqCst) };
+                let nf =
+                    if failed { failures.fetch_add(1, Ordering::SeqCst) + 1 } else { failures.load(Ordering::SeqCst) };
                 progress.tick(nf);
                 if let Some(max) = opts.max_failures {
                     if nf >= max {
@@ -480,7 +521,16 @@ pub fn run(opts: &RegressOptions) -> Result<Summary, RegressError> {
     for r in &records {
         coverage.merge(&r.coverage);
     }
-    let summary = Summary { planned: work.len(), records, warnings, coverage, elapsed: start.elapsed(), jobs: threads, shard: opts.shard, mutant: opts.mutant };
+    let summary = Summary {
+        planned: work.len(),
+        records,
+        warnings,
+        coverage,
+        elapsed: start.elapsed(),
+        jobs: threads,
+        shard: opts.shard,
+        mutant: opts.mutant,
+    };
     if let Some(path) = &opts.junit {
         write_file(path, &summary.junit())?;
     }
@@ -504,7 +554,13 @@ mod tests {
             for n in 1..=5u64 {
                 let mut owners = vec![0u32; 37];
                 for i in 1..=n {
-                    let o = RegressOptions { seeds: 37, seed_start: start, shard: Shard { index: i, count: n }, directed: false, ..RegressOptions::default() };
+                    let o = RegressOptions {
+                        seeds: 37,
+                        seed_start: start,
+                        shard: Shard { index: i, count: n },
+                        directed: false,
+                        ..RegressOptions::default()
+                    };
                     let (work, _) = plan(&o).unwrap();
                     for w in work {
                         match w {
@@ -533,7 +589,12 @@ mod tests {
         let root = std::env::temp_dir().join(format!("hsx-regress-shard-{}", std::process::id()));
         std::fs::create_dir_all(root.join("examples")).unwrap();
         let names = |i, n| {
-            let o = RegressOptions { seeds: 0, shard: Shard { index: i, count: n }, root: root.clone(), ..RegressOptions::default() };
+            let o = RegressOptions {
+                seeds: 0,
+                shard: Shard { index: i, count: n },
+                root: root.clone(),
+                ..RegressOptions::default()
+            };
             plan(&o).unwrap().0.iter().map(|w| w.name()).collect::<Vec<_>>()
         };
         assert_eq!(names(1, 1), vec!["hello", "demo", "sleep", "overflow"]);
@@ -550,18 +611,28 @@ mod tests {
     #[test]
     fn small_regression_is_deterministic_across_jobs() {
         let run_with = |jobs| {
-            let o = RegressOptions { seeds: 8, seed_start: 100, jobs, directed: false, traces: tmp("det"), ..RegressOptions::default() };
+            let o = RegressOptions {
+                seeds: 8,
+                seed_start: 100,
+                jobs,
+                directed: false,
+                traces: tmp("det"),
+                ..RegressOptions::default()
+            };
             run(&o).unwrap()
         };
         let (a, b) = (run_with(1), run_with(2));
         assert_eq!(a.exit_code(), 0, "{}", a.text());
-        let key = |s: &Summary| s.records.iter().map(|r| (r.name.clone(), r.steps, r.cycles, r.outcome)).collect::<Vec<_>>();
+        let key =
+            |s: &Summary| s.records.iter().map(|r| (r.name.clone(), r.steps, r.cycles, r.outcome)).collect::<Vec<_>>();
         assert_eq!(key(&a), key(&b));
         assert_eq!(a.records.len(), 8);
         assert_eq!(a.records[0].name, "seed-100");
         assert!(a.total_steps() > 0 && a.total_cycles() > a.total_steps());
         assert_eq!(a.coverage, b.coverage);
-        let retired: u64 = a.coverage.opcodes.values().map(|c| c.retired + c.faulted).sum::<u64>() + a.coverage.illegal + a.coverage.no_fetch;
+        let retired: u64 = a.coverage.opcodes.values().map(|c| c.retired + c.faulted).sum::<u64>()
+            + a.coverage.illegal
+            + a.coverage.no_fetch;
         assert_eq!(retired, a.total_steps(), "every checked retire is counted once");
         assert_eq!(a.junit(), b.junit());
     }
@@ -623,7 +694,14 @@ mod tests {
             mutant: 0,
         };
         assert_eq!(s.exit_code(), 0);
-        s.records.push(rec("seed-2", Some(Failure { report: PathBuf::from("traces/seed-2/report.txt"), mismatch: "retire psw: expected <a> actual \"b\"".into(), shrunk_from: Some("seed 2, 40 code words".into()) })));
+        s.records.push(rec(
+            "seed-2",
+            Some(Failure {
+                report: PathBuf::from("traces/seed-2/report.txt"),
+                mismatch: "retire psw: expected <a> actual \"b\"".into(),
+                shrunk_from: Some("seed 2, 40 code words".into()),
+            }),
+        ));
         assert_eq!(s.exit_code(), 1);
         let x = s.junit();
         junit::check_well_formed(&x).unwrap();

@@ -202,7 +202,10 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(toks("0 42 0x2A 0XfF 4294967295"), vec![Tok::Num(0), Tok::Num(42), Tok::Num(42), Tok::Num(255), Tok::Num(0xFFFF_FFFF)]);
+        assert_eq!(
+            toks("0 42 0x2A 0XfF 4294967295"),
+            vec![Tok::Num(0), Tok::Num(42), Tok::Num(42), Tok::Num(255), Tok::Num(0xFFFF_FFFF)]
+        );
         assert_eq!(lex("LDI R1, 4294967296"), Err((9, AsmErrorKind::NumberTooLarge("4294967296".into()))));
         assert_eq!(lex("x 0x"), Err((3, AsmErrorKind::BadNumber("0x".into()))));
         assert_eq!(lex("12ab"), Err((1, AsmErrorKind::BadNumber("12ab".into()))));

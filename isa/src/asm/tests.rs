@@ -120,7 +120,8 @@ fn memory_operands() {
 
 #[test]
 fn every_format_syntax() {
-    let w = words("MOV R1, R2\nNOT R3, R4\nCMP R5, R6\nPUSH R7\nPOP R8\nRET\nBRK\nBRK 255\nI2F R1, R2\nFADD R1, R2, R3");
+    let w =
+        words("MOV R1, R2\nNOT R3, R4\nCMP R5, R6\nPUSH R7\nPOP R8\nRET\nBRK\nBRK 255\nI2F R1, R2\nFADD R1, R2, R3");
     assert_eq!(
         w,
         [
@@ -180,8 +181,14 @@ fn call_forms() {
     let e = assemble_insn("CALL 0x2000", 0).unwrap_err();
     assert!(matches!(e.diagnostics[0].kind, AsmErrorKind::OutOfRange { value: 8192, .. }), "{e}");
     assert!(e.to_string().starts_with("<insn>:1:6: CALL target 0x2000"), "{e}");
-    assert!(matches!(assemble_insn("CALL 0x10000", 0).unwrap_err().diagnostics[0].kind, AsmErrorKind::OutOfRange { .. }));
-    assert!(matches!(assemble_insn("CALL 6", 0).unwrap_err().diagnostics[0].kind, AsmErrorKind::Misaligned { value: 6, .. }));
+    assert!(matches!(
+        assemble_insn("CALL 0x10000", 0).unwrap_err().diagnostics[0].kind,
+        AsmErrorKind::OutOfRange { .. }
+    ));
+    assert!(matches!(
+        assemble_insn("CALL 6", 0).unwrap_err().diagnostics[0].kind,
+        AsmErrorKind::Misaligned { value: 6, .. }
+    ));
     assert!(matches!(err1("CALL R0, 4"), (1, 6, AsmErrorKind::CallR0)));
     assert!(matches!(err1("CALL R3"), (1, 6, AsmErrorKind::Syntax(_))));
     assert!(matches!(err1("CALL R3, 2048").2, AsmErrorKind::OutOfRange { value: 2048, .. }));
@@ -232,7 +239,8 @@ fn ldi_range() {
     let p = asm(".data 0x8000\nbuf: .byte 0\n.text\nLDI32 R1, buf\nLDI32 R2, -2147483648");
     assert_eq!(
         p.image.code_words(),
-        [enc(Insn::Ldi32(Imm32 { rd: 1, value: 0x8000 })), enc(Insn::Ldi32(Imm32 { rd: 2, value: 0x8000_0000 }))].concat()
+        [enc(Insn::Ldi32(Imm32 { rd: 1, value: 0x8000 })), enc(Insn::Ldi32(Imm32 { rd: 2, value: 0x8000_0000 }))]
+            .concat()
     );
     assert!(matches!(err1("LDI32 R1, -2147483649").2, AsmErrorKind::OutOfRange { .. }));
 }
@@ -309,7 +317,10 @@ fn data_address() {
     let p = asm(".data\na: .byte 1\n.data 0x5000\nb: .byte 2\n.text\nRET");
     assert_eq!((p.labels["a"].value, p.labels["b"].value), (0x5000, 0x5001));
     // given twice, differently
-    assert_eq!(err1(".data 0x5000\n.data 0x6000\n.text\nRET"), (2, 7, AsmErrorKind::DataAddrTwice { first: 0x5000, line: 1 }));
+    assert_eq!(
+        err1(".data 0x5000\n.data 0x6000\n.text\nRET"),
+        (2, 7, AsmErrorKind::DataAddrTwice { first: 0x5000, line: 1 })
+    );
     assert!(matches!(err1(".data 0x10000\n.text\nRET").2, AsmErrorKind::OutOfRange { .. }));
     assert!(matches!(err1("x: RET\n.data x").2, AsmErrorKind::Syntax(_)));
     // data must fit from the load address
@@ -341,7 +352,10 @@ fn entry() {
 #[test]
 fn labels() {
     let p = asm("a: b: RET\n.L1: RET\n_x$.y: RET");
-    assert_eq!((p.labels["a"].value, p.labels["b"].value, p.labels[".L1"].value, p.labels["_x$.y"].value), (0, 0, 4, 8));
+    assert_eq!(
+        (p.labels["a"].value, p.labels["b"].value, p.labels[".L1"].value, p.labels["_x$.y"].value),
+        (0, 0, 4, 8)
+    );
     assert_eq!(err1("a: RET\na: RET"), (2, 1, AsmErrorKind::DuplicateLabel { name: "a".into(), first_line: 1 }));
     assert_eq!(err1("JMP nowhere"), (1, 5, AsmErrorKind::UndefinedLabel("nowhere".into())));
     assert_eq!(err1("r3: RET"), (1, 1, AsmErrorKind::LabelIsRegister("r3".into())));

@@ -70,18 +70,11 @@ impl T {
         (window_of(self.pid) + 4 * n as u32) as u16
     }
     fn wreg(&self, n: u8, v: u32) -> MemWrite {
-        MemWrite {
-            addr: self.regaddr(n),
-            mask: 0xF,
-            data: v,
-        }
+        MemWrite { addr: self.regaddr(n), mask: 0xF, data: v }
     }
 
     fn step(&mut self) -> (Effect, Retire) {
-        let mut rec = Retire {
-            step: 77,
-            ..Retire::default()
-        };
+        let mut rec = Retire { step: 77, ..Retire::default() };
         let e = execute(&mut self.m, self.pid, &mut rec);
         assert_eq!(rec.step, 77, "execute must not touch rec.step");
         assert_eq!(rec.pid, self.pid);
@@ -89,10 +82,7 @@ impl T {
         let s = *self.m.slot(self.pid);
         assert_eq!(rec.psw, s.psw, "rec.psw is the PSW after the step");
         assert_eq!(rec.sp, s.sp, "rec.sp is the SP after the step");
-        assert_eq!(
-            rec.next_pc, s.pc,
-            "rec.next_pc is the slot pc after the step"
-        );
+        assert_eq!(rec.next_pc, s.pc, "rec.next_pc is the slot pc after the step");
         assert_eq!(s.state, TaskState::Running, "execute never changes state");
         (e, rec)
     }
@@ -268,11 +258,8 @@ fn alu_with_aliased_registers() {
 #[test]
 fn not_vectors() {
     // (a, psw in, result, psw out)
-    let v: &[(u32, u8, u32, u8)] = &[
-        (0, C | V, 0xFFFF_FFFF, N),
-        (0xFFFF_FFFF, 0, 0, Z),
-        (0x8000_0000, N, 0x7FFF_FFFF, 0),
-    ];
+    let v: &[(u32, u8, u32, u8)] =
+        &[(0, C | V, 0xFFFF_FFFF, N), (0xFFFF_FFFF, 0, 0, Z), (0x8000_0000, N, 0x7FFF_FFFF, 0)];
     for &(a, pin, want, pout) in v {
         let mut t = T::new(&[Insn::Not(RdRs { rd: 4, rs1: 1 })]);
         t.set(1, a);
@@ -286,10 +273,7 @@ fn not_vectors() {
 
 #[test]
 fn cmp_sets_sub_flags_and_writes_nothing() {
-    for &(_, a, b, pin, _, pout) in ALU
-        .iter()
-        .filter(|v| matches!((v.0)(r3(3, 1, 2)), Insn::Sub(_)))
-    {
+    for &(_, a, b, pin, _, pout) in ALU.iter().filter(|v| matches!((v.0)(r3(3, 1, 2)), Insn::Sub(_))) {
         let mut t = T::new(&[Insn::Cmp(RsRs { rs1: 1, rs2: 2 })]);
         t.set(1, a);
         t.set(2, b);
@@ -317,13 +301,7 @@ fn ldi_mov_ldi32_keep_psw() {
         (Insn::Ldi(RdImm { rd: 5, imm: -2048 }), 0xFFFF_F800),
         (Insn::Ldi(RdImm { rd: 5, imm: 0 }), 0),
         (Insn::Mov(RdRs { rd: 5, rs1: 1 }), 0x8000_0000),
-        (
-            Insn::Ldi32(Imm32 {
-                rd: 5,
-                value: 0xCAFE_F00D,
-            }),
-            0xCAFE_F00D,
-        ),
+        (Insn::Ldi32(Imm32 { rd: 5, value: 0xCAFE_F00D }), 0xCAFE_F00D),
         (Insn::Ldi32(Imm32 { rd: 5, value: 0 }), 0),
     ];
     for &(insn, want) in v {
@@ -373,10 +351,10 @@ fn loads_zero_extend_and_wrap_addresses() {
         (Insn::Ldb(ld(2, 1, 0)), 0x4000, 0x80),
         (Insn::Ldb(ld(2, 1, 2)), 0x4000, 0xFF),
         (Insn::Ldh(ld(2, 1, 1)), 0x4000, 0xFFEE),
-        (Insn::Ldh(ld(2, 1, 3)), 0x4000, 0x3412), // spans two words
-        (Insn::Ld(ld(2, 1, -4)), 0x4004, 0x12FF_EE80), // negative offset
+        (Insn::Ldh(ld(2, 1, 3)), 0x4000, 0x3412),          // spans two words
+        (Insn::Ld(ld(2, 1, -4)), 0x4004, 0x12FF_EE80),     // negative offset
         (Insn::Ld(ld(2, 1, 4)), 0x1234_4000, 0x9A78_5634), // (R1 + imm) & 0xFFFF
-        (Insn::Ldb(ld(2, 1, 0x10)), 0xFFFF_3FF7, 0x9A), // wraps to 0x4007
+        (Insn::Ldb(ld(2, 1, 0x10)), 0xFFFF_3FF7, 0x9A),    // wraps to 0x4007
         (Insn::Ld(ld(2, 1, 0)), 0x1_4000, 0x12FF_EE80),
     ];
     for &(insn, base, want) in v {
@@ -398,11 +376,7 @@ fn loads_zero_extend_and_wrap_addresses() {
 #[test]
 fn load_from_address_zero_and_below_window() {
     // The executive's reserved area is not protected by the rule (only windows and stacks).
-    let mut t = T::new(&[Insn::Ld(Load {
-        rd: 2,
-        rs1: 1,
-        imm: 0x10,
-    })]);
+    let mut t = T::new(&[Insn::Ld(Load { rd: 2, rs1: 1, imm: 0x10 })]);
     t.m.write_u32(0x000F, 0x0102_0304);
     t.set(1, 0xFFFF_FFFF); // + 0x10 wraps to 0x000F
     let (e, _) = t.step();
@@ -419,76 +393,40 @@ fn stores_write_bytes_and_record_split_writes() {
         (
             Insn::St(st(1, 0, 2)),
             [0xDD, 0xCC, 0xBB, 0xAA, 0, 0, 0, 0],
-            &[MemWrite {
-                addr: 0x4000,
-                mask: 0xF,
-                data: 0xAABB_CCDD,
-            }],
+            &[MemWrite { addr: 0x4000, mask: 0xF, data: 0xAABB_CCDD }],
         ),
         (
             Insn::St(st(1, 3, 2)),
             [0, 0, 0, 0xDD, 0xCC, 0xBB, 0xAA, 0],
             &[
-                MemWrite {
-                    addr: 0x4000,
-                    mask: 0b1000,
-                    data: 0xDD00_0000,
-                },
-                MemWrite {
-                    addr: 0x4004,
-                    mask: 0b0111,
-                    data: 0x00AA_BBCC,
-                },
+                MemWrite { addr: 0x4000, mask: 0b1000, data: 0xDD00_0000 },
+                MemWrite { addr: 0x4004, mask: 0b0111, data: 0x00AA_BBCC },
             ],
         ),
         (
             Insn::Stb(st(1, 1, 2)),
             [0, 0xDD, 0, 0, 0, 0, 0, 0],
-            &[MemWrite {
-                addr: 0x4000,
-                mask: 0b0010,
-                data: 0x0000_DD00,
-            }],
+            &[MemWrite { addr: 0x4000, mask: 0b0010, data: 0x0000_DD00 }],
         ),
         (
             Insn::Sth(st(1, 2, 2)),
             [0, 0, 0xDD, 0xCC, 0, 0, 0, 0],
-            &[MemWrite {
-                addr: 0x4000,
-                mask: 0b1100,
-                data: 0xCCDD_0000,
-            }],
+            &[MemWrite { addr: 0x4000, mask: 0b1100, data: 0xCCDD_0000 }],
         ),
         (
             Insn::Sth(st(1, 3, 2)),
             [0, 0, 0, 0xDD, 0xCC, 0, 0, 0],
             &[
-                MemWrite {
-                    addr: 0x4000,
-                    mask: 0b1000,
-                    data: 0xDD00_0000,
-                },
-                MemWrite {
-                    addr: 0x4004,
-                    mask: 0b0001,
-                    data: 0x0000_00CC,
-                },
+                MemWrite { addr: 0x4000, mask: 0b1000, data: 0xDD00_0000 },
+                MemWrite { addr: 0x4004, mask: 0b0001, data: 0x0000_00CC },
             ],
         ),
         (
             Insn::St(st(1, 0x7FF, 2)),
             [0; 8],
             &[
-                MemWrite {
-                    addr: 0x47FC,
-                    mask: 0b1000,
-                    data: 0xDD00_0000,
-                },
-                MemWrite {
-                    addr: 0x4800,
-                    mask: 0b0111,
-                    data: 0x00AA_BBCC,
-                },
+                MemWrite { addr: 0x47FC, mask: 0b1000, data: 0xDD00_0000 },
+                MemWrite { addr: 0x4800, mask: 0b0111, data: 0x00AA_BBCC },
             ],
         ),
     ];
@@ -514,21 +452,14 @@ fn stores_write_bytes_and_record_split_writes() {
                     }
                 }
             }
-            assert_eq!(
-                replay.m.dmem, t.m.dmem,
-                "{insn:?}: writes describe the memory change"
-            );
+            assert_eq!(replay.m.dmem, t.m.dmem, "{insn:?}: writes describe the memory change");
         }
     }
 }
 
 #[test]
 fn store_r15_stores_register_value_and_leaves_sp() {
-    let mut t = T::new(&[Insn::St(Store {
-        rs1: 1,
-        imm: 0,
-        rs2: 15,
-    })]);
+    let mut t = T::new(&[Insn::St(Store { rs1: 1, imm: 0, rs2: 15 })]);
     t.set(1, 0x5000);
     t.set(15, 0x1234_5678);
     t.step();
@@ -616,14 +547,7 @@ fn call_forms() {
         assert_eq!(t.m.read_u32(TOP - 4), pushed, "{ctx}");
         assert_eq!(
             rec.writes(),
-            &[
-                MemWrite {
-                    addr: (TOP - 4) as u16,
-                    mask: 0xF,
-                    data: pushed
-                },
-                t.wreg(15, TOP - 4)
-            ],
+            &[MemWrite { addr: (TOP - 4) as u16, mask: 0xF, data: pushed }, t.wreg(15, TOP - 4)],
             "{ctx}: stack word, then R15"
         );
         assert_eq!(t.m.slot(1).psw, Z | V, "{ctx}: PSW untouched");
@@ -638,10 +562,7 @@ fn ret_pops_low_16_bits() {
     t.m.write_u32(TOP - 8, 0x1234_5678);
     let (e, rec) = t.step();
     assert_eq!(e, Effect::Continue);
-    assert_eq!(
-        rec.next_pc, 0x5678,
-        "PC keeps the low 16 bits of the popped word"
-    );
+    assert_eq!(rec.next_pc, 0x5678, "PC keeps the low 16 bits of the popped word");
     assert_eq!(t.m.slot(1).sp, TOP - 4);
     assert_eq!(t.r(15), TOP - 4);
     assert_eq!(rec.writes(), &[t.wreg(15, TOP - 4)], "RET writes only R15");
@@ -669,11 +590,7 @@ fn ret_at_stack_top_returns() {
 #[test]
 fn call_then_ret_round_trip() {
     // 0: CALL +2 (→ 8); 4: BRK 1; 8: RET
-    let code = [
-        Insn::Call(CallOp { rs1: 0, imm: 2 }),
-        Insn::Brk(isa::BrkOp { code: 1 }),
-        Insn::Ret(NoOperands {}),
-    ];
+    let code = [Insn::Call(CallOp { rs1: 0, imm: 2 }), Insn::Brk(isa::BrkOp { code: 1 }), Insn::Ret(NoOperands {})];
     let mut t = T::new(&code);
     assert_eq!(t.step().1.next_pc, 8);
     let (e, rec) = t.step();
@@ -700,31 +617,11 @@ fn push_and_pop() {
     t.slot().psw = N | C;
 
     let (_, rec) = t.step(); // PUSH R3
-    assert_eq!(
-        rec.writes(),
-        &[
-            MemWrite {
-                addr: 0xFFF8,
-                mask: 0xF,
-                data: 0xABCD_0123
-            },
-            t.wreg(15, 0xFFF8)
-        ]
-    );
+    assert_eq!(rec.writes(), &[MemWrite { addr: 0xFFF8, mask: 0xF, data: 0xABCD_0123 }, t.wreg(15, 0xFFF8)]);
     assert_eq!((t.m.slot(1).sp, t.r(15), rec.sp), (0xFFF8, 0xFFF8, 0xFFF8));
 
     let (_, rec) = t.step(); // PUSH R15 pushes R15's value (read before SP moves)
-    assert_eq!(
-        rec.writes(),
-        &[
-            MemWrite {
-                addr: 0xFFF4,
-                mask: 0xF,
-                data: 0xFFF8
-            },
-            t.wreg(15, 0xFFF4)
-        ]
-    );
+    assert_eq!(rec.writes(), &[MemWrite { addr: 0xFFF4, mask: 0xF, data: 0xFFF8 }, t.wreg(15, 0xFFF4)]);
     assert_eq!(t.m.slot(1).sp, 0xFFF4);
 
     let (_, rec) = t.step(); // POP R4: R15 then rd
@@ -740,10 +637,7 @@ fn push_and_pop() {
 
 #[test]
 fn push_r15_after_mov_pushes_register_not_sp() {
-    let mut t = T::new(&[
-        Insn::Mov(RdRs { rd: 15, rs1: 1 }),
-        Insn::Push(Rs { rs1: 15 }),
-    ]);
+    let mut t = T::new(&[Insn::Mov(RdRs { rd: 15, rs1: 1 }), Insn::Push(Rs { rs1: 15 })]);
     t.set(1, 0xDEAD);
     let (_, rec) = t.step();
     assert_eq!(t.r(15), 0xDEAD);
@@ -761,11 +655,7 @@ fn frame_pointer_idiom() {
     let mut t = T::new(&[
         Insn::Push(Rs { rs1: 1 }),
         Insn::Mov(RdRs { rd: 7, rs1: 15 }),
-        Insn::Ld(Load {
-            rd: 2,
-            rs1: 7,
-            imm: 0,
-        }),
+        Insn::Ld(Load { rd: 2, rs1: 7, imm: 0 }),
     ]);
     t.set(1, 99);
     for _ in 0..3 {
@@ -798,11 +688,7 @@ fn pop_at_last_word_is_allowed() {
 #[test]
 fn stack_top_at_end_of_memory() {
     // stack_top may be 0x10000: the top word is 0xFFFC.
-    let mut t = T::new(&[
-        Insn::Push(Rs { rs1: 1 }),
-        Insn::Pop(isa::Rd { rd: 2 }),
-        Insn::Ret(NoOperands {}),
-    ]);
+    let mut t = T::new(&[Insn::Push(Rs { rs1: 1 }), Insn::Pop(isa::Rd { rd: 2 }), Insn::Ret(NoOperands {})]);
     t.slot().stack_top = 0x1_0000;
     t.slot().stack_limit = 0xF000;
     t.slot().sp = 0x1_0000;
@@ -835,13 +721,7 @@ fn svc_traps_without_writes() {
     assert_eq!(t.m.dmem, before);
     assert_eq!(rec.psw, Z);
     let (e, rec) = t.step();
-    assert_eq!(
-        e,
-        Effect::Trap {
-            module: 0xF,
-            func: 0xFF
-        }
-    );
+    assert_eq!(e, Effect::Trap { module: 0xF, func: 0xFF });
     assert_eq!(rec.trap, Some((0xF, 0xFF)));
     assert_eq!(rec.next_pc, 8);
 }
@@ -868,22 +748,16 @@ fn fp_vectors_keep_upper_half_and_psw() {
     let rr = RdRs { rd: 3, rs1: 1 };
     // (insn, R1, R2, old R3, new R3)
     let v: &[(Insn, u32, u32, u32, u32)] = &[
-        (
-            Insn::Fadd(rrr),
-            0x1234_3C00,
-            0xFFFF_3C00,
-            0xABCD_0000,
-            0xABCD_4000,
-        ), // 1 + 1
-        (Insn::Fadd(rrr), 0x7BFF, 0x4C00, 0x0000_1111, 0x0000_7C00), // overflow → ∞
-        (Insn::Fsub(rrr), 0x0400, 0x0001, 0xFFFF_FFFF, 0xFFFF_03FF), // into subnormals
-        (Insn::Fsub(rrr), 0x8000, 0x0000, 0, 0x8000),                // -0 − +0
-        (Insn::Fmul(rrr), 0x3C01, 0x03FF, 0x5555_5555, 0x5555_0400), // rounds up to 0x0400
-        (Insn::Fmul(rrr), 0x7C00, 0x0000, 0, 0x7E00),                // ∞ × 0 = NaN
-        (Insn::Fdiv(rrr), 0x3C00, 0x4200, 0x8000_0000, 0x8000_3555), // 1/3
-        (Insn::Fdiv(rrr), 0xBC00, 0x8000, 0, 0x8000),                // -1 / -0 → -0
-        (Insn::Fdiv(rrr), 0x7C00, 0x0000, 0, 0x7E00),                // ∞ / 0 = NaN
-        (Insn::Fadd(rrr), 0x7C01, 0x3C00, 0, 0x7E00),                // NaN canonical
+        (Insn::Fadd(rrr), 0x1234_3C00, 0xFFFF_3C00, 0xABCD_0000, 0xABCD_4000), // 1 + 1
+        (Insn::Fadd(rrr), 0x7BFF, 0x4C00, 0x0000_1111, 0x0000_7C00),           // overflow → ∞
+        (Insn::Fsub(rrr), 0x0400, 0x0001, 0xFFFF_FFFF, 0xFFFF_03FF),           // into subnormals
+        (Insn::Fsub(rrr), 0x8000, 0x0000, 0, 0x8000),                          // -0 − +0
+        (Insn::Fmul(rrr), 0x3C01, 0x03FF, 0x5555_5555, 0x5555_0400),           // rounds up to 0x0400
+        (Insn::Fmul(rrr), 0x7C00, 0x0000, 0, 0x7E00),                          // ∞ × 0 = NaN
+        (Insn::Fdiv(rrr), 0x3C00, 0x4200, 0x8000_0000, 0x8000_3555),           // 1/3
+        (Insn::Fdiv(rrr), 0xBC00, 0x8000, 0, 0x8000),                          // -1 / -0 → -0
+        (Insn::Fdiv(rrr), 0x7C00, 0x0000, 0, 0x7E00),                          // ∞ / 0 = NaN
+        (Insn::Fadd(rrr), 0x7C01, 0x3C00, 0, 0x7E00),                          // NaN canonical
         (Insn::I2f(rr), (-2i32) as u32, 0, 0xFEDC_0000, 0xFEDC_C000),
         (Insn::I2f(rr), 65520, 0, 0x1234_5678, 0x1234_7C00),
         (Insn::I2f(rr), 0x8000_0000, 0, 0, 0xFC00),
@@ -928,22 +802,13 @@ fn expect_fault(t: &mut T, code: u32) -> Retire {
     let s0 = *t.m.slot(t.pid);
     let mut mem0 = t.m.dmem.clone();
     let (e, rec) = t.step();
-    assert_eq!(
-        e,
-        Effect::Fault { code },
-        "expected {:?}",
-        fault::name(code)
-    );
+    assert_eq!(e, Effect::Fault { code }, "expected {:?}", fault::name(code));
     assert_eq!(rec.fault, Some(code));
     assert_eq!(rec.trap, None);
     assert_eq!(rec.writes(), &[t.wreg(0, code)], "a fault writes only R0");
     assert_eq!(rec.next_pc, s0.pc);
     let s = *t.m.slot(t.pid);
-    assert_eq!(
-        (s.pc, s.psw, s.sp),
-        (s0.pc, s0.psw, s0.sp),
-        "pc/psw/sp kept"
-    );
+    assert_eq!((s.pc, s.psw, s.sp), (s0.pc, s0.psw, s0.sp), "pc/psw/sp kept");
     assert_eq!((rec.psw, rec.sp), (s0.psw, s0.sp));
     assert_eq!(t.r(0), code);
     let r0 = t.regaddr(0) as usize;
@@ -955,10 +820,7 @@ fn expect_fault(t: &mut T, code: u32) -> Retire {
 #[test]
 fn bad_pc() {
     // Unaligned pc.
-    let mut t = T::new(&[
-        Insn::Ldi(RdImm { rd: 1, imm: 1 }),
-        Insn::Ldi(RdImm { rd: 1, imm: 1 }),
-    ]);
+    let mut t = T::new(&[Insn::Ldi(RdImm { rd: 1, imm: 1 }), Insn::Ldi(RdImm { rd: 1, imm: 1 })]);
     t.slot().pc = 2;
     let rec = expect_fault(&mut t, fault::BAD_PC);
     assert_eq!(rec.insn_len, 0, "nothing fetched");
@@ -972,13 +834,7 @@ fn bad_pc() {
     expect_fault(&mut t, fault::BAD_PC);
     // With a non-zero code_base: the image is [code_base, code_base + code_size).
     let mut t = T::new(&[]);
-    t.put_code(
-        0x100,
-        &[
-            Insn::Ldi(RdImm { rd: 1, imm: 7 }).encode().words[0],
-            0x0100_0009,
-        ],
-    );
+    t.put_code(0x100, &[Insn::Ldi(RdImm { rd: 1, imm: 7 }).encode().words[0], 0x0100_0009]);
     t.slot().code_base = 0x100;
     t.slot().code_size = 4;
     let (e, rec) = t.step();
@@ -1045,11 +901,9 @@ fn div_zero() {
 
 #[test]
 fn stack_overflow() {
-    for insn in [
-        Insn::Push(Rs { rs1: 1 }),
-        Insn::Call(CallOp { rs1: 0, imm: 4 }),
-        Insn::Call(CallOp { rs1: 2, imm: 0 }),
-    ] {
+    for insn in
+        [Insn::Push(Rs { rs1: 1 }), Insn::Call(CallOp { rs1: 0, imm: 4 }), Insn::Call(CallOp { rs1: 2, imm: 0 })]
+    {
         let mut t = T::new(&[insn]);
         t.slot().sp = LIMIT;
         t.set(15, LIMIT);
@@ -1128,18 +982,7 @@ fn mem_fault_past_end() {
 #[test]
 fn mem_fault_beats_access_violation() {
     // 0xFFFE lies above this task's stack_top (so it would also violate protection).
-    for insn in [
-        Insn::Ld(Load {
-            rd: 2,
-            rs1: 1,
-            imm: 0,
-        }),
-        Insn::St(Store {
-            rs1: 1,
-            imm: 0,
-            rs2: 2,
-        }),
-    ] {
+    for insn in [Insn::Ld(Load { rd: 2, rs1: 1, imm: 0 }), Insn::St(Store { rs1: 1, imm: 0, rs2: 2 })] {
         let mut t = T::new(&[insn]);
         t.set(1, 0xFFFE);
         assert!(t.m.access_violates(1, 0xFFFE, 2));
@@ -1154,20 +997,8 @@ fn mem_fault_beats_access_violation() {
 /// Run `LD R2, [R1]` and `ST [R1], R2` at `addr` (word) for a task; return the faults.
 fn access(t_setup: impl Fn(&mut T), addr: u32) -> [Option<u32>; 2] {
     let mut out = [None, None];
-    for (i, insn) in [
-        Insn::Ld(Load {
-            rd: 2,
-            rs1: 1,
-            imm: 0,
-        }),
-        Insn::St(Store {
-            rs1: 1,
-            imm: 0,
-            rs2: 2,
-        }),
-    ]
-    .into_iter()
-    .enumerate()
+    for (i, insn) in
+        [Insn::Ld(Load { rd: 2, rs1: 1, imm: 0 }), Insn::St(Store { rs1: 1, imm: 0, rs2: 2 })].into_iter().enumerate()
     {
         let mut t = T::new(&[insn]);
         t_setup(&mut t);
@@ -1226,11 +1057,7 @@ fn protection_on() {
         (TOP, av),              // above own stack_top (0xFFFC..0xFFFF)
     ];
     for &(addr, want) in v {
-        assert_eq!(
-            access(setup, addr),
-            [want, want],
-            "protect on, access at {addr:#x}"
-        );
+        assert_eq!(access(setup, addr), [want, want], "protect on, access at {addr:#x}");
     }
 }
 
@@ -1241,11 +1068,7 @@ fn protection_off() {
         t.m.stack_region_lo = LIMIT - 0x1000;
     };
     for addr in [0x0FFE, 0x1000, 0x1040, LIMIT - 4, TOP - 2, TOP, 0x4000] {
-        assert_eq!(
-            access(setup, addr),
-            [None, None],
-            "protect off, access at {addr:#x}"
-        );
+        assert_eq!(access(setup, addr), [None, None], "protect off, access at {addr:#x}");
     }
     // MEM_FAULT still applies.
     assert_eq!(access(setup, 0xFFFE), [Some(fault::MEM_FAULT); 2]);
@@ -1254,18 +1077,10 @@ fn protection_off() {
 #[test]
 fn protection_byte_and_half_accesses() {
     // A byte just below the window region is fine, the first window byte is not.
-    let mut t = T::new(&[Insn::Ldb(Load {
-        rd: 2,
-        rs1: 1,
-        imm: 0,
-    })]);
+    let mut t = T::new(&[Insn::Ldb(Load { rd: 2, rs1: 1, imm: 0 })]);
     t.set(1, 0x0FFF);
     assert_eq!(t.step().0, Effect::Continue);
-    let mut t = T::new(&[Insn::Sth(Store {
-        rs1: 1,
-        imm: 0,
-        rs2: 2,
-    })]);
+    let mut t = T::new(&[Insn::Sth(Store { rs1: 1, imm: 0, rs2: 2 })]);
     t.set(1, 0x0FFF);
     expect_fault(&mut t, fault::ACCESS_VIOLATION);
 }
@@ -1297,30 +1112,12 @@ fn stack_ops_ignore_protection() {
 #[test]
 fn protection_for_a_higher_pid() {
     // pid 3's own window is protected from itself, and its stack is allowed.
-    let mut t = T::with(
-        3,
-        &[Insn::Ld(Load {
-            rd: 2,
-            rs1: 1,
-            imm: 0,
-        })
-        .encode()
-        .words[0]],
-    );
+    let mut t = T::with(3, &[Insn::Ld(Load { rd: 2, rs1: 1, imm: 0 }).encode().words[0]]);
     t.set(1, window_of(3));
     expect_fault(&mut t, fault::ACCESS_VIOLATION);
     assert_eq!(t.m.reg(3, 0), fault::ACCESS_VIOLATION);
     assert_eq!(t.m.reg(1, 0), 0, "the fault code lands in pid 3's R0 only");
-    let mut t = T::with(
-        3,
-        &[Insn::Ld(Load {
-            rd: 2,
-            rs1: 1,
-            imm: 0,
-        })
-        .encode()
-        .words[0]],
-    );
+    let mut t = T::with(3, &[Insn::Ld(Load { rd: 2, rs1: 1, imm: 0 }).encode().words[0]]);
     t.set(1, TOP - 4);
     t.m.write_u32(TOP - 4, 77);
     assert_eq!(t.step().0, Effect::Continue);
@@ -1376,11 +1173,7 @@ fn random_instructions_record_every_memory_change() {
     for i in 0..20_000 {
         let r = rnd();
         // Mostly legal opcodes, sometimes anything.
-        let op = if r % 8 == 0 {
-            (r >> 8) as u8
-        } else {
-            legal[(r >> 8) as usize % legal.len()]
-        };
+        let op = if r % 8 == 0 { (r >> 8) as u8 } else { legal[(r >> 8) as usize % legal.len()] };
         let w = (op as u32) << 24 | (rnd() as u32 & 0x00FF_FFFF);
         let lit = rnd() as u32;
         let mut t = T::with(1 + (i % 8) as u8, &[w, lit]);
@@ -1412,10 +1205,7 @@ fn random_instructions_record_every_memory_change() {
                 }
             }
         }
-        assert!(
-            mem == t.m.dmem,
-            "word {w:#010x}: memory changed beyond the recorded writes"
-        );
+        assert!(mem == t.m.dmem, "word {w:#010x}: memory changed beyond the recorded writes");
         match e {
             Effect::Fault { code } => {
                 assert_eq!(rec.writes(), &[t.wreg(0, code)]);
@@ -1453,8 +1243,5 @@ fn perf_alu_branch_loop() {
         sum = sum.wrapping_add(rec.next_pc as u64 + (e == Effect::Continue) as u64);
     }
     let dt = start.elapsed().as_secs_f64();
-    println!(
-        "core::execute: {:.1} M steps/s (checksum {sum})",
-        n as f64 / dt / 1e6
-    );
+    println!("core::execute: {:.1} M steps/s (checksum {sum})", n as f64 / dt / 1e6);
 }

@@ -55,9 +55,7 @@ impl ArenaAllocator {
     /// Where an arena of `size` bytes would go, without changing anything. `None` when no
     /// free block is large enough and fewer than `size` bytes lie below the point.
     pub fn propose(&self, size: u32) -> Option<Proposal> {
-        if let Some((i, &(_, hi))) =
-            self.free.iter().enumerate().rev().find(|(_, &(lo, hi))| hi - lo >= size)
-        {
+        if let Some((i, &(_, hi))) = self.free.iter().enumerate().rev().find(|(_, &(lo, hi))| hi - lo >= size) {
             return Some(Proposal { lo: hi - size, hi, source: Source::Block(i) });
         }
         let lo = self.point.checked_sub(size)?;

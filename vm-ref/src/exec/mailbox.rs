@@ -287,12 +287,7 @@ fn collect(d: &mut Descriptor, id: u32, handles: &BTreeMap<(u8, u16), Handle>) {
     if !d.fanout() {
         return;
     }
-    let min = handles
-        .values()
-        .filter(|h| h.desc == id && h.is_reader())
-        .map(|h| h.cursor)
-        .min()
-        .unwrap_or(u64::MAX);
+    let min = handles.values().filter(|h| h.desc == id && h.is_reader()).map(|h| h.cursor).min().unwrap_or(u64::MAX);
     while !d.queue.is_empty() && d.head_seq() < min {
         if let Some(m) = d.queue.pop_front() {
             d.used -= m.cost();
@@ -331,15 +326,7 @@ impl Pool {
         self.by_key.insert(key.clone(), id);
         self.descs.insert(
             id,
-            Descriptor {
-                key,
-                capacity,
-                mode,
-                queue: VecDeque::new(),
-                used: 0,
-                next_seq: 0,
-                waiters: VecDeque::new(),
-            },
+            Descriptor { key, capacity, mode, queue: VecDeque::new(), used: 0, next_seq: 0, waiters: VecDeque::new() },
         );
         id
     }
@@ -358,20 +345,12 @@ impl Pool {
         let h = self.next_handle[pid as usize] as u16;
         self.next_handle[pid as usize] += 1;
         let cursor = self.descs.get(&desc).map_or(0, |d| d.next_seq);
-        self.handles.insert(
-            (pid, h),
-            Handle { desc, cursor, sent: false, received: false, overrun: false, tap: None },
-        );
+        self.handles.insert((pid, h), Handle { desc, cursor, sent: false, received: false, overrun: false, tap: None });
         h
     }
 
     fn task_keys(pid: u8) -> [Key; 4] {
-        [
-            Key::svc("stdio.in", pid),
-            Key::svc("stdio.out", pid),
-            Key::svc("stdio.err", pid),
-            Key::pid(pid),
-        ]
+        [Key::svc("stdio.in", pid), Key::svc("stdio.out", pid), Key::svc("stdio.err", pid), Key::pid(pid)]
     }
 
     /// How many descriptors [`start_task`](Self::start_task) would create.
@@ -389,8 +368,7 @@ impl Pool {
             return Err(need);
         }
         self.next_handle[pid as usize] = 1;
-        let ids: Vec<u32> =
-            keys.into_iter().map(|k| self.get_or_create(k).unwrap_or_default()).collect();
+        let ids: Vec<u32> = keys.into_iter().map(|k| self.get_or_create(k).unwrap_or_default()).collect();
         for &id in &ids[..3] {
             self.new_handle(pid, id);
         }
@@ -399,9 +377,7 @@ impl Pool {
 
     /// OPEN: a new handle of `pid` on the descriptor `key` (created if needed).
     pub fn open(&mut self, pid: u8, key: Key) -> Result<u16, u32> {
-        if self.open_handles(pid) >= self.limits.max_handles
-            || self.next_handle[pid as usize] > u32::from(u16::MAX)
-        {
+        if self.open_handles(pid) >= self.limits.max_handles || self.next_handle[pid as usize] > u32::from(u16::MAX) {
             return Err(status::NO_DESCRIPTOR);
         }
         let id = self.get_or_create(key)?;
@@ -501,8 +477,7 @@ impl Pool {
             drop_head(d, id, &mut self.handles);
         }
         let capacity = d.capacity;
-        for t in self.handles.values_mut().filter(|x| x.desc == id).filter_map(|x| x.tap.as_mut())
-        {
+        for t in self.handles.values_mut().filter(|x| x.desc == id).filter_map(|x| x.tap.as_mut()) {
             while t.used + cost > capacity {
                 let Some(old) = t.msgs.pop_front() else { break };
                 t.used -= old.cost();
@@ -640,8 +615,7 @@ impl Pool {
         for d in self.descs.values_mut() {
             d.waiters.retain(|w| w.pid != pid);
         }
-        let mine: Vec<(u8, u16)> =
-            self.handles.range((pid, 0)..=(pid, u16::MAX)).map(|(k, _)| *k).collect();
+        let mine: Vec<(u8, u16)> = self.handles.range((pid, 0)..=(pid, u16::MAX)).map(|(k, _)| *k).collect();
         let mut touched = BTreeSet::new();
         for k in mine {
             if let Some(h) = self.handles.remove(&k) {
@@ -656,9 +630,7 @@ impl Pool {
         let owned: Vec<u32> = self
             .descs
             .iter()
-            .filter(|(_, d)| {
-                matches!(d.key.ns, Namespace::Svc | Namespace::Pid) && d.key.owner == Some(pid)
-            })
+            .filter(|(_, d)| matches!(d.key.ns, Namespace::Svc | Namespace::Pid) && d.key.owner == Some(pid))
             .map(|(id, _)| *id)
             .collect();
         let mut orphans = Vec::new();
@@ -686,12 +658,7 @@ impl Pool {
                 used: d.used,
                 messages: d.queue.iter().cloned().collect(),
                 waiters: d.waiters.iter().map(|w| w.pid).collect(),
-                handles: self
-                    .handles
-                    .iter()
-                    .filter(|(_, h)| h.desc == id)
-                    .map(|(k, _)| *k)
-                    .collect(),
+                handles: self.handles.iter().filter(|(_, h)| h.desc == id).map(|(k, _)| *k).collect(),
             })
             .collect()
     }
@@ -725,9 +692,10 @@ mod tests {
         let sh = key("shared:bus@whatever", 2);
         assert_eq!((sh.ns, sh.owner, sh.name.as_slice()), (Namespace::Shared, None, &b"bus"[..]));
         assert_eq!(key("shared:bus", 7), sh);
-        for bad in ["", "svc:", "app:", "shared:", "@3", "x@", "x@0", "x@9", "x@a", "pid:0",
-            "pid:9", "pid:x", "svc:x@-1", "app:@2"]
-        {
+        for bad in [
+            "", "svc:", "app:", "shared:", "@3", "x@", "x@0", "x@9", "x@a", "pid:0", "pid:9", "pid:x", "svc:x@-1",
+            "app:@2",
+        ] {
             assert_eq!(parse_target(bad.as_bytes(), 1, 8), None, "{bad:?}");
         }
         assert!(parse_target(&[b'a'; 32], 1, 8).is_some());
@@ -835,8 +803,7 @@ mod tests {
 
     #[test]
     fn limits_give_no_descriptor() {
-        let mut p =
-            Pool::new(Limits { max_descriptors: 3, max_handles: 2, default_capacity: 64 });
+        let mut p = Pool::new(Limits { max_descriptors: 3, max_handles: 2, default_capacity: 64 });
         p.open(1, key("a", 1)).unwrap();
         p.open(1, key("a", 1)).unwrap();
         assert_eq!(p.open(1, key("a", 1)), Err(status::NO_DESCRIPTOR));

@@ -221,12 +221,8 @@ impl Executive {
         if len > 0 {
             let range = (me.data_lo, me.data_hi);
             let what = me.describe_data();
-            let refuse = |with: String, o: (u32, u32)| ExecError::Overlap {
-                what: what.clone(),
-                with,
-                lo: o.0,
-                hi: o.1,
-            };
+            let refuse =
+                |with: String, o: (u32, u32)| ExecError::Overlap { what: what.clone(), with, lo: o.0, hi: o.1 };
             let mut fixed = vec![
                 ((0, EXEC_RESERVED_END), "the executive's reserved area".to_string()),
                 (window_region(n_tasks(host)), "the register-window region".to_string()),
@@ -243,11 +239,7 @@ impl Executive {
             }
             for (r, desc) in fixed {
                 if let Some(o) = overlap(range, r) {
-                    let with = if desc.starts_with("image ") {
-                        desc
-                    } else {
-                        format!("{desc} {}", span(r.0, r.1))
-                    };
+                    let with = if desc.starts_with("image ") { desc } else { format!("{desc} {}", span(r.0, r.1)) };
                     return Err(refuse(with, o));
                 }
             }
@@ -301,18 +293,12 @@ impl Executive {
             return Err(ExecError::ZeroSlice);
         }
         let n = n_tasks(host);
-        let pid = (1..=n as u8)
-            .find(|&p| host.slot(p).state == TaskState::Empty)
-            .ok_or(ExecError::NoFreeSlot(n))?;
+        let pid = (1..=n as u8).find(|&p| host.slot(p).state == TaskState::Empty).ok_or(ExecError::NoFreeSlot(n))?;
         // Left-overs of a slot emptied without `kill` (a host KILL issued directly).
         if self.tasks[pid as usize].arena.is_some() || self.pool.open_handles(pid) > 0 {
             self.release(host, pid);
         }
-        let p = self.arena.propose(size).ok_or(ExecError::NoStackSpace {
-            pid,
-            size,
-            point: self.arena.point(),
-        })?;
+        let p = self.arena.propose(size).ok_or(ExecError::NoStackSpace { pid, size, point: self.arena.point() })?;
         let range = (p.lo, p.hi);
         let mut fixed = vec![
             ((0, EXEC_RESERVED_END), "the executive's reserved area".to_string()),

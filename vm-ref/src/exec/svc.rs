@@ -181,10 +181,7 @@ impl Executive {
                 if ms != 0 {
                     let deadline = host.ticks() + ms * self.cfg.ticks_per_ms;
                     self.tasks[pid as usize].wait = Wait::Sleep;
-                    command(
-                        host,
-                        Command::Block { pid, wait: WaitKind::Sleep, deadline: Some(deadline) },
-                    );
+                    command(host, Command::Block { pid, wait: WaitKind::Sleep, deadline: Some(deadline) });
                 }
             }
             (svc::MOD_TIME, svc::FN_YIELD) => {
@@ -220,13 +217,7 @@ impl Executive {
 
     /// Read a target string at `addr` (at most 32 bytes before its NUL, every byte up to
     /// the NUL passing the buffer check) and parse it for `pid`.
-    fn read_target<H: Host>(
-        &self,
-        host: &mut H,
-        g: &Guard,
-        pid: u8,
-        addr: u32,
-    ) -> Option<mailbox::Key> {
+    fn read_target<H: Host>(&self, host: &mut H, g: &Guard, pid: u8, addr: u32) -> Option<mailbox::Key> {
         let n = (TARGET_MAX + 1).min(DATA_SIZE - addr as usize);
         let mut b = [0u8; TARGET_MAX + 1];
         host.read_data(addr, &mut b[..n]);
@@ -302,13 +293,7 @@ impl Executive {
             svc::FN_MB_RECV => {
                 let mut r = [0u32; 5];
                 read_regs(host, base, 1, &mut r);
-                let w = Waiter {
-                    pid,
-                    handle: arg(r[0]) as u16,
-                    buf: arg(r[1]),
-                    max: arg(r[2]),
-                    info: arg(r[4]),
-                };
+                let w = Waiter { pid, handle: arg(r[0]) as u16, buf: arg(r[1]), max: arg(r[2]), info: arg(r[4]) };
                 let timeout = u64::from(arg(r[3]));
                 let g = Guard::new(host, slot);
                 if !g.ok(w.buf, w.max) || (w.info != 0 && !g.ok(w.info, INFO_BYTES)) {
@@ -330,8 +315,7 @@ impl Executive {
                         }
                     }
                     Ok(None) => {
-                        let deadline = (timeout != 0xFFFF)
-                            .then(|| host.ticks() + timeout * self.cfg.ticks_per_ms);
+                        let deadline = (timeout != 0xFFFF).then(|| host.ticks() + timeout * self.cfg.ticks_per_ms);
                         self.pool.add_waiter(desc, w);
                         self.tasks[pid as usize].wait = Wait::Mailbox(desc);
                         command(host, Command::Block { pid, wait: WaitKind::Mailbox, deadline });

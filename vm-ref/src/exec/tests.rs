@@ -243,8 +243,7 @@ impl T {
     }
     fn bind(&mut self, pid: u8, target: &str, cap: u32, mode: u16) -> u32 {
         self.h.put_str(STR, target);
-        let (_, r) =
-            self.call(pid, MB, svc::FN_MB_BIND, &[(1, STR), (2, cap), (3, u32::from(mode))]);
+        let (_, r) = self.call(pid, MB, svc::FN_MB_BIND, &[(1, STR), (2, cap), (3, u32::from(mode))]);
         assert_eq!(r[0], status::OK, "bind {target}");
         r[1]
     }
@@ -310,13 +309,13 @@ fn uart_write_buffer_checks() {
     let (lim1, _) = t.ex.arena_of(p1).unwrap();
     let bad = fault::ACCESS_VIOLATION;
     for (ptr, len) in [
-        (0x1000, 4),       // own window
-        (0x11FC, 8),       // straddles the end of the window region
-        (0x0FFC, 8),       // straddles the start of it
-        (lim2, 4),         // another task's stack
-        (lim1 - 2, 4),     // straddles p2's arena and its own
-        (0xFFF0, 0x20),    // past 0xFFFF
-        (0xFFFC, 4),       // above every stack_top, in the stack region
+        (0x1000, 4),    // own window
+        (0x11FC, 8),    // straddles the end of the window region
+        (0x0FFC, 8),    // straddles the start of it
+        (lim2, 4),      // another task's stack
+        (lim1 - 2, 4),  // straddles p2's arena and its own
+        (0xFFF0, 0x20), // past 0xFFFF
+        (0xFFFC, 4),    // above every stack_top, in the stack region
     ] {
         t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, ptr), (2, len)], &[(0, bad)]);
     }
@@ -342,10 +341,7 @@ fn sleep_blocks_until_deadline_and_timeout_wakes() {
     let p = t.spawn();
     t.h.ticks = 100;
     t.expect(p, svc::MOD_TIME, svc::FN_SLEEP_MS, &[(0, 0x3_0005)], &[(0, 0)]);
-    assert_eq!(
-        t.h.log.last(),
-        Some(&Command::Block { pid: p, wait: WaitKind::Sleep, deadline: Some(150) })
-    );
+    assert_eq!(t.h.log.last(), Some(&Command::Block { pid: p, wait: WaitKind::Sleep, deadline: Some(150) }));
     let before = t.h.regs(p);
     t.ex.on_timeout(&mut t.h, p);
     assert_eq!(t.h.log.last(), Some(&Command::Wake { pid: p }));
@@ -366,8 +362,7 @@ fn yield_getpid_and_enosys() {
     assert_eq!(t.h.log.last(), Some(&Command::Yield { pid: p }));
     t.expect(p, svc::MOD_TIME, svc::FN_GETPID, &[], &[(0, 2)]);
     let n = t.h.log.len();
-    let unknown =
-        [(0x0, 0x01), (0x1, 0x02), (0x2, 0x00), (0x5, 0x07), (0x5, 0xFF), (0x6, 0x03), (0xF, 0)];
+    let unknown = [(0x0, 0x01), (0x1, 0x02), (0x2, 0x00), (0x5, 0x07), (0x5, 0xFF), (0x6, 0x03), (0xF, 0)];
     for (m, f) in unknown {
         t.expect(p, m, f, &[], &[(0, fault::ENOSYS)]);
     }
@@ -445,10 +440,7 @@ fn bind_returns_global_ids_and_descriptor_limits() {
     t.expect(q, MB, svc::FN_MB_OPEN, &[(1, STR)], &[(0, status::NO_DESCRIPTOR)]);
     let info = t.ex.mailboxes();
     let x = info.iter().find(|m| m.id == 9).unwrap();
-    assert_eq!(
-        (x.target.as_str(), x.namespace, x.owner, x.capacity),
-        ("app:x", Namespace::App, None, 100)
-    );
+    assert_eq!((x.target.as_str(), x.namespace, x.owner, x.capacity), ("app:x", Namespace::App, None, 100));
 }
 
 #[test]
@@ -528,10 +520,7 @@ fn blocking_recv_then_send_delivers_into_the_waiter() {
     t.h.put(RBUF, &[0xEE; 8]);
     let args = [(1, hp), (2, RBUF), (3, 6), (4, 100), (5, INFO)];
     t.expect(p, MB, svc::FN_MB_RECV, &args, &[]);
-    assert_eq!(
-        t.h.log.last(),
-        Some(&Command::Block { pid: p, wait: WaitKind::Mailbox, deadline: Some(350) })
-    );
+    assert_eq!(t.h.log.last(), Some(&Command::Block { pid: p, wait: WaitKind::Mailbox, deadline: Some(350) }));
     assert_eq!(t.ex.mailboxes().iter().find(|m| m.target == "svc:rx@1").unwrap().waiters, vec![p]);
     let before = t.h.regs(p);
     let r = t.send(q, hq, b"payload", 0x5, 0x9);
@@ -549,10 +538,7 @@ fn blocking_recv_then_send_delivers_into_the_waiter() {
     t.expect(q, MB, svc::FN_MB_PEEK, &[(1, hq)], &[(0, 0), (1, 0), (2, 0), (3, 0)]);
     // Timeout 0xFFFF: no deadline.
     t.recv(p, hp, 4, 0xFFFF, 0);
-    assert_eq!(
-        t.h.log.last(),
-        Some(&Command::Block { pid: p, wait: WaitKind::Mailbox, deadline: None })
-    );
+    assert_eq!(t.h.log.last(), Some(&Command::Block { pid: p, wait: WaitKind::Mailbox, deadline: None }));
 }
 
 #[test]
@@ -567,13 +553,7 @@ fn three_waiters_are_served_in_the_order_they_started_waiting() {
     }
     // Start waiting in the order 3, 2, 4, each with its own buffer and info record.
     for (i, p) in [3u8, 2, 4].into_iter().enumerate() {
-        let args = [
-            (1, hs_of[&p]),
-            (2, RBUF + 0x40 * i as u32),
-            (3, 8),
-            (4, 0xFFFF),
-            (5, INFO + 0x20 * i as u32),
-        ];
+        let args = [(1, hs_of[&p]), (2, RBUF + 0x40 * i as u32), (3, 8), (4, 0xFFFF), (5, INFO + 0x20 * i as u32)];
         t.call(p, MB, svc::FN_MB_RECV, &args);
     }
     let w = t.ex.mailboxes().into_iter().find(|m| m.target == "shared:work").unwrap().waiters;
@@ -604,10 +584,7 @@ fn recv_timeout_results() {
     t.h.put(RBUF, &[0xEE; 4]);
     let args = [(1, h), (2, RBUF), (3, 4), (4, 2), (5, INFO)];
     let (before, _) = t.call(p, MB, svc::FN_MB_RECV, &args);
-    assert_eq!(
-        t.h.log.last(),
-        Some(&Command::Block { pid: p, wait: WaitKind::Mailbox, deadline: Some(2007) })
-    );
+    assert_eq!(t.h.log.last(), Some(&Command::Block { pid: p, wait: WaitKind::Mailbox, deadline: Some(2007) }));
     t.ex.on_timeout(&mut t.h, p);
     assert_eq!(t.h.log.last(), Some(&Command::Wake { pid: p }));
     let mut want = before;
@@ -753,8 +730,7 @@ fn namespaces_and_ownership() {
     let q_p1 = t.open(q, "pid:1");
     t.send(q, q_p1, b"hi p", 0, 0);
     assert_eq!(t.recv(p, p_self, 8, 0, 0)[1], 4);
-    let ids: Vec<(String, Option<u8>)> =
-        t.ex.mailboxes().into_iter().map(|m| (m.target, m.owner)).collect();
+    let ids: Vec<(String, Option<u8>)> = t.ex.mailboxes().into_iter().map(|m| (m.target, m.owner)).collect();
     for want in [
         ("svc:stdio.in@1", Some(1)),
         ("svc:stdio.err@2", Some(2)),
@@ -777,10 +753,7 @@ fn stdio_handles_and_descriptors_at_spawn() {
     let p = t.spawn();
     let m = t.ex.mailboxes();
     let names: Vec<(u32, &str)> = m.iter().map(|m| (m.id, m.target.as_str())).collect();
-    assert_eq!(
-        names,
-        vec![(1, "svc:stdio.in@1"), (2, "svc:stdio.out@1"), (3, "svc:stdio.err@1"), (4, "pid:1")]
-    );
+    assert_eq!(names, vec![(1, "svc:stdio.in@1"), (2, "svc:stdio.out@1"), (3, "svc:stdio.err@1"), (4, "pid:1")]);
     assert_eq!(m[0].handles, vec![(1, 1)]);
     assert_eq!(m[1].handles, vec![(1, 2)]);
     assert_eq!(m[2].handles, vec![(1, 3)]);
@@ -801,12 +774,12 @@ fn recv_buffer_checks_do_nothing_on_failure() {
     let (lim_q, _) = t.ex.arena_of(q).unwrap();
     let ie = status::INTERNAL_ERROR;
     for (buf, max, info) in [
-        (0x1010, 8, 0),        // buffer in the window region
-        (lim_q, 8, 0),         // buffer in another task's stack
-        (0xFFFC, 8, 0),        // buffer past 0xFFFF
-        (RBUF, 8, 0x1100),     // info record in the window region
-        (RBUF, 8, 0xFFF0),     // info record past 0xFFFF
-        (RBUF, 8, lim_q + 8),  // info record in another task's stack
+        (0x1010, 8, 0),       // buffer in the window region
+        (lim_q, 8, 0),        // buffer in another task's stack
+        (0xFFFC, 8, 0),       // buffer past 0xFFFF
+        (RBUF, 8, 0x1100),    // info record in the window region
+        (RBUF, 8, 0xFFF0),    // info record past 0xFFFF
+        (RBUF, 8, lim_q + 8), // info record in another task's stack
     ] {
         let mem = t.h.dmem.clone();
         let args = [(1, h), (2, buf), (3, max), (4, 0xFFFF), (5, info)];
@@ -861,14 +834,7 @@ fn kill_destroys_owned_descriptors_and_frees_waiters_of_others() {
     let names: Vec<String> = t.ex.mailboxes().into_iter().map(|m| m.target).collect();
     assert_eq!(
         names,
-        vec![
-            "svc:stdio.in@2",
-            "svc:stdio.out@2",
-            "svc:stdio.err@2",
-            "pid:2",
-            "app:keep@1",
-            "shared:keep"
-        ]
+        vec!["svc:stdio.in@2", "svc:stdio.out@2", "svc:stdio.err@2", "pid:2", "app:keep@1", "shared:keep"]
     );
     let m = t.ex.mailboxes();
     assert!(m.iter().all(|m| m.waiters.is_empty() && m.handles.iter().all(|h| h.0 != p)));
