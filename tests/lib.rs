@@ -79,16 +79,10 @@ pub fn data_label(prog: &Program, name: &str) -> u32 {
 /// A reference system under construction: machine and executive configuration, then
 /// tasks. Every task of one [`Boot`] runs the same image (loaded once: threads sharing code
 /// and data), like `hsx run F@a F@b`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Boot {
     pub machine: MachineConfig,
     pub exec: ExecConfig,
-}
-
-impl Default for Boot {
-    fn default() -> Self {
-        Boot { machine: MachineConfig::default(), exec: ExecConfig::default() }
-    }
 }
 
 impl Boot {

@@ -83,7 +83,7 @@ impl MachineArgs {
         if self.slice == 0 {
             return Err(CliError::Invalid("--slice must be at least 1".into()));
         }
-        if self.stack_size % 4 != 0 || self.stack_size < 16 {
+        if !self.stack_size.is_multiple_of(4) || self.stack_size < 16 {
             return Err(CliError::Invalid(format!(
                 "--stack-size {} must be a multiple of 4 and at least 16",
                 self.stack_size

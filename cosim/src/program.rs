@@ -194,7 +194,7 @@ impl Plan {
         }
         let mut pids = vec![];
         for t in &self.tasks {
-            pids.push(exec.spawn(host, ids[t.file], t.entry, opts.clone())?);
+            pids.push(exec.spawn(host, ids[t.file], t.entry, opts)?);
         }
         Ok(pids)
     }

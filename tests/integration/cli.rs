@@ -92,7 +92,7 @@ fn run_json_is_exactly_one_object_with_the_stable_fields() {
 
 #[test]
 fn the_binary_and_the_library_report_the_same_run() {
-    let specs = vec![format!("{WINDOWS}@first"), format!("{WINDOWS}@second")];
+    let specs = [format!("{WINDOWS}@first"), format!("{WINDOWS}@second")];
     let out = hsx(&["run", "--json", &specs[0], &specs[1]]);
     // In-process, from the workspace root like the binary.
     let args = cosim::cli::MachineArgs { slice: 1, stack_size: 0x1000, no_protect: false, ticks_per_ms: 1000 };

@@ -192,7 +192,7 @@ impl Executive {
         image: &isa::hxe::Image,
     ) -> Result<ImageId, ExecError> {
         let code_len = image.code.len();
-        if code_len % 4 != 0 {
+        if !code_len.is_multiple_of(4) {
             return Err(ExecError::CodeNotAligned { image: name.to_string(), len: code_len });
         }
         let base = self.next_code;
@@ -281,11 +281,11 @@ impl Executive {
         opts: SpawnOptions,
     ) -> Result<u8, ExecError> {
         let img = self.images.get(image).ok_or(ExecError::NoSuchImage(image))?.clone();
-        if entry % 4 != 0 || entry >= img.code_size {
+        if !entry.is_multiple_of(4) || entry >= img.code_size {
             return Err(ExecError::BadEntry { image: img.name, entry, code_size: img.code_size });
         }
         let size = opts.stack_size.unwrap_or(self.cfg.stack_size);
-        if size % 4 != 0 || size < 16 {
+        if !size.is_multiple_of(4) || size < 16 {
             return Err(ExecError::BadStackSize(size));
         }
         let slice = opts.slice.unwrap_or(self.cfg.slice);
