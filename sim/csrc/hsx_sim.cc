@@ -251,7 +251,7 @@ public:
         Var b;
         b.var = v;
         b.vltype = v->vltype();
-        b.width = static_cast<uint32_t>(v->packed().elements());
+        b.width = static_cast<uint32_t>(v->elements(0));
         b.udims = v->udims();
         if (b.udims >= 1) {
             b.ulow = v->low(1);
@@ -260,8 +260,8 @@ public:
             // `logic x [N]`: Verilator's table gives the unpacked range as dimension 0.
             b.bit_array = true;
             b.udims = 1;
-            b.ulow = v->packed().low();
-            b.uhigh = v->packed().high();
+            b.ulow = v->low(0);
+            b.uhigh = v->high(0);
             b.width = 1;
         }
         b.base = static_cast<const char*>(b.elem(b.udims == 0 ? 0 : b.ulow));
