@@ -22,6 +22,28 @@
 #include "Vhsx.h"
 #include "Vhsx_mut.h"
 
+// A public variable's packed shape, for every Verilator this builds with: 5.006 has
+// `VerilatedVarProps::packed()` (one range); 5.04x has `packedRanges()` (one range per packed
+// dimension) and no `packed()`, and its `elements(0)`/`low(0)` describe a range that is never
+// filled in for variables inserted by the generated symbol table.
+struct PackedShape {
+    int low;
+    int high;
+    uint32_t bits;
+};
+template <typename V>
+static auto packed_shape(const V* v, int) -> decltype(v->packedRanges(), PackedShape()) {
+    const auto& ranges = v->packedRanges();
+    if (ranges.empty()) return PackedShape{0, 0, 1};
+    uint32_t bits = 1;
+    for (const auto& r : ranges) bits *= static_cast<uint32_t>(r.elements());
+    return PackedShape{ranges.front().low(), ranges.front().high(), bits};
+}
+template <typename V>
+static auto packed_shape(const V* v, long) -> decltype(v->packed(), PackedShape()) {
+    return PackedShape{v->packed().low(), v->packed().high(), static_cast<uint32_t>(v->packed().elements())};
+}
+
 namespace hsx_sim {
 namespace {
 
@@ -251,7 +273,8 @@ public:
         Var b;
         b.var = v;
         b.vltype = v->vltype();
-        b.width = static_cast<uint32_t>(v->elements(0));
+        const PackedShape shape = packed_shape(v, 0);
+        b.width = shape.bits;
         b.udims = v->udims();
         if (b.udims >= 1) {
             b.ulow = v->low(1);
@@ -260,8 +283,8 @@ public:
             // `logic x [N]`: Verilator's table gives the unpacked range as dimension 0.
             b.bit_array = true;
             b.udims = 1;
-            b.ulow = v->low(0);
-            b.uhigh = v->high(0);
+            b.ulow = shape.low;
+            b.uhigh = shape.high;
             b.width = 1;
         }
         b.base = static_cast<const char*>(b.elem(b.udims == 0 ? 0 : b.ulow));
