@@ -1216,32 +1216,3 @@ fn random_instructions_record_every_memory_change() {
         }
     }
 }
-
-// ----------------------------------------------------------------------------------------
-// Throughput (not a correctness test): `cargo test -p vm-ref --release -- --ignored perf`
-// ----------------------------------------------------------------------------------------
-
-#[test]
-#[ignore]
-fn perf_alu_branch_loop() {
-    // 0: LDI R1, 0; 4: LDI R2, 1; 8: ADD R1, R1, R2; 12: CMP R1, R3; 16: JNZ 8; 20: JMP 0
-    let mut t = T::new(&[
-        Insn::Ldi(RdImm { rd: 1, imm: 0 }),
-        Insn::Ldi(RdImm { rd: 2, imm: 1 }),
-        Insn::Add(r3(1, 1, 2)),
-        Insn::Cmp(RsRs { rs1: 1, rs2: 3 }),
-        Insn::Jnz(Target { target: 8 }),
-        Insn::Jmp(Target { target: 0 }),
-    ]);
-    t.set(3, 1000);
-    let n = 50_000_000u64;
-    let mut rec = Retire::default();
-    let start = std::time::Instant::now();
-    let mut sum = 0u64;
-    for _ in 0..n {
-        let e = execute(&mut t.m, 1, &mut rec);
-        sum = sum.wrapping_add(rec.next_pc as u64 + (e == Effect::Continue) as u64);
-    }
-    let dt = start.elapsed().as_secs_f64();
-    println!("core::execute: {:.1} M steps/s (checksum {sum})", n as f64 / dt / 1e6);
-}
