@@ -292,7 +292,9 @@ fn run() -> Result<(), String> {
     println!("cargo:rustc-link-search=native={}", rt_dir.display());
     println!("cargo:rustc-link-lib=static=hsx_vlrt");
     println!("cargo:rustc-link-lib=dylib=stdc++");
-    println!("cargo:rustc-env=HSX_SIM_VERILATOR_VERSION={}", vl.version);
+    // `sim::VERILATOR_VERSION` (printed by `hsx --version`): the version of the binary that
+    // verilated the models, as `verilator --version` prints it (one line).
+    println!("cargo:rustc-env=HSX_SIM_VERILATOR_VERSION={}", vl.version.lines().next().unwrap_or("unknown"));
     prune(&cache, &mdirs, &rt_dir);
     Ok(())
 }

@@ -1,13 +1,12 @@
 //! `hsx` — the HSX command line (cli.md). Thin: all logic lives in the `cosim` library.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "hsx",
-    version,
     about = "HSX register-window machine: assembler, golden model, RTL co-simulation",
     long_about = "HSX register-window machine tools.\n\nA SPEC is FILE[@ENTRY]: FILE is .mvasm (assembled on the fly) or .hxe; ENTRY is a label (MVASM) or a code offset. Each SPEC spawns one task, pids in order from 1. Numbers may be decimal or 0x… hex."
 )]
@@ -34,8 +33,16 @@ enum Cmd {
     Regress(cosim::cli::RegressArgs),
 }
 
+/// What `hsx --version` prints after `hsx `: the tool's version, then the Verilator that
+/// built the RTL model (docs/manual/cli.md).
+fn version() -> String {
+    format!("{}\nRTL model: verilated by {}", env!("CARGO_PKG_VERSION"), sim::VERILATOR_VERSION)
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let version: &'static str = Box::leak(version().into_boxed_str());
+    let parsed = Cli::command().version(version).try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

@@ -26,6 +26,10 @@ use ffi::bridge;
 /// [`Rtl::cycles`] is `c`) is at time `c * VCD_TIME_PER_CYCLE`.
 pub const VCD_TIME_PER_CYCLE: u64 = 10;
 
+/// `verilator --version` of the Verilator that verilated the RTL model linked into this
+/// crate, as the build script (`build.rs`) recorded it; `hsx --version` prints it.
+pub const VERILATOR_VERSION: &str = env!("HSX_SIM_VERILATOR_VERSION");
+
 /// Cycles `rst_ni` is held low by [`Rtl::new`] and [`Rtl::reset`].
 pub const RESET_CYCLES: u32 = 4;
 

@@ -3,6 +3,7 @@
 mod cli;
 mod codegen;
 mod context;
+mod docs;
 mod engines;
 mod examples;
 mod exec_matrix;

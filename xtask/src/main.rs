@@ -1,22 +1,105 @@
-//! Project chores: `cargo xtask codegen` regenerates files derived from the ISA table.
+//! Project chores:
+//!
+//! * `cargo xtask codegen` regenerates files derived from the ISA table;
+//! * `cargo xtask docs [--check] [--hsx PATH]` regenerates the generated blocks of the
+//!   Markdown files (`README.md`, `docs/**/*.md`: tool output, the manual's ISA tables;
+//!   `xtask/src/blocks.rs` has the rules). Without `--hsx` it first builds the release
+//!   `hsx` (`cargo build --release -p hsx-cosim --bin hsx`) and runs that. `--check`
+//!   writes nothing and exits 1 when a block is stale.
 
 use anyhow::{bail, Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use xtask::blocks;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
+const USAGE: &str = "usage: cargo xtask codegen            regenerate rtl/hsx_isa_pkg.sv from the ISA table\n       \
+                     cargo xtask docs [--check] [--hsx PATH]\n                                    \
+                     regenerate the generated blocks of README.md and docs/ (--check: only report stale ones)";
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("codegen") => {
+        Some("codegen") if args.len() == 1 => {
             let path = root().join(isa::codegen::RTL_PKG_PATH);
             std::fs::write(&path, isa::codegen::rtl_isa_pkg())
                 .with_context(|| format!("writing {}", path.display()))?;
             eprintln!("wrote {}", path.display());
             Ok(())
         }
-        _ => bail!("usage: cargo xtask codegen   (regenerates {} from the ISA table)", isa::codegen::RTL_PKG_PATH),
+        Some("docs") => {
+            let mut check = false;
+            let mut hsx = None;
+            let mut it = args[1..].iter();
+            while let Some(a) = it.next() {
+                match a.as_str() {
+                    "--check" => check = true,
+                    "--hsx" => {
+                        let p = PathBuf::from(it.next().context("--hsx needs a path")?);
+                        hsx = Some(std::fs::canonicalize(&p).with_context(|| format!("--hsx {}", p.display()))?);
+                    }
+                    other => bail!("unknown argument `{other}`\n{USAGE}"),
+                }
+            }
+            let root = root();
+            let hsx = match hsx {
+                Some(p) => p,
+                None => build_hsx(&root)?,
+            };
+            let stale = docs(&root, &hsx, check)?;
+            if check && stale > 0 {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        _ => bail!("{USAGE}"),
     }
+}
+
+/// Build the release `hsx` and return its path (honours `CARGO_TARGET_DIR`).
+fn build_hsx(root: &Path) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--release", "-p", "hsx-cosim", "--bin", "hsx"])
+        .current_dir(root)
+        .status()
+        .context("running cargo build for hsx")?;
+    if !status.success() {
+        bail!("cargo build --release -p hsx-cosim --bin hsx failed ({status})");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let target = if target.is_relative() { root.join(target) } else { target };
+    Ok(target.join("release").join(format!("hsx{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// Regenerate (or, with `check`, only compare) every generated block; the number of stale blocks.
+fn docs(root: &Path, hsx: &Path, check: bool) -> Result<usize> {
+    let mut stale_total = 0;
+    for path in blocks::doc_files(root)? {
+        let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {rel}"))?;
+        let (new, stale) = blocks::refresh(&text, &rel, hsx, root)?;
+        for s in &stale {
+            eprintln!("{s}");
+        }
+        stale_total += stale.len();
+        if !check && new != text {
+            write_atomic(&path, &new).with_context(|| format!("writing {rel}"))?;
+            eprintln!("rewrote {rel} ({} block(s))", stale.len());
+        }
+    }
+    if stale_total == 0 {
+        eprintln!("generated blocks: all current");
+    }
+    Ok(stale_total)
+}
+
+/// Write through a temporary file and a rename, so an interrupted run never leaves half a file.
+fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("md.xtask-tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }
