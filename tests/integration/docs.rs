@@ -22,7 +22,7 @@ fn repo_text_files() -> Vec<PathBuf> {
             let p = e.expect("dir entry").path();
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if p.is_dir() {
-                if !(name.starts_with('.') && name != ".cargo" || name.starts_with("target") || name == "traces") {
+                if !(name == ".git" || name.starts_with("target") || name == "traces") {
                     dirs.push(p);
                 }
             } else if std::fs::read(&p).is_ok_and(|b| std::str::from_utf8(&b).is_ok()) {
