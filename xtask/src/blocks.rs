@@ -13,6 +13,8 @@
 //!   printed on stdout (its exit code is not shown; an exit code of 2, bad input, is an error);
 //! * `first N lines of hsx ARGS…` — the same, keeping the first N lines of stdout and a
 //!   last line `…` when there were more;
+//! * `file PATH` — the file at PATH (relative to the workspace root) verbatim, in a code
+//!   block (`asm` for `.mvasm`);
 //! * `isa-table` / `fault-table` — the manual's instruction and fault tables
 //!   ([`crate::isa_doc`]).
 //!
@@ -36,6 +38,8 @@ const CLOSE: &str = "<!-- end -->";
 pub enum Source {
     /// `hsx` with these arguments; `first` keeps only that many lines of its stdout.
     Hsx { args: Vec<String>, first: Option<usize> },
+    /// A file of the repository, verbatim.
+    File(String),
     /// The instruction table from `isa/src/table.rs`.
     IsaTable,
     /// The fault-code table from `isa::fault`.
@@ -47,6 +51,7 @@ impl std::fmt::Display for Source {
         match self {
             Source::Hsx { args, first: None } => write!(f, "hsx {}", args.join(" ")),
             Source::Hsx { args, first: Some(n) } => write!(f, "first {n} lines of hsx {}", args.join(" ")),
+            Source::File(path) => write!(f, "file {path}"),
             Source::IsaTable => f.write_str("isa-table"),
             Source::FaultTable => f.write_str("fault-table"),
         }
@@ -117,13 +122,19 @@ fn parse_source(spec: &str) -> Result<Source, String> {
     match words.as_slice() {
         ["isa-table"] => Ok(Source::IsaTable),
         ["fault-table"] => Ok(Source::FaultTable),
+        ["file", path] => {
+            if path.starts_with('/') || path.split('/').any(|c| c == "..") {
+                return Err(format!("`{path}`: a path inside the repository, relative to its root"));
+            }
+            Ok(Source::File(path.to_string()))
+        }
         ["hsx", args @ ..] if !args.is_empty() => {
             if let Some(w) = args.iter().find(|w| w.contains(['"', '\'', '`', '|', '>', '<', ';', '&', '$'])) {
                 return Err(format!("`{w}`: a generated command takes plain arguments (no quoting or shell syntax)"));
             }
             Ok(Source::Hsx { args: args.iter().map(|s| s.to_string()).collect(), first })
         }
-        _ => Err(format!("unknown source `{spec}` (expected `hsx ARGS…`, `isa-table` or `fault-table`)")),
+        _ => Err(format!("unknown source `{spec}` (expected `hsx ARGS…`, `file PATH`, `isa-table` or `fault-table`)")),
     }
 }
 
@@ -133,6 +144,16 @@ pub fn render(source: &Source, hsx: &Path, root: &Path) -> Result<String, String
     match source {
         Source::IsaTable => crate::isa_doc::instruction_table().map_err(|e| e.to_string()),
         Source::FaultTable => Ok(crate::isa_doc::fault_table()),
+        Source::File(path) => {
+            let text = std::fs::read_to_string(root.join(path)).map_err(|e| format!("reading {path}: {e}"))?;
+            let lang = if path.ends_with(".mvasm") { "asm" } else { "text" };
+            let mut s = format!("```{lang}\n{text}");
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s.push_str("```\n");
+            Ok(s)
+        }
         Source::Hsx { args, first } => {
             let out = Command::new(hsx)
                 .args(args)
@@ -295,6 +316,9 @@ mod tests {
             Source::Hsx { args: vec!["regress".into(), "--seeds".into(), "3".into()], first: Some(12) }
         );
         assert_eq!(b[0].source.to_string(), "first 12 lines of hsx regress --seeds 3");
+        assert!(e("<!-- generated: file ../etc/passwd -->\n<!-- end -->\n").contains("a path inside the repository"));
+        let b = parse("<!-- generated: file examples/hello.mvasm -->\n<!-- end -->\n", "d.md").unwrap();
+        assert_eq!(b[0].source, Source::File("examples/hello.mvasm".into()));
     }
 
     #[test]
