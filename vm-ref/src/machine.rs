@@ -147,16 +147,20 @@ impl Machine {
     }
 
     /// Would a task access of `len` bytes at `addr` by `pid` be refused by memory
-    /// protection (context.md)? `addr + len <= 0x10000` is assumed (MEM_FAULT first).
+    /// protection (context.md)? Refused: any byte in the executive's reserved area
+    /// `0x0000..0x0FFF` or the register-window region, or at or above `stack_region_lo`
+    /// outside the task's own arena. `addr + len <= 0x10000` and `len >= 1` are assumed
+    /// (MEM_FAULT first).
     #[inline]
     pub fn access_violates(&self, pid: u8, addr: u32, len: u32) -> bool {
         if !self.protect {
             return false;
         }
         let end = addr + len; // exclusive
-        let win_lo = isa::WINDOW_BASE;
-        let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * self.slots.len() as u32;
-        if addr < win_hi && end > win_lo {
+                              // The executive's reserved area 0x0000..0x0FFF and the window region right above
+                              // it form one forbidden low block: [0, 0x1000 + 64 * N_TASKS).
+        let low_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * self.slots.len() as u32;
+        if addr < low_hi {
             return true;
         }
         if end > self.stack_region_lo {

@@ -375,13 +375,21 @@ fn loads_zero_extend_and_wrap_addresses() {
 
 #[test]
 fn load_from_address_zero_and_below_window() {
-    // The executive's reserved area is not protected by the rule (only windows and stacks).
+    // The address wraps modulo 2^16 into the executive's reserved area: readable with
+    // protection off, ACCESS_VIOLATION with it on (context.md "Memory protection").
     let mut t = T::new(&[Insn::Ld(Load { rd: 2, rs1: 1, imm: 0x10 })]);
+    t.m.protect = false;
     t.m.write_u32(0x000F, 0x0102_0304);
     t.set(1, 0xFFFF_FFFF); // + 0x10 wraps to 0x000F
     let (e, _) = t.step();
     assert_eq!(e, Effect::Continue);
     assert_eq!(t.r(2), 0x0102_0304);
+    let mut t = T::new(&[Insn::Ld(Load { rd: 2, rs1: 1, imm: 0x10 })]);
+    t.m.write_u32(0x000F, 0x0102_0304);
+    t.set(1, 0xFFFF_FFFF);
+    t.set(2, 0x5A5A);
+    expect_fault(&mut t, fault::ACCESS_VIOLATION);
+    assert_eq!(t.r(2), 0x5A5A, "a faulting load writes no register but R0");
 }
 
 #[test]
@@ -1039,13 +1047,16 @@ fn protection_on() {
     // (address, expected fault)
     let v: &[(u32, Option<u32>)] = &[
         (0x4000, None),         // program data: shared
-        (0x0100, None),         // executive area: not covered by the rule
-        (0x0FFC, None),         // just below the windows
-        (0x0FFE, av),           // straddles into the window region
+        (0x0000, av),           // the executive's reserved area: its first word
+        (0x0100, av),           // inside it
+        (0x0FFC, av),           // its last word, just below the windows
+        (0x0FFE, av),           // straddles it and the window region
         (0x1000, av),           // own window (R0)
         (0x1040, av),           // another task's window
         (0x11FC, av),           // last window word of 8 tasks
         (0x1200, None),         // past the 8 windows
+        (0x11FE, av),           // straddles the end of the window region
+        (0x2000, None),         // free memory between the windows and the data: shared
         (TOP - 4, None),        // own stack
         (LIMIT, None),          // own stack, lowest word
         (LIMIT - 4, av),        // another task's stack
@@ -1067,7 +1078,7 @@ fn protection_off() {
         t.m.protect = false;
         t.m.stack_region_lo = LIMIT - 0x1000;
     };
-    for addr in [0x0FFE, 0x1000, 0x1040, LIMIT - 4, TOP - 2, TOP, 0x4000] {
+    for addr in [0x0000, 0x0100, 0x0FFC, 0x0FFE, 0x1000, 0x1040, LIMIT - 4, TOP - 2, TOP, 0x4000] {
         assert_eq!(access(setup, addr), [None, None], "protect off, access at {addr:#x}");
     }
     // MEM_FAULT still applies.
@@ -1076,13 +1087,35 @@ fn protection_off() {
 
 #[test]
 fn protection_byte_and_half_accesses() {
-    // A byte just below the window region is fine, the first window byte is not.
+    // Every byte of the reserved area and of the window region is forbidden, whatever
+    // the access size; the first byte past the window region is shared.
+    for (insn, addr) in [
+        (Insn::Ldb(Load { rd: 2, rs1: 1, imm: 0 }), 0x0000),
+        (Insn::Stb(Store { rs1: 1, imm: 0, rs2: 2 }), 0x0000),
+        (Insn::Ldb(Load { rd: 2, rs1: 1, imm: 0 }), 0x0FFF),
+        (Insn::Stb(Store { rs1: 1, imm: 0, rs2: 2 }), 0x0FFF),
+        (Insn::Ldh(Load { rd: 2, rs1: 1, imm: 0 }), 0x0FFF),
+        (Insn::Sth(Store { rs1: 1, imm: 0, rs2: 2 }), 0x0FFF),
+        (Insn::Stb(Store { rs1: 1, imm: 0, rs2: 2 }), 0x11FF),
+    ] {
+        let mut t = T::new(&[insn]);
+        t.set(1, addr);
+        expect_fault(&mut t, fault::ACCESS_VIOLATION);
+    }
     let mut t = T::new(&[Insn::Ldb(Load { rd: 2, rs1: 1, imm: 0 })]);
-    t.set(1, 0x0FFF);
+    t.set(1, 0x1200);
     assert_eq!(t.step().0, Effect::Continue);
-    let mut t = T::new(&[Insn::Sth(Store { rs1: 1, imm: 0, rs2: 2 })]);
-    t.set(1, 0x0FFF);
+    // The address is formed modulo 2^16: 0xFFFF + 1 is 0x0000, the reserved area.
+    let mut t = T::new(&[Insn::Ldb(Load { rd: 2, rs1: 1, imm: 1 })]);
+    t.set(1, 0xFFFF);
     expect_fault(&mut t, fault::ACCESS_VIOLATION);
+    // Protection off: the reserved area is plain memory.
+    let mut t = T::new(&[Insn::Stb(Store { rs1: 1, imm: 0, rs2: 2 })]);
+    t.m.protect = false;
+    t.set(1, 0x0010);
+    t.set(2, 0xAB);
+    assert_eq!(t.step().0, Effect::Continue);
+    assert_eq!(t.m.dmem[0x10], 0xAB);
 }
 
 #[test]

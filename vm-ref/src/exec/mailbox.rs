@@ -14,6 +14,8 @@ pub mod status {
     pub const NO_DATA: u32 = 3;
     pub const MSG_TOO_LARGE: u32 = 4;
     pub const NO_DESCRIPTOR: u32 = 5;
+    /// RECV, PEEK, TAP or BIND by a task that is not the descriptor's owner.
+    pub const PERMISSION: u32 = 6;
     pub const TIMEOUT: u32 = 7;
     pub const INTERNAL_ERROR: u32 = 0xFF;
 }
@@ -72,6 +74,12 @@ impl Key {
     }
     pub fn pid(pid: u8) -> Key {
         Key { ns: Namespace::Pid, name: Vec::new(), owner: Some(pid) }
+    }
+    /// May task `pid` RECV, PEEK, TAP or BIND this descriptor (executive.md
+    /// "Ownership")? Only its owner may; an ownerless one (`app:name`, `shared:name`) is
+    /// open to every task.
+    pub fn owned_by(&self, pid: u8) -> bool {
+        self.owner.is_none_or(|o| o == pid)
     }
     /// The canonical target string (`pid:3`, `svc:stdio.out@3`, `app:x`, `app:x@2`,
     /// `shared:y`).
@@ -384,9 +392,13 @@ impl Pool {
         Ok(self.new_handle(pid, id))
     }
 
-    /// BIND: create the descriptor with `capacity` and `mode`, or set both on an existing
-    /// one, dropping its oldest messages that no longer fit.
-    pub fn bind(&mut self, key: Key, capacity: u32, mode: u16) -> Result<u32, u32> {
+    /// BIND by task `pid`: create the descriptor with `capacity` and `mode`, or set both on
+    /// an existing one, dropping its oldest messages that no longer fit. PERMISSION (nothing
+    /// created or changed) when the key has an owner other than `pid`.
+    pub fn bind(&mut self, pid: u8, key: Key, capacity: u32, mode: u16) -> Result<u32, u32> {
+        if !key.owned_by(pid) {
+            return Err(status::PERMISSION);
+        }
         let Some(id) = self.lookup(&key) else {
             if self.descs.len() >= self.limits.max_descriptors {
                 return Err(status::NO_DESCRIPTOR);
@@ -419,6 +431,18 @@ impl Pool {
     /// The descriptor a handle of `pid` is open on.
     pub fn desc_of(&self, pid: u8, h: u16) -> Result<u32, u32> {
         self.handle(pid, h).map(|h| h.desc)
+    }
+
+    /// The descriptor handle `h` of `pid` may read from (RECV, PEEK, TAP): INVALID_HANDLE
+    /// when there is no such handle, then PERMISSION when the descriptor has an owner
+    /// other than `pid` (executive.md "Ownership": handle first, then ownership).
+    pub fn reader_desc(&self, pid: u8, h: u16) -> Result<u32, u32> {
+        let id = self.handle(pid, h)?.desc;
+        let d = self.descs.get(&id).ok_or(status::INVALID_HANDLE)?;
+        if !d.key.owned_by(pid) {
+            return Err(status::PERMISSION);
+        }
+        Ok(id)
     }
 
     /// SEND (`msg` non-empty): queue it, copy it to every tap. Returns the descriptor id
@@ -492,8 +516,10 @@ impl Pool {
     }
 
     /// Take the next message visible to handle `h` of `pid` (RECV); marks the handle a
-    /// receiver. `Ok(None)` when there is none.
+    /// receiver. `Ok(None)` when there is none; INVALID_HANDLE / PERMISSION as
+    /// [`reader_desc`](Self::reader_desc).
     pub fn take(&mut self, pid: u8, h: u16) -> Result<Option<Taken>, u32> {
+        self.reader_desc(pid, h)?;
         let hd = self.handles.get_mut(&(pid, h)).ok_or(status::INVALID_HANDLE)?;
         let id = hd.desc;
         let Some(d) = self.descs.get_mut(&id) else { return Err(status::INVALID_HANDLE) };
@@ -530,6 +556,7 @@ impl Pool {
 
     /// PEEK: (messages visible to the handle, capacity bytes used, length of its next).
     pub fn peek(&self, pid: u8, h: u16) -> Result<(u32, u32, u32), u32> {
+        self.reader_desc(pid, h)?;
         let hd = self.handle(pid, h)?;
         let d = self.descs.get(&hd.desc).ok_or(status::INVALID_HANDLE)?;
         if let Some(t) = &hd.tap {
@@ -547,6 +574,7 @@ impl Pool {
 
     /// TAP: turn handle `h` into a tap (its own copy of every later message) or back.
     pub fn tap(&mut self, pid: u8, h: u16, enable: bool) -> Result<(), u32> {
+        self.reader_desc(pid, h)?;
         let hd = self.handles.get_mut(&(pid, h)).ok_or(status::INVALID_HANDLE)?;
         let id = hd.desc;
         match (enable, hd.tap.is_some()) {
@@ -719,7 +747,7 @@ mod tests {
         assert_eq!(p.send(2, b, msg(&[3; 57])), Err(status::MSG_TOO_LARGE));
         assert_eq!(p.peek(1, a), Ok((2, 56, 20)));
         assert_eq!(p.take(1, a).unwrap().unwrap().0.bytes, vec![1; 20]);
-        assert_eq!(p.take(2, b).unwrap().unwrap().0.bytes, vec![2; 20]);
+        assert_eq!(p.take(1, a).unwrap().unwrap().0.bytes, vec![2; 20]);
         assert_eq!(p.take(1, a), Ok(None));
         assert_eq!(p.take(1, 99), Err(status::INVALID_HANDLE));
     }
@@ -727,7 +755,7 @@ mod tests {
     #[test]
     fn fanout_every_reader_sees_every_message_and_frees_after_all() {
         let mut p = pool();
-        let id = p.bind(key("shared:t", 1), 64, mode::FANOUT).unwrap();
+        let id = p.bind(1, key("shared:t", 1), 64, mode::FANOUT).unwrap();
         let s = p.open(1, key("shared:t", 1)).unwrap();
         let r1 = p.open(2, key("shared:t", 2)).unwrap();
         let r2 = p.open(3, key("shared:t", 3)).unwrap();
@@ -752,7 +780,7 @@ mod tests {
     #[test]
     fn fanout_drop_marks_overrun_and_block_policy_refuses() {
         let mut p = pool();
-        p.bind(key("shared:t", 1), 24, mode::FANOUT).unwrap(); // room for 2 x (4+8)
+        p.bind(1, key("shared:t", 1), 24, mode::FANOUT).unwrap(); // room for 2 x (4+8)
         let s = p.open(1, key("shared:t", 1)).unwrap();
         let fast = p.open(2, key("shared:t", 2)).unwrap();
         let slow = p.open(3, key("shared:t", 3)).unwrap();
@@ -766,7 +794,7 @@ mod tests {
         let (m, f) = p.take(3, slow).unwrap().unwrap();
         assert_eq!((m.bytes.as_slice(), f), (&b"m3.."[..], 0));
         // FANOUT_BLOCK: a full queue refuses instead.
-        p.bind(key("shared:t", 1), 24, mode::FANOUT | mode::FANOUT_BLOCK).unwrap();
+        p.bind(2, key("shared:t", 1), 24, mode::FANOUT | mode::FANOUT_BLOCK).unwrap();
         p.send(1, s, msg(b"x...")).unwrap();
         p.send(1, s, msg(b"y...")).unwrap();
         assert_eq!(p.send(1, s, msg(b"z...")), Err(status::WOULDBLOCK));
@@ -796,9 +824,54 @@ mod tests {
             p.send(1, h, msg(b)).unwrap();
         }
         assert_eq!(p.peek(1, h), Ok((4, 48, 4)));
-        p.bind(key("q", 1), 30, 0).unwrap();
+        p.bind(1, key("q", 1), 30, 0).unwrap();
         assert_eq!(p.peek(1, h), Ok((2, 24, 4)));
         assert_eq!(p.take(1, h).unwrap().unwrap().0.bytes, b"cccc");
+    }
+
+    #[test]
+    fn only_the_owner_reads_or_binds_an_owned_descriptor() {
+        let mut p = pool();
+        p.start_task(1).unwrap();
+        // pid 2 may open pid 1's private descriptor and send to it ...
+        let inbox = p.open(2, key("svc:priv@1", 2)).unwrap();
+        p.send(2, inbox, msg(b"secret")).unwrap();
+        // ... but not read, peek, tap or re-size it; nothing changes.
+        assert_eq!(p.take(2, inbox), Err(status::PERMISSION));
+        assert_eq!(p.peek(2, inbox), Err(status::PERMISSION));
+        assert_eq!(p.tap(2, inbox, true), Err(status::PERMISSION));
+        assert_eq!(p.bind(2, key("svc:priv@1", 2), 9, mode::FANOUT), Err(status::PERMISSION));
+        let d = p.info().into_iter().find(|d| d.target == "svc:priv@1").unwrap();
+        assert_eq!((d.capacity, d.mode, d.messages.len()), (64, 0, 1));
+        // A non-owner BIND does not create the descriptor either.
+        assert_eq!(p.bind(2, key("app:later@1", 2), 0, 0), Err(status::PERMISSION));
+        assert_eq!(p.lookup(&key("app:later@1", 1)), None);
+        // Handle first: a bad handle is INVALID_HANDLE, whoever owns what.
+        assert_eq!(p.reader_desc(2, 99), Err(status::INVALID_HANDLE));
+        assert_eq!(p.reader_desc(2, inbox), Err(status::PERMISSION));
+        // The same holds for pid:N and app:name@P; the owner reads.
+        for t in ["pid:1", "app:x@1"] {
+            let h2 = p.open(2, key(t, 2)).unwrap();
+            p.send(2, h2, msg(b"m")).unwrap();
+            assert_eq!(p.take(2, h2), Err(status::PERMISSION), "{t}");
+            let h1 = p.open(1, key(t, 1)).unwrap();
+            assert_eq!(p.take(1, h1).unwrap().unwrap().0.bytes, b"m", "{t}");
+        }
+        let own = p.open(1, key("svc:priv", 1)).unwrap();
+        assert_eq!(p.peek(1, own), Ok((1, 14, 6)));
+        assert_eq!(p.take(1, own).unwrap().unwrap().0.bytes, b"secret");
+        assert_eq!(p.bind(1, key("svc:priv", 1), 16, 0).map(|_| ()), Ok(()));
+        // Ownerless descriptors are open to all.
+        for t in ["app:x", "shared:y"] {
+            let h = p.open(3, key(t, 3)).unwrap();
+            assert_eq!(p.take(3, h), Ok(None), "{t}");
+            assert_eq!(p.peek(3, h), Ok((0, 0, 0)), "{t}");
+            assert_eq!(p.tap(3, h, true), Ok(()), "{t}");
+            assert!(p.bind(4, key(t, 4), 0, 0).is_ok(), "{t}");
+        }
+        // The host (host_send) is not checked.
+        let id = p.lookup(&key("svc:priv@1", 2)).unwrap();
+        assert_eq!(p.host_send(id, msg(b"host")), Ok(()));
     }
 
     #[test]
@@ -810,7 +883,7 @@ mod tests {
         p.open(2, key("b", 2)).unwrap();
         p.open(2, key("c", 2)).unwrap();
         assert_eq!(p.open(3, key("d", 3)), Err(status::NO_DESCRIPTOR));
-        assert_eq!(p.bind(key("d", 3), 0, 0), Err(status::NO_DESCRIPTOR));
+        assert_eq!(p.bind(3, key("d", 3), 0, 0), Err(status::NO_DESCRIPTOR));
         assert_eq!(p.live_descriptors(), 3);
     }
 
@@ -824,6 +897,7 @@ mod tests {
         let app = p.open(1, key("app:keep@1", 1)).unwrap();
         let id = p.desc_of(2, h).unwrap();
         p.add_waiter(id, Waiter { pid: 2, handle: h, buf: 0, max: 0, info: 0 });
+        // Only the owner could RECV there: a stale wait is set up directly.
         let orphans = p.release_task(1);
         assert_eq!(orphans.iter().map(|w| w.pid).collect::<Vec<_>>(), vec![2]);
         assert_eq!(p.take(2, h), Err(status::INVALID_HANDLE));

@@ -130,6 +130,21 @@ fn valid_pid<H: Host>(host: &mut H, pid: u8) -> bool {
     pid >= 1 && pid as usize <= n_tasks(host)
 }
 
+/// Bytes written per host access when zeroing memory.
+const ZERO_CHUNK: usize = 1024;
+
+/// Zero data memory `[lo, hi)` through the host, in chunks of [`ZERO_CHUNK`] bytes (one
+/// host write each; over the RTL's host bus every word is still one bus write).
+fn zero_data<H: Host>(host: &mut H, lo: u32, hi: u32) {
+    let zeros = [0u8; ZERO_CHUNK];
+    let mut a = lo;
+    while a < hi {
+        let n = ((hi - a) as usize).min(ZERO_CHUNK);
+        host.write_data(a, &zeros[..n]);
+        a += n as u32;
+    }
+}
+
 /// The register-window region of a machine with `n` slots, `[lo, hi)`.
 fn window_region(n: usize) -> (u32, u32) {
     (isa::WINDOW_BASE, isa::WINDOW_BASE + isa::WINDOW_SIZE * n as u32)
@@ -269,8 +284,8 @@ impl Executive {
     }
 
     /// Spawn a task running `image` from `entry` (a byte offset into its code) into the
-    /// lowest EMPTY slot: window zeroed with R15 = stack_top, a stack arena, the stdio and
-    /// `pid:` descriptors with handles 1..3, then SPAWN. Returns the pid. Refused — with
+    /// lowest EMPTY slot: window zeroed with R15 = stack_top, a stack arena (zeroed, all of
+    /// it: context.md), the stdio and `pid:` descriptors with handles 1..3, then SPAWN. Returns the pid. Refused — with
     /// nothing changed — on a bad entry / stack size / slice, no EMPTY slot, no room for
     /// the arena or an arena that would overlap something, or a full mailbox pool.
     pub fn spawn<H: Host>(
@@ -338,11 +353,13 @@ impl Executive {
                 max: self.cfg.max_descriptors,
             });
         }
-        // The window first, so the task is never READY with stale registers.
+        // The window and the arena first, so the task is never READY with stale registers
+        // or with what an earlier task (or a task using free memory) left on its stack.
         let reg_base = isa::window_of(pid);
         let mut window = [0u8; 64];
         window[60..].copy_from_slice(&p.hi.to_le_bytes());
         host.write_data(reg_base, &window);
+        zero_data(host, p.lo, p.hi);
         host.command(Command::Spawn {
             pid,
             ctx: SpawnContext {

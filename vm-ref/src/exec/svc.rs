@@ -88,7 +88,9 @@ fn complete_recv<H: Host>(host: &mut H, base: u32, w: &Waiter, m: &Message, flag
 pub(super) struct Guard {
     protect: bool,
     stack_region_lo: u32,
-    windows: (u32, u32),
+    /// One past the window region: with protection on every byte below it — the
+    /// executive's reserved area `0x0000..0x0FFF` and the windows — is forbidden.
+    low_hi: u32,
     stack_limit: u32,
     stack_top: u32,
 }
@@ -100,7 +102,7 @@ impl Guard {
         Guard {
             protect,
             stack_region_lo,
-            windows: window_region(n_tasks(host)),
+            low_hi: window_region(n_tasks(host)).1,
             stack_limit: slot.stack_limit,
             stack_top: slot.stack_top,
         }
@@ -120,7 +122,8 @@ impl Guard {
             return true;
         }
         let end = end as u32;
-        if addr < self.windows.1 && end > self.windows.0 {
+        // The reserved area 0x0000..0x0FFF and the window region above it: one low block.
+        if addr < self.low_hi {
             return false;
         }
         if end > self.stack_region_lo {
@@ -255,7 +258,7 @@ impl Executive {
                     0 => self.cfg.mailbox_capacity,
                     c => c,
                 };
-                match self.pool.bind(key, cap, arg(r[2]) as u16) {
+                match self.pool.bind(pid, key, cap, arg(r[2]) as u16) {
                     Ok(id) => write_regs(host, base, 0, &[status::OK, id]),
                     Err(st) => r0(host, st),
                 }
@@ -265,11 +268,12 @@ impl Executive {
                 read_regs(host, base, 1, &mut r);
                 let (h, ptr, len, flags, channel) =
                     (arg(r[0]) as u16, arg(r[1]), arg(r[2]), arg(r[3]) as u16, arg(r[4]) as u16);
-                if !Guard::new(host, slot).ok(ptr, len) {
-                    return r0(host, status::INTERNAL_ERROR);
-                }
+                // The handle first, then the buffer (anyone may SEND: no ownership check).
                 if let Err(st) = self.pool.desc_of(pid, h) {
                     return r0(host, st);
+                }
+                if !Guard::new(host, slot).ok(ptr, len) {
+                    return r0(host, status::INTERNAL_ERROR);
                 }
                 if len == 0 {
                     return write_regs(host, base, 0, &[status::OK, 0]);
@@ -295,14 +299,22 @@ impl Executive {
                 read_regs(host, base, 1, &mut r);
                 let w = Waiter { pid, handle: arg(r[0]) as u16, buf: arg(r[1]), max: arg(r[2]), info: arg(r[4]) };
                 let timeout = u64::from(arg(r[3]));
+                // The handle first, then ownership, then the buffers (executive.md).
+                let desc = match self.pool.reader_desc(pid, w.handle) {
+                    Ok(d) => d,
+                    Err(status::PERMISSION) => return r0(host, status::PERMISSION),
+                    Err(st) => {
+                        // INVALID_HANDLE: R0, and the info record only where the task
+                        // itself could write it.
+                        let info_ok = w.info != 0 && Guard::new(host, slot).ok(w.info, INFO_BYTES);
+                        let w = Waiter { info: if info_ok { w.info } else { 0 }, ..w };
+                        return end_recv(host, base, &w, st);
+                    }
+                };
                 let g = Guard::new(host, slot);
                 if !g.ok(w.buf, w.max) || (w.info != 0 && !g.ok(w.info, INFO_BYTES)) {
                     return r0(host, status::INTERNAL_ERROR);
                 }
-                let desc = match self.pool.desc_of(pid, w.handle) {
-                    Ok(d) => d,
-                    Err(st) => return end_recv(host, base, &w, st),
-                };
                 match self.pool.take(pid, w.handle) {
                     Ok(Some((m, flags))) => {
                         self.tasks[pid as usize].counters.received += 1;

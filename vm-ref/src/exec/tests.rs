@@ -316,22 +316,27 @@ fn uart_write_buffer_checks() {
         (lim1 - 2, 4),  // straddles p2's arena and its own
         (0xFFF0, 0x20), // past 0xFFFF
         (0xFFFC, 4),    // above every stack_top, in the stack region
+        (0x0000, 1),    // the executive's reserved area: its first byte
+        (0x0800, 0x10), // inside it
+        (0x0FF0, 0x10), // its last bytes
     ] {
         t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, ptr), (2, len)], &[(0, bad)]);
     }
     assert_eq!(t.ex.console(p1), b"");
-    // Own stack is fine; the reserved area below 0x1000 is a task's to read.
+    // Own stack is fine, and so is free memory between the windows and the data.
     t.h.put(lim1, b"stk");
     t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, lim1), (2, 3)], &[(0, 3)]);
-    t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, 0x0FF0), (2, 0x10)], &[(0, 0x10)]);
+    t.h.put(0x2000, &[b'f'; 0x10]);
+    t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, 0x2000), (2, 0x10)], &[(0, 0x10)]);
     // Protection off: only the end of memory counts.
     t.h.protect = false;
     t.h.put(top2 - 4, b"p2!!");
     t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, top2 - 4), (2, 4)], &[(0, 4)]);
     t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, 0x1000), (2, 1)], &[(0, 1)]);
+    t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, 0x0000), (2, 2)], &[(0, 2)]);
     t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, 0xFFFF), (2, 2)], &[(0, bad)]);
     t.expect(p1, svc::MOD_TASK, svc::FN_UART_WRITE, &[(1, 0xFFFF), (2, 1)], &[(0, 1)]);
-    assert_eq!(t.ex.console(p1).len(), 3 + 16 + 4 + 1 + 1);
+    assert_eq!(t.ex.console(p1).len(), 3 + 16 + 4 + 1 + 2 + 1);
     assert_eq!(&t.ex.console(p1)[..3], b"stk");
 }
 
@@ -534,8 +539,8 @@ fn blocking_recv_then_send_delivers_into_the_waiter() {
     assert_eq!(t.ex.task_counters(p).received, 1);
     assert_eq!(t.ex.task_counters(q).sent, 1);
     assert_eq!(t.h.state(p), TaskState::Ready);
-    // Delivered, not queued.
-    t.expect(q, MB, svc::FN_MB_PEEK, &[(1, hq)], &[(0, 0), (1, 0), (2, 0), (3, 0)]);
+    // Delivered, not queued (PEEK is the owner's).
+    t.expect(p, MB, svc::FN_MB_PEEK, &[(1, hp)], &[(0, 0), (1, 0), (2, 0), (3, 0)]);
     // Timeout 0xFFFF: no deadline.
     t.recv(p, hp, 4, 0xFFFF, 0);
     assert_eq!(t.h.log.last(), Some(&Command::Block { pid: p, wait: WaitKind::Mailbox, deadline: None }));
@@ -709,9 +714,12 @@ fn namespaces_and_ownership() {
     let q_x = t.open(q, "x");
     t.send(p, p_x, b"for p", 0, 0);
     assert_eq!(t.recv(q, q_x, 8, 0, 0)[0], status::NO_DATA);
-    // ... unless the owner is named.
+    // Naming the owner reaches it, to send to it; reading it is the owner's alone.
     let q_px = t.open(q, "x@1");
-    assert_eq!(t.recv(q, q_px, 8, 0, 0)[1], 5);
+    assert_eq!(t.recv(q, q_px, 8, 0, 0)[0], status::PERMISSION);
+    assert_eq!(t.send(q, q_px, b"from q", 0, 0)[0], status::OK);
+    assert_eq!(t.recv(p, p_x, 8, 0, 0)[1], 5);
+    assert_eq!(t.recv(p, p_x, 8, 0, 0)[4], u32::from(q));
     // app: and shared: are global.
     let pa = t.open(p, "app:g");
     let qa = t.open(q, "app:g");
@@ -721,10 +729,10 @@ fn namespaces_and_ownership() {
     let qs = t.open(q, "shared:s");
     t.send(p, ps, b"sh", 0, 0);
     assert_eq!(t.recv(q, qs, 8, 0, 0)[1], 2);
-    // app:name@P is a different descriptor from app:name.
-    let qa2 = t.open(q, "app:g@1");
+    // app:name@P is a different descriptor from app:name (and P's to read).
+    let pa2 = t.open(p, "app:g@1");
     t.send(p, pa, b"app", 0, 0);
-    assert_eq!(t.recv(q, qa2, 8, 0, 0)[0], status::NO_DATA);
+    assert_eq!(t.recv(p, pa2, 8, 0, 0)[0], status::NO_DATA);
     // pid: alone is the caller; pid:N is task N's.
     let p_self = t.open(p, "pid:");
     let q_p1 = t.open(q, "pid:1");
@@ -823,10 +831,12 @@ fn kill_destroys_owned_descriptors_and_frees_waiters_of_others() {
     t.open(p, "app:keep@1");
     t.open(p, "shared:keep");
     let qh = t.open(q, "svc:priv@1");
-    // q waits on p's private mailbox.
-    t.call(q, MB, svc::FN_MB_RECV, &[(1, qh), (2, RBUF), (3, 8), (4, 0xFFFF), (5, INFO)]);
-    // p waits on a shared one.
-    let ph = t.open(p, "shared:keep");
+    // q cannot wait on p's private mailbox (only its owner reads it) ...
+    assert_eq!(t.recv(q, qh, 8, 0xFFFF, 0)[0], status::PERMISSION);
+    // ... so q waits on a shared one p has open, and p waits on its own private one.
+    let qs = t.open(q, "shared:keep");
+    t.call(q, MB, svc::FN_MB_RECV, &[(1, qs), (2, RBUF), (3, 8), (4, 0xFFFF), (5, INFO)]);
+    let ph = t.open(p, "svc:priv");
     t.call(p, MB, svc::FN_MB_RECV, &[(1, ph), (2, RBUF), (3, 8), (4, 0xFFFF), (5, 0)]);
     let before_q = t.h.regs(q);
     t.ex.kill(&mut t.h, p).unwrap();
@@ -837,16 +847,180 @@ fn kill_destroys_owned_descriptors_and_frees_waiters_of_others() {
         vec!["svc:stdio.in@2", "svc:stdio.out@2", "svc:stdio.err@2", "pid:2", "app:keep@1", "shared:keep"]
     );
     let m = t.ex.mailboxes();
-    assert!(m.iter().all(|m| m.waiters.is_empty() && m.handles.iter().all(|h| h.0 != p)));
-    // q was woken with INVALID_HANDLE (R0 only) and its info record.
-    assert_eq!(t.wakes(), vec![q]);
-    let mut want = before_q;
-    want[0] = status::INVALID_HANDLE;
-    assert_eq!(t.h.regs(q), want);
-    assert_eq!(t.h.info(INFO), [2, 0, 0, 0, 0]);
+    assert!(m.iter().all(|m| m.handles.iter().all(|h| h.0 != p)));
+    // p's own wait is dropped; q still waits on the global descriptor, untouched.
+    let keep = m.iter().find(|m| m.target == "shared:keep").unwrap();
+    assert_eq!(keep.waiters, vec![q]);
+    assert!(t.wakes().is_empty());
+    assert_eq!(t.h.regs(q), before_q);
+    // q's handle on the destroyed descriptor is gone.
     assert_eq!(t.recv(q, qh, 8, 0, 0)[0], status::INVALID_HANDLE);
     assert_eq!(t.ex.kill(&mut t.h, 9), Err(ExecError::NoSuchPid(9)));
     assert_eq!(t.ex.kill(&mut t.h, 0), Err(ExecError::NoSuchPid(0)));
+}
+
+#[test]
+fn only_the_owner_may_recv_peek_tap_or_bind() {
+    let mut t = T::new();
+    let p = t.spawn();
+    let q = t.spawn();
+    let mine = t.open(p, "svc:priv");
+    t.send(p, mine, b"secret", 0, 0);
+    let perm = status::PERMISSION;
+    // q opens p's private descriptor, its pid: descriptor, its stdio.in and an app: one
+    // p owns; it may send to each (that is how a task feeds another's stdin) ...
+    for target in ["svc:priv@1", "pid:1", "svc:stdio.in@1", "app:inbox@1"] {
+        let h = t.open(q, target);
+        assert_eq!(t.send(q, h, b"hi", 0, 0)[0], status::OK, "{target}");
+        // ... but every read is PERMISSION in R0 alone: no copy, no info record, no block,
+        // the queue untouched, the handle not made a reader.
+        let queued = |t: &T| t.ex.mailboxes().into_iter().find(|m| m.handles.contains(&(q, h as u16))).unwrap();
+        let before = queued(&t);
+        let mem = t.h.dmem.clone();
+        let log = t.h.log.len();
+        for timeout in [0, 3, 0xFFFF] {
+            let args = [(1, h), (2, RBUF), (3, 16), (4, timeout), (5, INFO)];
+            t.expect(q, MB, svc::FN_MB_RECV, &args, &[(0, perm)]);
+        }
+        t.expect(q, MB, svc::FN_MB_PEEK, &[(1, h)], &[(0, perm)]);
+        t.expect(q, MB, svc::FN_MB_TAP, &[(1, h), (2, 1)], &[(0, perm)]);
+        t.h.put_str(STR, target);
+        t.expect(q, MB, svc::FN_MB_BIND, &[(1, STR), (2, 9), (3, u32::from(mode::FANOUT))], &[(0, perm)]);
+        let base = isa::window_of(q) as usize;
+        let mut want = mem.clone();
+        want[base..base + 64].copy_from_slice(&t.h.dmem[base..base + 64]);
+        want[STR as usize..STR as usize + 33].copy_from_slice(&t.h.dmem[STR as usize..STR as usize + 33]);
+        assert_eq!(t.h.dmem, want, "{target}: only R0 of q changed");
+        assert_eq!(t.h.log.len(), log, "{target}: no command (no block)");
+        assert_eq!(queued(&t), before, "{target}: descriptor untouched");
+        assert_eq!(t.h.state(q), TaskState::Ready);
+    }
+    // BIND by a non-owner creates nothing either.
+    let n = t.ex.live_descriptor_count();
+    t.h.put_str(STR, "app:later@1");
+    t.expect(q, MB, svc::FN_MB_BIND, &[(1, STR), (2, 0), (3, 0)], &[(0, perm)]);
+    t.h.put_str(STR, "svc:other@1");
+    t.expect(q, MB, svc::FN_MB_BIND, &[(1, STR), (2, 0), (3, 0)], &[(0, perm)]);
+    assert_eq!(t.ex.live_descriptor_count(), n);
+    // The owner reads everything that was sent, sender pid 2 included.
+    let r = t.recv(p, mine, 16, 0, INFO);
+    assert_eq!((r[0], r[1]), (status::OK, 6));
+    assert_eq!(t.h.get(RBUF, 6), b"secret");
+    let r = t.recv(p, mine, 16, 0, 0);
+    assert_eq!((r[0], r[1], r[4]), (status::OK, 2, u32::from(q)));
+    let own_pid = t.open(p, "pid:");
+    t.expect(p, MB, svc::FN_MB_PEEK, &[(1, own_pid)], &[(0, 0), (1, 1), (2, 10), (3, 2)]);
+    t.h.put_str(STR, "svc:priv");
+    t.expect(p, MB, svc::FN_MB_BIND, &[(1, STR), (2, 32), (3, 0)], &[(0, 0), (1, 9)]);
+    t.expect(p, MB, svc::FN_MB_TAP, &[(1, own_pid), (2, 1)], &[(0, 0)]);
+    // CLOSE of one's own handle is always allowed.
+    let h = t.open(q, "svc:priv@1");
+    t.expect(q, MB, svc::FN_MB_CLOSE, &[(1, h)], &[(0, 0)]);
+    // Ownerless descriptors are open to all.
+    for target in ["app:open", "shared:open"] {
+        let hp = t.open(p, target);
+        let hq = t.open(q, target);
+        t.send(p, hp, b"all", 0, 0);
+        t.expect(q, MB, svc::FN_MB_PEEK, &[(1, hq)], &[(0, 0), (1, 1), (2, 11), (3, 3)]);
+        assert_eq!(t.recv(q, hq, 8, 0, 0)[1], 3);
+        t.h.put_str(STR, target);
+        let (_, r) = t.call(q, MB, svc::FN_MB_BIND, &[(1, STR), (2, 32), (3, 0)]);
+        assert_eq!(r[0], status::OK, "{target}");
+    }
+    // The host is not checked: it posts into p's private descriptor.
+    let id = t.ex.mailboxes().into_iter().find(|m| m.target == "svc:priv@1").unwrap().id;
+    assert_eq!(t.ex.host_send(&mut t.h, id, b"from host", 0, 0), Ok(()));
+}
+
+#[test]
+fn mailbox_checks_go_handle_then_ownership_then_buffers() {
+    let mut t = T::new();
+    let p = t.spawn();
+    let q = t.spawn();
+    let (lim_p, _) = t.ex.arena_of(p).unwrap();
+    let theirs = t.open(q, "svc:box@1");
+    let own = t.open(q, "svc:box");
+    t.send(q, own, b"queued", 0, 0);
+    let (ih, perm, ie) = (status::INVALID_HANDLE, status::PERMISSION, status::INTERNAL_ERROR);
+    // Bad buffers everywhere: the reserved area, a window, another task's stack.
+    for (buf, info) in [(0x0100, 0x0200), (0x1010, 0x1100), (lim_p, lim_p + 0x40), (0xFFFC, 0x0FF0)] {
+        let mem = t.h.dmem.clone();
+        // RECV: an invalid handle wins over the buffers; its info record is not written
+        // through a pointer the task could not write itself.
+        t.expect(q, MB, svc::FN_MB_RECV, &[(1, 99), (2, buf), (3, 8), (4, 0), (5, info)], &[(0, ih)]);
+        // A handle on another task's descriptor: PERMISSION wins over the buffers.
+        t.expect(q, MB, svc::FN_MB_RECV, &[(1, theirs), (2, buf), (3, 8), (4, 0xFFFF), (5, info)], &[(0, perm)]);
+        // Its own handle: now the buffers count.
+        t.expect(q, MB, svc::FN_MB_RECV, &[(1, own), (2, buf), (3, 8), (4, 0xFFFF), (5, info)], &[(0, ie)]);
+        // SEND: handle, then the payload buffer.
+        t.expect(q, MB, svc::FN_MB_SEND, &[(1, 99), (2, buf), (3, 4)], &[(0, ih)]);
+        t.expect(q, MB, svc::FN_MB_SEND, &[(1, theirs), (2, buf), (3, 4)], &[(0, ie)]);
+        let base = isa::window_of(q) as usize;
+        let mut want = mem.clone();
+        want[base..base + 64].copy_from_slice(&t.h.dmem[base..base + 64]);
+        assert_eq!(t.h.dmem, want, "buf {buf:#x} info {info:#x}: only q's R0 written");
+    }
+    // The info record of an INVALID_HANDLE RECV is written where the task may write.
+    t.h.put(INFO, &[0xAB; 20]);
+    t.expect(q, MB, svc::FN_MB_RECV, &[(1, 99), (2, 0x0100), (3, 8), (4, 0), (5, INFO)], &[(0, ih)]);
+    assert_eq!(t.h.info(INFO), [ih, 0, 0, 0, 0]);
+    // OPEN / BIND: the target string first (in the reserved area: INTERNAL_ERROR), then
+    // ownership.
+    t.h.put_str(0x0800, "svc:box@1");
+    t.expect(q, MB, svc::FN_MB_OPEN, &[(1, 0x0800)], &[(0, ie)]);
+    t.expect(q, MB, svc::FN_MB_BIND, &[(1, 0x0800), (2, 0), (3, 0)], &[(0, ie)]);
+    assert!(!t.h.log.iter().any(|c| matches!(c, Command::Block { .. })));
+    assert_eq!(t.ex.mailboxes().into_iter().find(|m| m.target == "svc:box@2").unwrap().messages.len(), 1);
+    // With protection off only the end of memory counts: the reserved area is a buffer.
+    t.h.protect = false;
+    t.h.put(0x0100, b"low!");
+    t.expect(q, MB, svc::FN_MB_SEND, &[(1, theirs), (2, 0x0100), (3, 4)], &[(0, 0), (1, 4)]);
+    t.expect(
+        q,
+        MB,
+        svc::FN_MB_RECV,
+        &[(1, own), (2, 0x0200), (3, 8), (4, 0), (5, 0)],
+        &[(0, 0), (1, 6), (2, 0), (3, 0), (4, 2)],
+    );
+    assert_eq!(t.h.get(0x0200, 6), b"queued");
+    t.expect(q, MB, svc::FN_MB_RECV, &[(1, theirs), (2, 0x0200), (3, 8), (4, 0), (5, 0)], &[(0, perm)]);
+}
+
+#[test]
+fn a_spawn_zeroes_its_whole_arena() {
+    let mut t = T::new();
+    let img = t.img;
+    let sz = |s| SpawnOptions { stack_size: Some(s), slice: None };
+    let a = t.ex.spawn(&mut t.h, img, 0, sz(0x400)).unwrap();
+    let b = t.ex.spawn(&mut t.h, img, 0, sz(0x400)).unwrap();
+    let (lo_a, hi_a) = t.ex.arena_of(a).unwrap();
+    let (lo_b, hi_b) = t.ex.arena_of(b).unwrap();
+    // a fills its arena; free memory below the allocation point is dirty too (tasks may
+    // write there: it is shared).
+    t.h.dmem[lo_a as usize..hi_a as usize].fill(0xA5);
+    t.h.dmem[lo_b as usize..hi_b as usize].fill(0xB6);
+    t.h.dmem[0x8000..lo_b as usize].fill(0xC7);
+    t.ex.kill(&mut t.h, a).unwrap();
+    // The reused arena (carved from the top of a's freed block) is all zero, and only it
+    // was written: the rest of a's old block and b's arena keep their bytes.
+    let c = t.ex.spawn(&mut t.h, img, 0, sz(0x100)).unwrap();
+    let (lo_c, hi_c) = t.ex.arena_of(c).unwrap();
+    assert_eq!((lo_c, hi_c), (hi_a - 0x100, hi_a));
+    assert!(t.h.get(lo_c, 0x100).iter().all(|&x| x == 0), "reused arena zeroed");
+    assert!(t.h.get(lo_a, 0x300).iter().all(|&x| x == 0xA5), "the rest of the free block untouched");
+    assert!(t.h.get(lo_b, 0x400).iter().all(|&x| x == 0xB6), "b's arena untouched");
+    assert_eq!(t.h.regs(c)[15], hi_c);
+    // A fresh arena below the point, over dirty free memory, is zeroed too.
+    let d = t.ex.spawn(&mut t.h, img, 0, sz(0x1000)).unwrap();
+    let (lo_d, hi_d) = t.ex.arena_of(d).unwrap();
+    assert_eq!(hi_d, lo_b);
+    assert!(t.h.get(lo_d, 0x1000).iter().all(|&x| x == 0), "fresh arena zeroed");
+    assert_eq!(t.h.dmem[lo_d as usize - 1], 0xC7, "nothing below it");
+    // A refused spawn writes no arena byte.
+    t.h.dmem[0x7000..0x7010].fill(0xEE);
+    let huge = SpawnOptions { stack_size: Some(0xA000), slice: None };
+    assert!(t.ex.spawn(&mut t.h, img, 0, huge).is_err());
+    assert_eq!(t.h.get(0x7000, 0x10), &[0xEE; 0x10]);
 }
 
 #[test]
