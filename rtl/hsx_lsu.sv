@@ -3,9 +3,10 @@
 //
 // For an access of len = 1, 2 or 4 bytes at the 16-bit address addr_i:
 //   - mem_fault_o: a byte would lie past 0xFFFF (addr + len > 0x10000);
-//   - acc_fault_o: with protect_i, a byte lies in the window region
-//     [0x1000, 0x1000 + 64*NTasks) or at/above stack_region_lo outside the task's own
-//     [stack_limit, stack_top). MEM_FAULT is checked first (the core's priority).
+//   - acc_fault_o: with protect_i, a byte lies in the executive's reserved area
+//     [0x0000, 0x1000) or the window region [0x1000, 0x1000 + 64*NTasks) right above it
+//     (together one low block [0, LowHi)), or at/above stack_region_lo outside the task's
+//     own [stack_limit, stack_top). MEM_FAULT is checked first (the core's priority).
 //   - the access covers word addr>>2 and, when it spans a word boundary (two_o), the next
 //     word too. Stores: be0/wd0 and be1/wd1 are the masks and lanes of the two words.
 //     Loads: load_o assembles the zero-extended value from the two words read.
@@ -39,8 +40,9 @@ module hsx_lsu #(
 `endif
 );
 
-  localparam logic [16:0] WinLo = {1'b0, hsx_pkg::WindowBase};
-  localparam logic [16:0] WinHi = WinLo + 17'(64 * NTasks);
+  // One past the window region. The reserved area ends where the windows start
+  // (isa.md memory map), so [0, LowHi) is the whole forbidden low block.
+  localparam logic [16:0] LowHi = {1'b0, hsx_pkg::WindowBase} + 17'(64 * NTasks);
 
   logic [7:0] mut;
 `ifdef HSX_MUTANTS
@@ -57,7 +59,7 @@ module hsx_lsu #(
   logic [63:0] wide_wd;
   logic [63:0] wide_rd;
   logic [31:0] shifted;
-  logic        win_chk;
+  logic        low_chk;
 
   always_comb begin
     unique case (size_i)
@@ -72,11 +74,12 @@ module hsx_lsu #(
   assign hi      = lo + 17'(len);
   assign lo_stk  = (lo > stack_region_lo_i) ? lo : stack_region_lo_i;
   assign off     = addr_i[1:0];
-  assign win_chk = (mut != hsx_pkg::MutNoWindowChk);
+  // Mutant 8: protection forgets the low block (reserved area and windows).
+  assign low_chk = (mut != hsx_pkg::MutNoWindowChk);
 
   assign mem_fault_o = hi > 17'h10000;
   assign acc_fault_o = protect_i && (
-      (win_chk && lo < WinHi && hi > WinLo) ||
+      (low_chk && lo < LowHi) ||
       (hi > stack_region_lo_i && (lo_stk < stack_limit_i || hi > stack_top_i)));
 
   assign two_o   = ({1'b0, off} + len) > 3'd4;

@@ -8,6 +8,7 @@ mod engines;
 mod examples;
 mod exec_matrix;
 mod isa_vectors;
+mod isolation;
 mod mutants;
 mod run_burst;
 mod sched;

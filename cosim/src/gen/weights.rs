@@ -243,7 +243,8 @@ pub enum AddrKind {
     Arena,
     /// Near the top of memory / wrapping below 0: MEM_FAULT for accesses past 0xFFFF.
     Top,
-    /// The executive-reserved page and free memory: unprotected, shared.
+    /// The executive's reserved area 0x0000..0x0FFF (ACCESS_VIOLATION when protected),
+    /// the free memory above the windows (shared), and the edges between them.
     Low,
 }
 pub const ADDRS: &[(AddrKind, u32)] =
@@ -262,9 +263,11 @@ pub const TOP_ADDRS: &[(u32, i16)] = &[
     (0xFFF0, 15),
     (0x1_FFF8, 4),
 ];
-/// The reserved page, free memory, and both edges of the 8-task window region
-/// (0x0FFE and 0x11FE straddle it).
-pub const LOW_ADDRS: &[u32] = &[0x0000, 0x0004, 0x0FFE, 0x0FFD, 0x2000, 0x3FFE, 0x11FE, 0x1200, 0x13FE];
+/// The reserved area (0x0000, 0x0004, 0x0800: ACCESS_VIOLATION when protected), free
+/// memory (0x2000, 0x3FFE, 0x1200 and 0x13FE past 8 windows: shared), and the edges:
+/// 0x0FFE/0x0FFD straddle the reserved area and the window region, 0x11FE the end of
+/// the 8-task window region. The item adds 0..=3 to the base.
+pub const LOW_ADDRS: &[u32] = &[0x0000, 0x0004, 0x0800, 0x0FFE, 0x0FFD, 0x2000, 0x3FFE, 0x11FE, 0x1200, 0x13FE];
 
 // ---------------------------------------------------------------- calls and stack
 
@@ -326,9 +329,10 @@ pub const BIND_MODES: &[(u32, u32)] = &[(0, 4), (0x08, 3), (0x18, 1), (0x28, 1)]
 pub const RAW_HANDLES: &[u32] = &[0, 1, 2, 3, 4, 5, 99, 0xFFFF];
 /// Probability a handle is a raw number instead of a fresh OPEN.
 pub const RAW_HANDLE: (u32, u32) = (1, 6);
-/// Probability a buffer pointer is a bad one (a window, or near the top of memory).
+/// Probability a buffer pointer is a bad one (the reserved area, a window, another
+/// task's arena, or near the top of memory; with `--no-protect` only the top is bad).
 pub const BAD_BUF: (u32, u32) = (1, 8);
-pub const BAD_BUFS: &[u32] = &[0x1000, 0x1040, 0xFFF8, 0xFFFF, 0xF000];
+pub const BAD_BUFS: &[u32] = &[0x0000, 0x0F00, 0x1000, 0x1040, 0xFFF8, 0xFFFF, 0xF000];
 /// SVCs nobody implements (R0 ← ENOSYS, the task continues).
 pub const UNKNOWN_SVCS: &[(u8, u8)] =
     &[(0x0, 0x01), (0x1, 0x02), (0x2, 0x00), (0x3, 0x07), (0x5, 0x07), (0x6, 0x03), (0x7, 0x00), (0xF, 0xFF)];

@@ -300,9 +300,11 @@ fn mask_lanes(d: u32, be: u8) -> u32 {
     (0..4).filter(|i| be & (1 << i) != 0).fold(0, |acc, i| acc | (d & (0xFF << (8 * i))))
 }
 
-/// Cycle level, with `protect` on: no core write lands in another task's window or in a
-/// stack arena other than the retiring task's own (an independent check of the RTL's
-/// protection; the retiring task's own registers are written through its window).
+/// Cycle level, with `protect` on: no core write lands in the executive's reserved area
+/// `0x0000..0x0FFF`, in another task's window or in a stack arena other than the retiring
+/// task's own (an independent check of the RTL's protection; the retiring task's own
+/// registers are written through its window). Host-bus writes (the executive's) are not
+/// checked.
 pub struct IsolationMonitor;
 
 impl Checker for IsolationMonitor {
@@ -327,16 +329,17 @@ impl Checker for IsolationMonitor {
                     continue;
                 }
                 let a = w.addr as u32 + lane;
+                let in_reserved = a < isa::EXEC_RESERVED_END;
                 let in_window = (win_lo..win_hi).contains(&a);
                 let own_window = (own.reg_base..own.reg_base + 64).contains(&a);
                 let in_stacks = a >= lo;
                 let own_stack = (own.stack_limit..own.stack_top).contains(&a);
-                if (in_window && !own_window) || (in_stacks && !own_stack && !in_window) {
+                if in_reserved || (in_window && !own_window) || (in_stacks && !own_stack && !in_window) {
                     return Some(Mismatch::new(
                         "isolation",
                         "write",
                         format!(
-                            "pid {pid} writes only its own window 0x{:04x} and stack [0x{:04x},0x{:04x})",
+                            "pid {pid} writes only its own window 0x{:04x} and stack [0x{:04x},0x{:04x}), never the reserved area below 0x1000",
                             own.reg_base, own.stack_limit, own.stack_top
                         ),
                         format!("a core write to 0x{a:04x}"),

@@ -166,6 +166,12 @@ impl Lockstep {
         })
     }
 
+    /// Replace the checkers (default [`check::standard_checkers`]): e.g. one checker alone,
+    /// to prove that it catches a bug by itself.
+    pub fn set_checkers(&mut self, checkers: Vec<Box<dyn Checker>>) {
+        self.checkers = checkers;
+    }
+
     fn diverge(&self, mismatch: Mismatch, step: u64, ref_rec: Option<Retire>, rtl_rec: Option<Retire>) -> Verdict {
         Verdict::Diverged(Box::new(Divergence { mismatch, cycle: self.rtl.rtl.cycles(), step, ref_rec, rtl_rec }))
     }

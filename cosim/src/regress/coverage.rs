@@ -190,6 +190,7 @@ pub fn status_name(s: u32) -> String {
         status::NO_DATA => "NO_DATA".into(),
         status::MSG_TOO_LARGE => "MSG_TOO_LARGE".into(),
         status::NO_DESCRIPTOR => "NO_DESCRIPTOR".into(),
+        status::PERMISSION => "PERMISSION".into(),
         status::TIMEOUT => "TIMEOUT".into(),
         status::INTERNAL_ERROR => "INTERNAL_ERROR".into(),
         isa::fault::ENOSYS => "ENOSYS".into(),
