@@ -236,7 +236,7 @@ fn a_reused_arena_is_zeroed_on_the_rtl_engine_as_on_the_reference() {
     let spawn_cycles = rtl.rtl.cycles() - cycles;
     assert!(rtl.rtl.data_mem()[0xEFFC..0xFFFC].iter().all(|&b| b == 0));
     rtl.run(100_000).expect("run");
-    for s in [sys.machine.slot(1), rtl.rtl.probe_slot(1)] {
+    for s in [*sys.machine.slot(1), rtl.rtl.probe_slot(1)] {
         assert_eq!((s.state, s.exit_code), (TaskState::Returned, Some(0)), "{s:?}");
     }
     assert_eq!(sys.machine.dmem[..0x10000], rtl.rtl.data_mem()[..], "both data memories");
