@@ -298,3 +298,61 @@ fn regress_runs_the_isolation_programs_as_directed_cases() {
     }
     assert!(!xml.contains("<failure"), "{xml}");
 }
+
+// ---------------------------------------------------------------- cost
+
+/// What zeroing the arena at spawn costs on the RTL's host bus (docs/benchmarks.md):
+/// `cargo test -p hsx-tests --test integration spawn_zeroing_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn spawn_zeroing_cost() {
+    use std::time::Instant;
+    let plan = Plan::prepare(&[format!("{}@reader", program_path_str(ARENA))], 8).expect("plan");
+    let n = 200u32;
+    // Eight spawns (a full machine) per round, each zeroing its 4 KiB arena.
+    let mut rtl = RtlSystem::new(sim::RtlOptions::default(), true, Settings::default().exec_config()).expect("rtl");
+    rtl.load(&plan, SpawnOptions::default()).expect("load");
+    rtl.exec.kill(&mut RtlHost { rtl: &mut rtl.rtl }, 1).expect("kill");
+    let t = Instant::now();
+    let c0 = rtl.rtl.cycles();
+    for _ in 0..n {
+        let mut host = RtlHost { rtl: &mut rtl.rtl };
+        for _ in 0..8 {
+            rtl.exec.spawn(&mut host, 0, 0, SpawnOptions::default()).expect("spawn");
+        }
+        for pid in 1..=8 {
+            rtl.exec.kill(&mut host, pid).expect("kill");
+        }
+    }
+    assert!(rtl.rtl.take_bus_error().is_none());
+    let (spawn_t, spawn_c) = (t.elapsed(), rtl.rtl.cycles() - c0);
+    let t = Instant::now();
+    let c0 = rtl.rtl.cycles();
+    let zeros = vec![0u8; 0x1000];
+    for _ in 0..n * 8 {
+        rtl.rtl.write_data(0xEFFC, &zeros).expect("write");
+    }
+    let (zero_t, zero_c) = (t.elapsed(), rtl.rtl.cycles() - c0);
+    let per = |d: std::time::Duration, k: u32| d.as_secs_f64() * 1e6 / f64::from(k);
+    println!(
+        "RTL host bus, per spawn+kill (incl. zeroing): {:.1} us, {} cycles; zeroing 4 KiB alone: {:.1} us, {} cycles",
+        per(spawn_t, n * 8),
+        spawn_c / u64::from(n * 8),
+        per(zero_t, n * 8),
+        zero_c / u64::from(n * 8)
+    );
+    // The reference model for comparison.
+    let mut sys = System::new(&MachineConfig::default(), Settings::default().exec_config());
+    plan.load(&mut sys.exec, &mut sys.machine, SpawnOptions::default()).expect("load");
+    sys.exec.kill(&mut sys.machine, 1).expect("kill");
+    let t = Instant::now();
+    for _ in 0..n {
+        for _ in 0..8 {
+            sys.exec.spawn(&mut sys.machine, 0, 0, SpawnOptions::default()).expect("spawn");
+        }
+        for pid in 1..=8 {
+            sys.exec.kill(&mut sys.machine, pid).expect("kill");
+        }
+    }
+    println!("reference, per spawn+kill (incl. zeroing): {:.2} us", per(t.elapsed(), n * 8));
+}
