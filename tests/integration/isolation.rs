@@ -183,9 +183,8 @@ fn arena_entry(name: &str) -> u32 {
 
 #[test]
 fn a_reused_arena_is_zeroed_in_the_shell() {
-    let script = format!(
-        "load {ARENA}@dirty\nrun\npeek 0xEFFC 8\nkill 1\nload {ARENA}@reader\npeek 0xEFFC 8\nrun\nps\n"
-    );
+    let script =
+        format!("load {ARENA}@dirty\nrun\npeek 0xEFFC 8\nkill 1\nload {ARENA}@reader\npeek 0xEFFC 8\nrun\nps\n");
     let out = hsx_stdin(&["shell"], &script);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let o = &out.stdout;
@@ -264,8 +263,8 @@ impl Observer for Respawn {
 
 #[test]
 fn a_reused_arena_is_zeroed_in_lockstep() {
-    let case = Case::from_specs("arena", &[format!("{}@dirty", program_path_str(ARENA))], Settings::default())
-        .expect("case");
+    let case =
+        Case::from_specs("arena", &[format!("{}@dirty", program_path_str(ARENA))], Settings::default()).expect("case");
     let mut ls = Lockstep::new(&case, CosimConfig::default()).expect("lockstep");
     let mut obs = Respawn { entry: arena_entry("reader"), done: false };
     match ls.run(&mut obs) {

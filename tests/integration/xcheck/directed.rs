@@ -232,7 +232,9 @@ fn cases() -> Vec<Case> {
         case("ST at the own stack", "LDI32 R2, 0xEFFC\n LDI R1, 66\n ST [R2], R1\n BRK", vec![Mem32(0xEFFC, 66), State(State::Paused(0))]),
         // stack_region_lo = 0xEFFC: a word at 0xEFFA has two free bytes and two own bytes.
         case("ST straddling stack_limit", "LDI32 R2, 0xEFFA\n LDI32 R1, 0x11223344\n ST [R2], R1\n BRK", vec![Mem32(0xEFF8, 0x3344_0000), Mem32(0xEFFC, 0x1122)]),
-        case("LD at 0x0FFC (reserved area)", "LDI32 R2, 0x0FFC\n LD R1, [R2]\n BRK", vec![State(State::Paused(0)), Reg(1, 0)]),
+        case("LD at 0x0FFC (reserved area)", "LDI32 R2, 0x0FFC\n LD R1, [R2]\n BRK", vec![State(State::Faulted(code::ACCESS_VIOLATION)), Reg(1, 0)]),
+        case("LDB at 0x0000 (reserved area)", "LDI R2, 0\n LDB R1, [R2]\n BRK", vec![State(State::Faulted(code::ACCESS_VIOLATION)), Pc(4)]),
+        case("STB at 0x0FFF (last reserved byte)", "LDI32 R2, 0x0FFF\n LDI R1, 7\n STB [R2], R1\n BRK", vec![State(State::Faulted(code::ACCESS_VIOLATION)), Mem32(0x0FFC, 0)]),
         case("LD at 0x0FFE touches the windows", "LDI32 R2, 0x0FFE\n LD R1, [R2]\n BRK", vec![State(State::Faulted(code::ACCESS_VIOLATION))]),
         case("LDB at 0x11FF (last window byte)", "LDI32 R2, 0x11FF\n LDB R1, [R2]\n BRK", vec![State(State::Faulted(code::ACCESS_VIOLATION))]),
         case("LDB at 0x1200", "LDI32 R2, 0x1200\n LDB R1, [R2]\n BRK", vec![State(State::Paused(0))]),
@@ -241,8 +243,8 @@ fn cases() -> Vec<Case> {
             "LDI32 R2, 0x0FFE\n LDI R1, -1\n ST [R2], R1\n BRK",
             vec![State(State::Faulted(code::ACCESS_VIOLATION)), Mem32(0x0FFC, 0), Reg(1, 0xFFFF_FFFF), Pc(12)],
         ),
-        // (0xFFFFFFF0 + 0x14) & 0xFFFF = 4; (0xFFFFFFF0 + 0x10) & 0xFFFF = 0.
-        case("address wraps mod 2^16", "LDI R2, -16\n LDI R1, 90\n STB [R2 + 16], R1\n LDB R3, [R2 + 16]\n BRK", vec![Reg(3, 90), Mem32(0, 90)]),
+        // (0xFFFFFFF0 + 0x10) & 0xFFFF = 0: the reserved area, forbidden when protected.
+        case("address wraps mod 2^16", "LDI R2, -16\n LDI R1, 90\n STB [R2 + 16], R1\n LDB R3, [R2 + 16]\n BRK", vec![State(State::Faulted(code::ACCESS_VIOLATION)), Pc(8), Mem32(0, 0)]),
         case("negative offset wraps to 0xFFFE", "LDI R2, 2\n LDB R1, [R2 - 4]\n BRK", vec![State(State::Faulted(code::ACCESS_VIOLATION))]),
         // ---- SVCs, BRK --------------------------------------------------------------------
         case("GET_STEPS", "LDI R1, 1\n LDI R1, 2\n LDI R1, 3\n SVC 0x0, 0x00\n BRK", vec![Reg(0, 3), Steps(5)]),
@@ -258,6 +260,11 @@ fn cases() -> Vec<Case> {
         case(
             "UART_WRITE from the windows",
             "LDI32 R1, 0x1000\n LDI R2, 4\n SVC 0x1, 0x01\n BRK",
+            vec![Reg(0, code::ACCESS_VIOLATION), Console("")],
+        ),
+        case(
+            "UART_WRITE from the reserved area",
+            "LDI32 R1, 0x0FFF\n LDI R2, 1\n SVC 0x1, 0x01\n BRK",
             vec![Reg(0, code::ACCESS_VIOLATION), Console("")],
         ),
     ];
@@ -286,6 +293,17 @@ fn cases() -> Vec<Case> {
         "no protect: LD at 0xFFFE",
         "LDI32 R2, 0xFFFE\n LD R1, [R2]\n BRK",
         vec![State(State::Faulted(code::MEM_FAULT))],
+    ));
+    // (0xFFFFFFF0 + 0x10) & 0xFFFF = 0: with protection off the reserved area is memory.
+    v.push(open(
+        "no protect: address wraps mod 2^16",
+        "LDI R2, -16\n LDI R1, 90\n STB [R2 + 16], R1\n LDB R3, [R2 + 16]\n BRK",
+        vec![Reg(3, 90), Mem32(0, 90)],
+    ));
+    v.push(open(
+        "no protect: LD at 0x0FFC",
+        "LDI32 R2, 0x0FFC\n LD R1, [R2]\n BRK",
+        vec![State(State::Paused(0)), Reg(1, 0)],
     ));
     v.push(open(
         "no protect: ST into own window",

@@ -205,9 +205,10 @@ impl Model {
             return false;
         }
         (addr..addr + len).any(|b| {
+            let in_reserved = b < 0x1000;
             let in_windows = (0x1000..0x1000 + 64 * self.n_tasks).contains(&b);
             let foreign_stack = b >= self.stack_region_lo && !(self.stack_limit..self.stack_top).contains(&b);
-            in_windows || foreign_stack
+            in_reserved || in_windows || foreign_stack
         })
     }
 
