@@ -79,7 +79,7 @@ impl Key {
     /// "Ownership")? Only its owner may; an ownerless one (`app:name`, `shared:name`) is
     /// open to every task.
     pub fn owned_by(&self, pid: u8) -> bool {
-        self.owner.map_or(true, |o| o == pid)
+        self.owner.is_none_or(|o| o == pid)
     }
     /// The canonical target string (`pid:3`, `svc:stdio.out@3`, `app:x`, `app:x@2`,
     /// `shared:y`).
