@@ -23,6 +23,12 @@
 //! * A metadata table offset of 0 means "no table" whatever the entry count says.
 //! * A metadata payload is in bounds when it lies entirely in the file after the header,
 //!   code and data (`sections_end <= offset` and `offset + size <= file length`).
+//! * A non-empty payload must not overlap the metadata table
+//!   ([`HxeError::MetaPayloadInTable`]) nor share a byte with another entry's payload
+//!   ([`HxeError::MetaPayloadOverlap`]), whatever the types. An empty payload overlaps
+//!   nothing. Every entry passes these checks before any payload is copied, so the copies
+//!   sum to at most the file's length: reading any image costs O(file size) (an image
+//!   whose 5 000 entries each claim the whole table is rejected, not copied 5 000 times).
 //! * A type-0x10 payload is bad when its size is not 4, its address is above 0xFFFF, or a
 //!   second type-0x10 entry exists.
 //! * v1 bytes after the data (if any) are covered by the CRC and otherwise ignored.
@@ -132,8 +138,10 @@ pub struct MetaEntry {
     pub payload: Vec<u8>,
 }
 
-/// Why an image is rejected (one variant per rule of executive.md, plus the writer-only
-/// [`HxeError::V1DataAddr`] and [`HxeError::NameTooLong`]).
+/// Why an image is rejected (one variant per rule of executive.md; the payload-layout
+/// rules this reader adds, [`HxeError::MetaPayloadOutOfBounds`],
+/// [`HxeError::MetaPayloadInTable`] and [`HxeError::MetaPayloadOverlap`]; and the
+/// writer-only [`HxeError::V1DataAddr`] and [`HxeError::NameTooLong`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HxeError {
     #[error("file shorter than its header: {len} bytes, the {version} header needs {need}")]
@@ -174,6 +182,20 @@ pub enum HxeError {
         "metadata entry {index} (type 0x{kind:X}) payload out of bounds: offset 0x{offset:X} size 0x{size:X} must lie within 0x{sections_end:X}..0x{file_len:X}"
     )]
     MetaPayloadOutOfBounds { index: u32, kind: u32, offset: u32, size: u32, sections_end: u64, file_len: usize },
+    #[error(
+        "metadata entry {index} (type 0x{kind:X}) payload overlaps the metadata table: payload 0x{offset:X} size 0x{size:X}, table 0x{table:X}..0x{table_end:X}"
+    )]
+    MetaPayloadInTable { index: u32, kind: u32, offset: u32, size: u32, table: u32, table_end: u64 },
+    #[error(
+        "metadata entries {} and {} have overlapping payloads: entry {} at 0x{:X} size 0x{:X}, entry {} at 0x{:X} size 0x{:X} (payloads must not share bytes)",
+        first.0, second.0, first.0, first.1, first.2, second.0, second.1, second.2
+    )]
+    MetaPayloadOverlap {
+        /// `(index, offset, size)` of the lower-indexed entry.
+        first: (u32, u32, u32),
+        /// `(index, offset, size)` of the other.
+        second: (u32, u32, u32),
+    },
     #[error("bad type-0x10 (data load address) metadata entry {index}: {detail}")]
     BadDataAddr { index: u32, detail: String },
     #[error("CRC mismatch: header says 0x{stored:08X}, computed 0x{computed:08X}")]
@@ -222,6 +244,34 @@ fn check_code(code_len: u32, entry: u32) -> Result<(), HxeError> {
     }
     if entry >= code_len {
         return Err(HxeError::EntryOutsideCode { entry, code_len });
+    }
+    Ok(())
+}
+
+/// Reject two metadata payloads that share a byte. `spans` holds `(offset, size, index)`
+/// of every non-empty payload (already known to lie inside the file); it is sorted here.
+/// The pair reported is the first found sweeping by offset (then index): the entry whose
+/// payload starts inside an earlier-starting one, and that earlier one (the one reaching
+/// furthest, on a tie the lowest index).
+fn check_payloads_disjoint(spans: &mut [(u32, u32, u32)]) -> Result<(), HxeError> {
+    spans.sort_unstable();
+    // (end, index, offset, size) of the payload reaching furthest so far.
+    let mut reach: Option<(u64, u32, u32, u32)> = None;
+    for &(offset, size, index) in spans.iter() {
+        let end = offset as u64 + size as u64;
+        if let Some((r_end, r_index, r_offset, r_size)) = reach {
+            if (offset as u64) < r_end {
+                let (first, second) = if r_index < index {
+                    ((r_index, r_offset, r_size), (index, offset, size))
+                } else {
+                    ((index, offset, size), (r_index, r_offset, r_size))
+                };
+                return Err(HxeError::MetaPayloadOverlap { first, second });
+            }
+        }
+        if reach.is_none_or(|r| end > r.0) {
+            reach = Some((end, index, offset, size));
+        }
     }
     Ok(())
 }
@@ -298,14 +348,16 @@ impl Image {
                 if table_end > len as u64 {
                     return Err(HxeError::MetaTablePastEnd { offset: table, count, end: table_end, file_len: len });
                 }
-                let mut seen_addr: Option<u32> = None;
+                // Every entry's payload is checked before any is copied: in bounds, clear
+                // of the table, and clear of every other payload. So the payloads copied
+                // below sum to at most the file's length (reading costs O(file size),
+                // however the entries are laid out).
+                let entry_at = |index: u32| table as usize + index as usize * META_ENTRY_LEN;
+                let mut spans: Vec<(u32, u32, u32)> = Vec::new();
                 for index in 0..count {
                     // table_end <= len, so every entry is in bounds.
-                    let at = table as usize + index as usize * META_ENTRY_LEN;
-                    let kind = be32(bytes, at);
-                    let offset = be32(bytes, at + 4);
-                    let size = be32(bytes, at + 8);
-                    let ecount = be32(bytes, at + 12);
+                    let at = entry_at(index);
+                    let (kind, offset, size) = (be32(bytes, at), be32(bytes, at + 4), be32(bytes, at + 8));
                     let end = offset as u64 + size as u64;
                     if (offset as u64) < sections_end || end > len as u64 {
                         return Err(HxeError::MetaPayloadOutOfBounds {
@@ -317,7 +369,22 @@ impl Image {
                             file_len: len,
                         });
                     }
-                    let payload = &bytes[offset as usize..end as usize];
+                    if size > 0 && (offset as u64) < table_end && end > table as u64 {
+                        return Err(HxeError::MetaPayloadInTable { index, kind, offset, size, table, table_end });
+                    }
+                    if size > 0 {
+                        spans.push((offset, size, index));
+                    }
+                }
+                check_payloads_disjoint(&mut spans)?;
+                let mut seen_addr: Option<u32> = None;
+                for index in 0..count {
+                    let at = entry_at(index);
+                    let kind = be32(bytes, at);
+                    let offset = be32(bytes, at + 4) as usize;
+                    let size = be32(bytes, at + 8);
+                    let ecount = be32(bytes, at + 12);
+                    let payload = &bytes[offset..offset + size as usize];
                     if kind == META_DATA_ADDR {
                         if let Some(first) = seen_addr {
                             return Err(HxeError::BadDataAddr {
@@ -776,6 +843,126 @@ mod tests {
             fix_crc(&mut bytes);
             assert!(matches!(Image::parse(&bytes), Err(HxeError::MetaPayloadOutOfBounds { .. })));
         }
+    }
+
+    /// A v2 file of `sample()` with a metadata table of `entries` `(type, offset, size)`
+    /// at `table` and the file padded to `len` bytes (CRC fixed).
+    fn with_table(table: usize, entries: &[(u32, u32, u32)], len: usize) -> Vec<u8> {
+        let mut bytes = sample().to_bytes(Version::V2);
+        assert!(bytes.len() <= table && table + entries.len() * META_ENTRY_LEN <= len);
+        bytes.resize(len, 0x5A);
+        for (i, &(kind, offset, size)) in entries.iter().enumerate() {
+            let at = table + i * META_ENTRY_LEN;
+            put32(&mut bytes, at, kind);
+            put32(&mut bytes, at + 4, offset);
+            put32(&mut bytes, at + 8, size);
+            put32(&mut bytes, at + 12, 1);
+        }
+        put32(&mut bytes, OFF_META_OFFSET, table as u32);
+        put32(&mut bytes, OFF_META_COUNT, entries.len() as u32);
+        fix_crc(&mut bytes);
+        bytes
+    }
+
+    #[test]
+    fn reject_meta_payload_in_table() {
+        let end = HEADER_V2_LEN + 12 + 6;
+        let table = end + 8;
+        // payload = the table's second entry, and one straddling the table's start
+        for (offset, size) in [(table as u32 + 16, 16), (end as u32, 9)] {
+            let bytes = with_table(table, &[(0x2, end as u32, 4), (0x3, offset, size)], table + 64);
+            assert_eq!(
+                Image::parse(&bytes),
+                Err(HxeError::MetaPayloadInTable {
+                    index: 1,
+                    kind: 3,
+                    offset,
+                    size,
+                    table: table as u32,
+                    table_end: table as u64 + 32
+                })
+            );
+        }
+        let e = Image::parse(&with_table(table, &[(0x2, table as u32, 32)], table + 64)).unwrap_err();
+        assert!(e.to_string().contains("overlaps the metadata table"), "{e}");
+        // touching the table on either side, or empty inside it, is fine
+        let ok = with_table(
+            table,
+            &[(0x2, end as u32, 8), (0x3, table as u32 + 48, 4), (0x4, table as u32 + 4, 0)],
+            table + 64,
+        );
+        let img = Image::parse(&ok).unwrap();
+        assert_eq!(img.metadata.iter().map(|m| m.payload.len()).collect::<Vec<_>>(), vec![8, 4, 0]);
+    }
+
+    #[test]
+    fn reject_meta_payload_overlap() {
+        let table = HEADER_V2_LEN + 12 + 6;
+        let p = (table + 64) as u32;
+        let file = table + 128;
+        // a later entry starting inside an earlier one
+        let bytes = with_table(table, &[(0x2, p, 10), (0x3, p + 9, 4)], file);
+        assert_eq!(
+            Image::parse(&bytes),
+            Err(HxeError::MetaPayloadOverlap { first: (0, p, 10), second: (1, p + 9, 4) })
+        );
+        // an earlier entry inside a later one (sorted by offset, reported by index)
+        let bytes = with_table(table, &[(0x2, p + 4, 2), (0x3, p, 10)], file);
+        assert_eq!(
+            Image::parse(&bytes),
+            Err(HxeError::MetaPayloadOverlap { first: (0, p + 4, 2), second: (1, p, 10) })
+        );
+        // the same payload named twice (type 0x10 too: overlap is checked for every type)
+        let bytes = with_table(table, &[(0x1, p, 4), (META_DATA_ADDR, p, 4)], file);
+        let e = Image::parse(&bytes).unwrap_err();
+        assert_eq!(e, HxeError::MetaPayloadOverlap { first: (0, p, 4), second: (1, p, 4) });
+        assert!(e.to_string().contains("entries 0 and 1 have overlapping payloads"), "{e}");
+        // an overlap hidden behind a long payload: the sweep remembers the furthest reach
+        let bytes = with_table(table, &[(0x2, p, 40), (0x3, p + 2, 2), (0x4, p + 30, 2)], file);
+        assert_eq!(
+            Image::parse(&bytes),
+            Err(HxeError::MetaPayloadOverlap { first: (0, p, 40), second: (1, p + 2, 2) })
+        );
+        // adjacent payloads, and empty ones anywhere, do not overlap
+        let bytes = with_table(table, &[(0x2, p, 4), (0x3, p + 4, 4), (0x4, p + 2, 0), (0x5, p + 2, 0)], file);
+        assert_eq!(Image::parse(&bytes).unwrap().metadata.len(), 4);
+    }
+
+    /// The adversarial image of issue 9: `n` 16-byte entries, each claiming the same
+    /// `payload` bytes (`None`: all of the file after the sections, table included).
+    fn claim_all(n: usize, table_last: bool) -> Vec<u8> {
+        let end = HEADER_V2_LEN + 12 + 6;
+        let len = end + n * META_ENTRY_LEN + if table_last { 4096 } else { 0 };
+        let (table, offset, size) =
+            if table_last { (len - n * META_ENTRY_LEN, end, 4096) } else { (end, end, len - end) };
+        with_table(table, &vec![(0x1, offset as u32, size as u32); n], len)
+    }
+
+    #[test]
+    fn adversarial_tables_cost_o_file_size() {
+        use crate::test_alloc::allocated_by;
+        // 5 000 entries each spanning the whole ~80 KB table: rejected (the payload overlaps
+        // the table) without copying anything.
+        let bytes = claim_all(5000, false);
+        assert!(bytes.len() > 80_000);
+        let (r, spent) = allocated_by(|| Image::parse(&bytes));
+        assert!(matches!(r, Err(HxeError::MetaPayloadInTable { index: 0, .. })), "{r:?}");
+        assert!(spent < 4096, "{spent} bytes allocated to reject");
+        // the same entries all naming one 4 KiB payload before the table: rejected by the
+        // overlap rule, with one small record per entry allocated
+        let bytes = claim_all(5000, true);
+        let (r, spent) = allocated_by(|| Image::parse(&bytes));
+        assert_eq!(r, Err(HxeError::MetaPayloadOverlap { first: (0, 114, 4096), second: (1, 114, 4096) }));
+        assert!(spent <= 2 * bytes.len() as u64, "{spent} bytes allocated for a {}-byte file", bytes.len());
+        // and a valid image with 5 000 distinct payloads is read in O(file size) too
+        let img = Image {
+            metadata: (0..5000u32).map(|i| MetaEntry { kind: 0x1, count: i, payload: vec![i as u8; 3] }).collect(),
+            ..sample()
+        };
+        let bytes = img.to_bytes(Version::V2);
+        let (r, spent) = allocated_by(|| Image::parse(&bytes));
+        assert_eq!(r.as_ref(), Ok(&img));
+        assert!(spent <= 8 * bytes.len() as u64, "{spent} bytes allocated for a {}-byte file", bytes.len());
     }
 
     #[test]

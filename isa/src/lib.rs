@@ -18,6 +18,8 @@ pub mod disasm;
 pub mod format;
 pub mod hxe;
 pub mod table;
+#[cfg(test)]
+mod test_alloc;
 
 pub use arch::*;
 pub use format::*;
