@@ -305,3 +305,133 @@ mod tests {
         assert_ne!(scratch_dir("a"), scratch_dir("a"));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Measuring a child `hsx`: peak memory, time, output volume
+
+/// Some of a stream: its size, and its first and last [`KEEP`] bytes (and all of it when
+/// asked for).
+#[derive(Debug, Default, Clone)]
+pub struct Captured {
+    pub bytes: u64,
+    pub head: Vec<u8>,
+    pub tail: Vec<u8>,
+    pub all: Option<Vec<u8>>,
+}
+
+/// Bytes of a [`Captured`] stream's head and tail kept.
+pub const KEEP: usize = 4096;
+
+impl Captured {
+    /// The kept tail as text (lossy).
+    pub fn tail_text(&self) -> String {
+        String::from_utf8_lossy(&self.tail).into_owned()
+    }
+}
+
+fn capture(mut r: impl std::io::Read, whole: bool) -> Captured {
+    let mut c = Captured { all: whole.then(Vec::new), ..Captured::default() };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) | Err(_) => return c,
+            Ok(n) => n,
+        };
+        c.bytes += n as u64;
+        if let Some(all) = c.all.as_mut() {
+            all.extend_from_slice(&buf[..n]);
+        }
+        if c.head.len() < KEEP {
+            let k = (KEEP - c.head.len()).min(n);
+            c.head.extend_from_slice(&buf[..k]);
+        }
+        c.tail.extend_from_slice(&buf[n.saturating_sub(KEEP)..n]);
+        if c.tail.len() > KEEP {
+            c.tail.drain(..c.tail.len() - KEEP);
+        }
+    }
+}
+
+/// What a measured `hsx` run did.
+#[derive(Debug)]
+pub struct Measured {
+    pub code: i32,
+    /// The child's peak resident set, KiB: the largest `VmHWM` of `/proc/<pid>/status`
+    /// read every few milliseconds while it ran, after it exec'ed `hsx`. (`ru_maxrss`
+    /// from `wait4` cannot be used: Linux carries the parent's high-water mark into a
+    /// child across `exec`, so it would be the test binary's size, not hsx's.)
+    pub peak_kib: u64,
+    pub secs: f64,
+    pub stdout: Captured,
+    pub stderr: Captured,
+}
+
+/// `VmHWM` of `pid` in KiB, once it runs `hsx` (`Name:` is the command after exec).
+fn vm_hwm(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let mut lines = s.lines();
+    if lines.next()?.strip_prefix("Name:")?.trim() != "hsx" {
+        return None;
+    }
+    let l = lines.find(|l| l.starts_with("VmHWM:"))?;
+    l["VmHWM:".len()..].trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// Run `hsx ARGS…` in `cwd` with its stdout and stderr drained (counted, head and tail
+/// kept: a child printing gigabytes costs the test nothing) and measure its peak RSS.
+pub fn hsx_measured<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S]) -> Measured {
+    measured(cwd, args, false)
+}
+
+/// [`hsx_measured`] keeping all of stdout (for `--json`).
+pub fn hsx_measured_json<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S]) -> (Measured, serde_json::Value) {
+    let m = measured(cwd, args, true);
+    let all = m.stdout.all.as_deref().unwrap_or_default();
+    let j = serde_json::from_slice(all).unwrap_or_else(|e| panic!("stdout is not one JSON value ({e})"));
+    (m, j)
+}
+
+fn measured<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S], whole_stdout: bool) -> Measured {
+    let t0 = std::time::Instant::now();
+    let mut child = Proc::new(hsx_bin())
+        .current_dir(cwd)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running hsx");
+    let out = child.stdout.take().expect("stdout");
+    let err = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || capture(out, whole_stdout));
+    let err = std::thread::spawn(move || capture(err, false));
+    let pid = child.id();
+    // Poll the child's high-water mark until it has exited, without reaping it (so its
+    // pid cannot be reused meanwhile).
+    let mut peak_kib = 0;
+    loop {
+        if let Some(k) = vm_hwm(pid) {
+            peak_kib = peak_kib.max(k);
+        }
+        // SAFETY: an all-zero siginfo is a valid value; waitid fills it in.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our own child; WNOWAIT leaves it to be reaped below.
+        let r = unsafe { libc::waitid(libc::P_PID, pid, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) };
+        assert_eq!(r, 0, "waitid: {}", std::io::Error::last_os_error());
+        // SAFETY: filled in by waitid (0 while the child runs).
+        if unsafe { info.si_pid() } != 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
+    let status = child.wait().expect("reaping hsx");
+    let secs = t0.elapsed().as_secs_f64();
+    let code = status.code().unwrap_or(-1);
+    Measured {
+        code,
+        peak_kib,
+        secs,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}

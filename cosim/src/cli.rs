@@ -175,18 +175,33 @@ pub fn ref_report(sys: &System, plan: &Plan, outcome: vm_ref::system::Outcome) -
         .enumerate()
         .map(|(i, t)| {
             let pid = i as u8 + 1;
-            TaskReport::new(pid, &t.spec.text, m.slot(pid), m.regs(pid), sys.exec.console(pid))
+            TaskReport::new(pid, &t.spec.text, m.slot(pid), m.regs(pid), sys.exec.console_log(pid))
         })
         .collect();
     RunReport { outcome: outcome.name(), steps: m.steps, ticks: m.ticks, tasks }
 }
 
-/// `hsx run`.
+/// Say so when the consoles could not all be printed (the run's result and exit code
+/// stand; a reader that went away, `hsx run … | head`, is not worth a message).
+fn console_print_error(r: std::io::Result<()>) {
+    if let Err(e) = r {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("hsx run: printing the consoles failed: {e}; console lines after that point were not printed");
+        }
+    }
+}
+
+/// `hsx run`. Consoles are printed as they are written (`[pid] line`, crate::console),
+/// then the summary.
 pub fn run(a: RunArgs) -> Result<i32, CliError> {
+    let printer =
+        || -> Option<Box<dyn vm_ref::exec::ConsoleSink>> { Some(Box::new(crate::console::LinePrinter::stdio(a.json))) };
     let (report, stall) = match a.engine {
         Engine::Ref => {
             let (mut sys, plan) = build_ref_system(&a.machine, &a.specs)?;
+            sys.exec.set_console_sink(printer());
             let outcome = sys.run(a.max_steps);
+            console_print_error(sys.exec.finish_console());
             let stall = if outcome == vm_ref::system::Outcome::Stalled { sys.stall_reasons() } else { vec![] };
             (ref_report(&sys, &plan, outcome), stall)
         }
@@ -197,7 +212,10 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
             let mut sys =
                 crate::rtl::RtlSystem::new(sim::RtlOptions::default(), mcfg.protect, a.machine.exec_config())?;
             sys.load(&plan, SpawnOptions::default())?;
-            let outcome = sys.run(a.max_steps)?;
+            sys.exec.set_console_sink(printer());
+            let outcome = sys.run(a.max_steps);
+            console_print_error(sys.exec.finish_console());
+            let outcome = outcome?;
             (sys.report(&plan, outcome), sys.stall_reasons())
         }
     };

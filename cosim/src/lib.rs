@@ -2,7 +2,8 @@
 //!
 //! * [`program`]: SPECs (`FILE[@ENTRY]`), reading `.mvasm`/`.hxe`, loading tasks into
 //!   any machine through the executive;
-//! * [`report`]: the stable `hsx run --json` object;
+//! * [`report`]: the stable `hsx run --json` object; [`console`]: consoles printed as
+//!   they are written;
 //! * [`cli`]: the subcommands; [`shell`]: `hsx shell`;
 //! * [`rtl`]: the executive over the RTL's host bus, `hsx run --engine rtl`;
 //! * [`gen`]: seeded random programs and the shrinker.
@@ -10,6 +11,7 @@
 //! This is the only crate where the reference model and the RTL meet.
 
 pub mod cli;
+pub mod console;
 pub mod fsx;
 pub mod gen;
 pub mod harness;

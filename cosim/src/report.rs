@@ -1,6 +1,13 @@
 //! The stable `hsx run --json` output (cli.md), built the same way for either engine.
+//!
+//! `console` holds the task's console as the executive kept it: all of it, unless the
+//! task wrote more than the executive's tail (`ExecConfig::console_tail`, 1 MiB by
+//! default); then it is the last bytes, and `console_bytes` (everything written) and
+//! `console_omitted` (bytes before the ones shown) say so. The human output does not
+//! repeat the consoles: `hsx run` prints them as they are written (`crate::console`).
 
 use serde::Serialize;
+use vm_ref::exec::ConsoleLog;
 
 /// One task in the JSON output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,7 +25,13 @@ pub struct TaskReport {
     pub stack_top: u32,
     pub regs: [u32; 16],
     pub accounted_steps: u64,
+    /// The console (its last bytes when `console_omitted` > 0), UTF-8 with invalid bytes
+    /// replaced.
     pub console: String,
+    /// Bytes the task wrote to its console in all.
+    pub console_bytes: u64,
+    /// Bytes written before those in `console` (0: `console` is complete).
+    pub console_omitted: u64,
 }
 
 /// The whole JSON object.
@@ -32,7 +45,13 @@ pub struct RunReport {
 
 impl TaskReport {
     /// Build from a slot, the registers read through its window and its console.
-    pub fn new(pid: u8, spec: &str, slot: &isa::Slot, regs: [u32; 16], console: &[u8]) -> TaskReport {
+    pub fn new(pid: u8, spec: &str, slot: &isa::Slot, regs: [u32; 16], console: Option<&ConsoleLog>) -> TaskReport {
+        let (mut tail, total) = console.map_or((&[][..], 0), |c| (c.tail(), c.total()));
+        if (tail.len() as u64) < total {
+            // A cut tail may start inside a UTF-8 sequence: start at its next character.
+            let skip = tail.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80).count();
+            tail = &tail[skip..];
+        }
         TaskReport {
             pid,
             spec: spec.to_string(),
@@ -47,7 +66,9 @@ impl TaskReport {
             stack_top: slot.stack_top,
             regs,
             accounted_steps: slot.accounted_steps,
-            console: String::from_utf8_lossy(console).into_owned(),
+            console: String::from_utf8_lossy(tail).into_owned(),
+            console_bytes: total,
+            console_omitted: total - tail.len() as u64,
         }
     }
 }
@@ -62,14 +83,10 @@ impl RunReport {
         }
     }
 
-    /// The human summary (stderr in `--json` mode, stdout otherwise).
+    /// The human summary (stderr in `--json` mode, stdout otherwise), printed after the
+    /// consoles (which `hsx run` prints as they are written).
     pub fn human(&self) -> String {
         let mut s = String::new();
-        for t in &self.tasks {
-            for line in t.console.lines() {
-                s.push_str(&format!("[{}] {}\n", t.pid, line));
-            }
-        }
         s.push_str(&format!("outcome: {}   steps: {}   ticks: {}\n", self.outcome, self.steps, self.ticks));
         for t in &self.tasks {
             let end = match (t.exit_code, t.fault) {

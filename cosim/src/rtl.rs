@@ -205,7 +205,7 @@ impl RtlSystem {
                 let pid = i as u8 + 1;
                 let slot = self.rtl.probe_slot(pid);
                 let regs = self.rtl.peek_window(slot.reg_base);
-                TaskReport::new(pid, &t.spec.text, &slot, regs, self.exec.console(pid))
+                TaskReport::new(pid, &t.spec.text, &slot, regs, self.exec.console_log(pid))
             })
             .collect();
         RunReport { outcome: outcome.name(), steps: g.steps, ticks: g.ticks, tasks }

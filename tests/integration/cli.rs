@@ -60,6 +60,9 @@ fn run_json_is_exactly_one_object_with_the_stable_fields() {
         "regs",
         "accounted_steps",
         "console",
+        // added (docs/console.md): the console's size and what `console` leaves out
+        "console_bytes",
+        "console_omitted",
     ]);
     for (i, t) in tasks.iter().enumerate() {
         assert_eq!(keys(t), stable);
@@ -68,6 +71,7 @@ fn run_json_is_exactly_one_object_with_the_stable_fields() {
         assert_eq!(t["fault"], Value::Null);
         assert_eq!(ju(&t["accounted_steps"]), 17);
         assert_eq!(t["console"], "");
+        assert_eq!((ju(&t["console_bytes"]), ju(&t["console_omitted"])), (0, 0));
         // The last SUB left 0: Z and C.
         assert_eq!(ju(&t["psw"]), 3);
         assert_eq!(t["regs"].as_array().unwrap().len(), 16);

@@ -17,7 +17,8 @@ fn hello() {
             "pc": 24, "psw": 0, "sp": 65532, "reg_base": 4096,
             "stack_limit": 61436, "stack_top": 65532,
             "regs": [3, 0x4000, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 65532],
-            "accounted_steps": 5, "console": "hello from HSX\n"
+            "accounted_steps": 5, "console": "hello from HSX\n",
+            "console_bytes": 15, "console_omitted": 0
         }]
     });
     assert_eq!(out.json(), expected);

@@ -2,6 +2,7 @@
 
 mod cli;
 mod codegen;
+mod console;
 mod context;
 mod docs;
 mod engines;

@@ -6,6 +6,7 @@
 
 pub mod case;
 pub mod check;
+pub mod console;
 pub mod report;
 pub mod timing;
 pub mod vcd;
@@ -24,6 +25,11 @@ use vm_ref::MachineConfig;
 
 /// Retires kept for reports.
 pub const HISTORY: usize = 32;
+
+/// Console bytes each executive of the lockstep keeps per task (its tail, quoted in a
+/// console mismatch); the consoles themselves are compared as they are written
+/// ([`console::ConsoleCompare`]), whatever their size.
+pub const LOCKSTEP_CONSOLE_TAIL: usize = 64 * 1024;
 
 /// Harness options (not part of the case: they say how to check, not what to run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +134,8 @@ pub struct Lockstep {
     observed: Vec<ObservedWrite>,
     rtl_slots: Vec<isa::Slot>,
     last_timed: u64,
+    /// Both sides' consoles, fed as they are written.
+    consoles: std::sync::Arc<std::sync::Mutex<console::ConsoleCompare>>,
     /// Compare with the checkers (off: the same loop, for measuring the cost of checking).
     pub compare: bool,
 }
@@ -138,13 +146,18 @@ impl Lockstep {
         let st = case.settings;
         let mcfg = MachineConfig { protect: st.protect, ..MachineConfig::default() };
         let plan = case.plan(mcfg.n_tasks)?;
-        let mut refs = System::new(&mcfg, st.exec_config());
+        let ecfg = vm_ref::exec::ExecConfig { console_tail: LOCKSTEP_CONSOLE_TAIL, ..st.exec_config() };
+        let mut refs = System::new(&mcfg, ecfg);
         plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
-        let mut rtl = RtlSystem::new(RtlOptions { mutant: cfg.mutant }, st.protect, st.exec_config())?;
+        let mut rtl = RtlSystem::new(RtlOptions { mutant: cfg.mutant }, st.protect, ecfg)?;
         rtl.stuck_cycles = cfg.stuck_cycles;
         rtl.load(&plan, SpawnOptions::default())?;
         refs.exec.set_trap_log(true);
         rtl.exec.set_trap_log(true);
+        let consoles = std::sync::Arc::new(std::sync::Mutex::new(console::ConsoleCompare::default()));
+        for (exec, side) in [(&mut refs.exec, console::Side::Ref), (&mut rtl.exec, console::Side::Rtl)] {
+            exec.set_console_sink(Some(Box::new(console::CompareSink { cmp: consoles.clone(), side })));
+        }
         // Host-bus traffic of the loader is not part of any step.
         rtl.rtl.set_write_monitor(true);
         rtl.rtl.set_table_monitor(true).map_err(RtlError::from)?;
@@ -162,6 +175,7 @@ impl Lockstep {
             observed: vec![],
             rtl_slots: vec![],
             last_timed: 0,
+            consoles,
             compare: true,
         })
     }
@@ -355,14 +369,20 @@ impl Lockstep {
         }
         let n = self.refs.machine.n_tasks() as u8;
         for pid in 1..=n {
-            let (e, a) = (self.refs.exec.console(pid), self.rtl.exec.console(pid));
-            if e != a {
-                return Some(Mismatch::new(
-                    "end",
-                    format!("console[{pid}]"),
-                    String::from_utf8_lossy(e),
-                    String::from_utf8_lossy(a),
-                ));
+            for stream in vm_ref::exec::Stream::ALL {
+                let diff = self.consoles.lock().unwrap_or_else(|p| p.into_inner()).difference(pid, stream);
+                if let Some((at, [e, a])) = diff {
+                    let field = match stream {
+                        vm_ref::exec::Stream::Out => format!("console[{pid}]"),
+                        vm_ref::exec::Stream::Err => format!("console[{pid}].err"),
+                    };
+                    return Some(Mismatch::new(
+                        "end",
+                        field,
+                        console::describe(self.refs.exec.console_log(pid), e, at),
+                        console::describe(self.rtl.exec.console_log(pid), a, at),
+                    ));
+                }
             }
             let (es, as_) = (self.refs.machine.slot(pid), self.rtl.rtl.probe_slot(pid));
             if let Some((f, x, y)) = check::slot_diff(es, &as_) {

@@ -83,3 +83,55 @@ fn a_task_table_change_inside_an_instruction_is_a_divergence() {
         Verdict::Agree { .. } => panic!("the table monitor's report was ignored"),
     }
 }
+
+/// A case printing `n` × "hello\n" then exiting.
+fn printer(n: u32) -> Case {
+    let src = format!(
+        ".data\nmsg: .asciz \"hello\\n\"\n.text\nmain: LDI32 R1, msg\n LDI R2, 6\n LDI32 R3, {n}\n LDI R4, 1\nloop: SVC 0x1, 0x01\n SUB R3, R3, R4\n JNZ loop\n LDI R0, 0\n RET\n"
+    );
+    Case {
+        name: "printer".into(),
+        seed: None,
+        files: vec![case::SourceFile { name: "printer.mvasm".into(), text: Some(src), hex: None }],
+        specs: vec!["printer.mvasm".into()],
+        settings: case::Settings::default(),
+    }
+}
+
+#[test]
+fn consoles_are_compared_as_written_and_a_difference_is_reported_at_the_end() {
+    // Agree: both sides print the same 3 lines.
+    let mut ls = Lockstep::new(&printer(3), CosimConfig::default()).unwrap();
+    assert!(matches!(ls.run(&mut NoObserver), Verdict::Agree { .. }));
+    assert_eq!(ls.refs.exec.console(1), b"hello\nhello\nhello\n");
+    assert_eq!(ls.rtl.exec.console(1), ls.refs.exec.console(1));
+    // One side's console written behind the other's back: a console[1] mismatch at the
+    // end (after the run agreed step by step), both consoles quoted whole as they are small.
+    let mut ls = Lockstep::new(&printer(2), CosimConfig::default()).unwrap();
+    ls.rtl.exec.console_write(1, vm_ref::exec::Stream::Out, b"!");
+    match ls.run(&mut NoObserver) {
+        Verdict::Diverged(d) => {
+            assert_eq!((d.mismatch.check.as_str(), d.mismatch.field.as_str()), ("end", "console[1]"));
+            assert_eq!(
+                (d.mismatch.expected.as_str(), d.mismatch.actual.as_str()),
+                ("hello\nhello\n", "!hello\nhello\n")
+            );
+        }
+        Verdict::Agree { .. } => panic!("a console difference was missed"),
+    }
+    // A long console (more than the lockstep's 64 KiB tail): described by size and offset.
+    let mut ls = Lockstep::new(&printer(12_000), CosimConfig::default()).unwrap();
+    ls.refs.exec.console_write(1, vm_ref::exec::Stream::Err, b"e");
+    let out = vec![b'x'; 70_000];
+    ls.refs.exec.console_write(1, vm_ref::exec::Stream::Out, &out);
+    ls.rtl.exec.console_write(1, vm_ref::exec::Stream::Out, &out);
+    match ls.run(&mut NoObserver) {
+        Verdict::Diverged(d) => {
+            assert_eq!(d.mismatch.field, "console[1].err");
+            assert!(d.mismatch.expected.starts_with("1 bytes, differing from byte 0; the console's last 256 bytes: "));
+            assert!(d.mismatch.actual.starts_with("0 bytes, differing from byte 0; the console's last 256 bytes: "));
+            assert!(d.mismatch.actual.ends_with("hello\nhello\n"), "{}", d.mismatch.actual);
+        }
+        Verdict::Agree { .. } => panic!("a console difference was missed"),
+    }
+}

@@ -6,9 +6,14 @@
 //! owns is the executive's own state: loaded images, the arena allocator, the mailbox pool,
 //! each task's console, wait record and mailbox counters.
 //!
+//! Consoles stream: every byte a task writes goes through one call,
+//! [`Executive::console_write`], to the tool's [`ConsoleSink`] as it is written; the
+//! executive itself keeps only a bounded tail per task (see [`console`]).
+//!
 //! Choices where the spec is silent are written down in `docs/executive.md`.
 
 mod arena;
+pub mod console;
 mod error;
 mod host;
 mod image;
@@ -17,6 +22,7 @@ mod svc;
 #[cfg(test)]
 mod tests;
 
+pub use console::{ConsoleLog, ConsoleSink, Stream, DEFAULT_CONSOLE_TAIL};
 pub use error::ExecError;
 pub use host::Host;
 pub use image::LoadedImage;
@@ -42,6 +48,9 @@ pub struct ExecConfig {
     pub max_descriptors: usize,
     /// Open handles per task (default 64).
     pub max_handles: usize,
+    /// Bytes of each task's console the executive keeps (the tail; default
+    /// [`DEFAULT_CONSOLE_TAIL`]). Everything written still reaches the console sink.
+    pub console_tail: usize,
 }
 
 impl Default for ExecConfig {
@@ -53,6 +62,7 @@ impl Default for ExecConfig {
             mailbox_capacity: 64,
             max_descriptors: 256,
             max_handles: 64,
+            console_tail: DEFAULT_CONSOLE_TAIL,
         }
     }
 }
@@ -93,7 +103,7 @@ struct Task {
     /// Live stack arena `[stack_limit, stack_top)`.
     arena: Option<(u32, u32)>,
     image: Option<ImageId>,
-    console: Vec<u8>,
+    console: ConsoleLog,
     counters: MailboxCounters,
     wait: Wait,
 }
@@ -112,6 +122,8 @@ pub struct Executive {
     /// When on, every trap this executive is handed (see [`TrapSeen`]); the
     /// co-simulation harness compares the two executives' logs step by step.
     trap_log: Option<Vec<TrapSeen>>,
+    /// Where console bytes go as they are written (none: only the tails are kept).
+    sink: console::SinkSlot,
 }
 
 /// A trap an executive was handed.
@@ -157,13 +169,14 @@ impl Executive {
             images: Vec::new(),
             next_code: 0,
             arena: ArenaAllocator::default(),
-            tasks: vec![Task::default(); MAX_TASKS + 1],
+            tasks: vec![Task { console: ConsoleLog::new(cfg.console_tail), ..Task::default() }; MAX_TASKS + 1],
             pool: Pool::new(Limits {
                 max_descriptors: cfg.max_descriptors,
                 max_handles: cfg.max_handles,
                 default_capacity: cfg.mailbox_capacity,
             }),
             trap_log: None,
+            sink: console::SinkSlot::default(),
         }
     }
 
@@ -379,10 +392,15 @@ impl Executive {
         }
         // Cannot fail: room was checked above.
         let _ = self.pool.start_task(pid);
+        if self.tasks[pid as usize].console.total() > 0 {
+            if let Some(s) = self.sink.0.as_mut() {
+                s.end_task(pid);
+            }
+        }
         self.tasks[pid as usize] = Task {
             arena: Some(range),
             image: Some(image),
-            console: Vec::new(),
+            console: ConsoleLog::new(self.cfg.console_tail),
             counters: MailboxCounters::default(),
             wait: Wait::None,
         };
@@ -442,9 +460,42 @@ impl Executive {
         Ok(())
     }
 
-    /// Everything `pid` has written with UART_WRITE since it was spawned.
+    /// Write `bytes` to `pid`'s console on `stream`: the one call through which anything
+    /// reaches a console (UART_WRITE; anything else meant for a task's console calls it
+    /// too). The bytes go to the console sink at once, and into the task's bounded
+    /// [`ConsoleLog`]. Nothing happens for an empty slice or a pid out of range.
+    pub fn console_write(&mut self, pid: u8, stream: Stream, bytes: &[u8]) {
+        let Some(t) = self.tasks.get_mut(pid as usize).filter(|_| pid != 0 && !bytes.is_empty()) else {
+            return;
+        };
+        t.console.push(bytes);
+        if let Some(s) = self.sink.0.as_mut() {
+            s.write(pid, stream, bytes);
+        }
+    }
+
+    /// Install (or, with `None`, remove) the sink that receives every console byte as it
+    /// is written. Returns the previous one.
+    pub fn set_console_sink(&mut self, sink: Option<Box<dyn ConsoleSink>>) -> Option<Box<dyn ConsoleSink>> {
+        std::mem::replace(&mut self.sink.0, sink)
+    }
+
+    /// The run is over: let the sink emit what it holds back (a partial last line) and
+    /// flush; its first error, if it met one. The sink stays installed.
+    pub fn finish_console(&mut self) -> std::io::Result<()> {
+        self.sink.0.as_mut().map_or(Ok(()), |s| s.finish())
+    }
+
+    /// The last [`ExecConfig::console_tail`] bytes `pid` has written to its console since
+    /// it was spawned: all of them unless [`console_log`](Self::console_log) says some
+    /// were omitted.
     pub fn console(&self, pid: u8) -> &[u8] {
-        self.tasks.get(pid as usize).map_or(&[], |t| t.console.as_slice())
+        self.tasks.get(pid as usize).map_or(&[], |t| t.console.tail())
+    }
+
+    /// `pid`'s console: total bytes written, the tail, how much precedes it.
+    pub fn console_log(&self, pid: u8) -> Option<&ConsoleLog> {
+        self.tasks.get(pid as usize).map(|t| &t.console)
     }
 
     /// Every live descriptor, by id.

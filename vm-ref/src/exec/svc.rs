@@ -170,7 +170,7 @@ impl Executive {
                 if len > 0 {
                     host.read_data(ptr, &mut bytes);
                 }
-                self.tasks[pid as usize].console.extend_from_slice(&bytes);
+                self.console_write(pid, super::Stream::Out, &bytes);
                 write_regs(host, base, 0, &[len]);
             }
             (svc::MOD_MAILBOX, svc::FN_MB_OPEN..=svc::FN_MB_CLOSE) => {
