@@ -102,3 +102,25 @@ impl RunReport {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_console_starts_at_a_character_and_says_what_it_left_out() {
+        let slot = isa::Slot::default();
+        let mut log = ConsoleLog::new(4);
+        log.push("ab€".as_bytes()); // € is E2 82 AC
+        log.push(b"cd");
+        let t = TaskReport::new(1, "x", &slot, [0; 16], Some(&log));
+        // the tail is 82 AC 'c' 'd': the two continuation bytes are left out too
+        assert_eq!((t.console.as_str(), t.console_bytes, t.console_omitted), ("cd", 7, 5));
+        let mut whole = ConsoleLog::new(16);
+        whole.push("ab€cd".as_bytes());
+        let t = TaskReport::new(1, "x", &slot, [0; 16], Some(&whole));
+        assert_eq!((t.console.as_str(), t.console_bytes, t.console_omitted), ("ab€cd", 7, 0));
+        let t = TaskReport::new(1, "x", &slot, [0; 16], None);
+        assert_eq!((t.console.as_str(), t.console_bytes, t.console_omitted), ("", 0, 0));
+    }
+}
