@@ -129,6 +129,9 @@ pub struct RunArgs {
 pub struct ShellArgs {
     #[command(flatten)]
     pub machine: MachineArgs,
+    /// The step cap of `run` without a count (`run N` overrides it).
+    #[arg(long = "max-steps", default_value = "10000000", value_parser = num_u64)]
+    pub max_steps: u64,
     /// Programs to load before the first prompt.
     #[arg(value_name = "SPEC")]
     pub specs: Vec<String>,

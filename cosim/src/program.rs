@@ -21,6 +21,8 @@ pub enum ProgramError {
     UnknownLabel { spec: String, label: String, path: String, known: String },
     #[error("{spec}: entry `{entry}` is a label, but {path} is an HXE image (use a code offset)")]
     LabelInHxe { spec: String, entry: String, path: String },
+    #[error("{spec}: entry `{entry}` {why} (an entry is a label or a code offset below 0x10000)")]
+    BadEntryNumber { spec: String, entry: String, why: String },
     #[error("{spec}: entry 0x{offset:X} is outside the image's code (0..0x{size:X}) or not 4-aligned")]
     BadEntry { spec: String, offset: u32, size: u32 },
     #[error("{count} programs given, but the machine has {max} task slots")]
@@ -62,14 +64,50 @@ pub struct LoadedFile {
     pub labels: Option<BTreeMap<String, u32>>,
 }
 
+/// Why a text is not a number the CLI accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NumError {
+    #[error("is empty")]
+    Empty,
+    #[error("is negative")]
+    Negative,
+    #[error("is too large (more than 64 bits)")]
+    TooLarge,
+    #[error("is not a number (decimal or 0x… hex)")]
+    Invalid,
+}
+
 /// Parse a number as the CLI accepts it: decimal or `0x…` hex.
 pub fn parse_num(s: &str) -> Option<u64> {
+    parse_number(s).ok()
+}
+
+/// [`parse_num`] saying why a text is not a number: a `-` sign is [`NumError::Negative`]
+/// when the rest is a number, digits beyond 64 bits are [`NumError::TooLarge`].
+pub fn parse_number(s: &str) -> Result<u64, NumError> {
     let s = s.trim();
-    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        u64::from_str_radix(h, 16).ok()
-    } else {
-        s.parse().ok()
+    if s.is_empty() {
+        return Err(NumError::Empty);
     }
+    if let Some(rest) = s.strip_prefix('-') {
+        return match parse_number(rest) {
+            Ok(_) | Err(NumError::TooLarge) => Err(NumError::Negative),
+            Err(_) => Err(NumError::Invalid),
+        };
+    }
+    let (digits, radix) = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => (h, 16),
+        None => (s, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return Err(NumError::Invalid);
+    }
+    u64::from_str_radix(digits, radix).map_err(|_| NumError::TooLarge)
+}
+
+/// Whether an `@ENTRY` is meant as a number: labels never start with a digit or `-`.
+fn looks_numeric(e: &str) -> bool {
+    e.starts_with(|c: char| c.is_ascii_digit() || c == '-')
 }
 
 /// Read a `.mvasm` (assembled) or `.hxe` file. Anything that is not `.mvasm` is read as
@@ -204,23 +242,39 @@ pub fn resolve_entry(spec: &Spec, f: &LoadedFile) -> Result<u32, ProgramError> {
     let size = f.image.code.len() as u32;
     let offset = match &spec.entry {
         None => f.image.entry,
-        Some(e) => match parse_num(e) {
-            Some(n) if n <= u32::MAX as u64 => n as u32,
-            _ => match &f.labels {
-                Some(labels) => *labels.get(e.as_str()).ok_or_else(|| ProgramError::UnknownLabel {
-                    spec: spec.text.clone(),
-                    label: e.clone(),
-                    path: f.path.display().to_string(),
-                    known: labels.keys().cloned().collect::<Vec<_>>().join(", "),
-                })?,
-                None => {
-                    return Err(ProgramError::LabelInHxe {
+        Some(e) if looks_numeric(e) => match parse_number(e) {
+            Ok(n) => match u32::try_from(n) {
+                Ok(n) => n,
+                Err(_) => {
+                    return Err(ProgramError::BadEntryNumber {
                         spec: spec.text.clone(),
                         entry: e.clone(),
-                        path: f.path.display().to_string(),
+                        why: "is too large".into(),
                     })
                 }
             },
+            Err(why) => {
+                return Err(ProgramError::BadEntryNumber {
+                    spec: spec.text.clone(),
+                    entry: e.clone(),
+                    why: why.to_string(),
+                })
+            }
+        },
+        Some(e) => match &f.labels {
+            Some(labels) => *labels.get(e.as_str()).ok_or_else(|| ProgramError::UnknownLabel {
+                spec: spec.text.clone(),
+                label: e.clone(),
+                path: f.path.display().to_string(),
+                known: labels.keys().cloned().collect::<Vec<_>>().join(", "),
+            })?,
+            None => {
+                return Err(ProgramError::LabelInHxe {
+                    spec: spec.text.clone(),
+                    entry: e.clone(),
+                    path: f.path.display().to_string(),
+                })
+            }
         },
     };
     if offset % 4 != 0 || offset >= size {
@@ -247,5 +301,37 @@ mod tests {
         assert_eq!(parse_num("0x10"), Some(16));
         assert_eq!(parse_num("42"), Some(42));
         assert_eq!(parse_num("zz"), None);
+        assert_eq!(parse_number("0xFFFFFFFFFFFFFFFF"), Ok(u64::MAX));
+        assert_eq!(parse_number("0x10000000000000000"), Err(NumError::TooLarge));
+        assert_eq!(parse_number("18446744073709551616"), Err(NumError::TooLarge));
+        assert_eq!(parse_number("-5"), Err(NumError::Negative));
+        assert_eq!(parse_number("-0x99999999999999999999"), Err(NumError::Negative));
+        assert_eq!(parse_number("-x"), Err(NumError::Invalid));
+        assert_eq!(parse_number("+5"), Err(NumError::Invalid));
+        assert_eq!(parse_number("0x"), Err(NumError::Invalid));
+        assert_eq!(parse_number("١٢"), Err(NumError::Invalid), "non-ASCII digits");
+        assert_eq!(parse_number(""), Err(NumError::Empty));
+    }
+
+    fn hello() -> LoadedFile {
+        program_from_bytes(Path::new("h.mvasm"), b"main: LDI R0, 3\n RET\n").unwrap()
+    }
+
+    #[test]
+    fn numeric_entries_too_large_or_malformed_name_the_spec() {
+        let f = hello();
+        let err = |e: &str| resolve_entry(&Spec::parse(&format!("h.mvasm@{e}")), &f).unwrap_err().to_string();
+        assert_eq!(
+            err("0x10000000000"),
+            "h.mvasm@0x10000000000: entry `0x10000000000` is too large \
+             (an entry is a label or a code offset below 0x10000)"
+        );
+        assert!(err("99999999999999999999999").contains("`99999999999999999999999` is too large"));
+        assert!(err("-4").contains("`-4` is negative"));
+        assert!(err("0xZZ").contains("`0xZZ` is not a number"));
+        assert!(err("0x100").contains("entry 0x100 is outside the image's code"));
+        assert!(err("nosuch").contains("unknown entry label `nosuch`"));
+        assert_eq!(resolve_entry(&Spec::parse("h.mvasm@main"), &f).unwrap(), 0);
+        assert_eq!(resolve_entry(&Spec::parse("h.mvasm@4"), &f).unwrap(), 4);
     }
 }
