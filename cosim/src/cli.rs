@@ -23,6 +23,8 @@ pub enum CliError {
     Rtl(#[from] crate::rtl::RtlError),
     #[error(transparent)]
     Cosim(#[from] crate::harness::CosimError),
+    #[error(transparent)]
+    Report(#[from] crate::harness::report::ReportError),
 }
 
 /// Which model runs the program.
@@ -79,20 +81,17 @@ pub struct MachineArgs {
 }
 
 impl MachineArgs {
+    /// The rules of [`Settings::check`](crate::harness::case::Settings::check) (which
+    /// `hsx replay` applies to a report's settings too).
     pub fn validate(&self) -> Result<(), CliError> {
-        if self.slice == 0 {
-            return Err(CliError::Invalid("--slice must be at least 1".into()));
-        }
-        if !self.stack_size.is_multiple_of(4) || self.stack_size < 16 {
-            return Err(CliError::Invalid(format!(
-                "--stack-size {} must be a multiple of 4 and at least 16",
-                self.stack_size
-            )));
-        }
-        if self.ticks_per_ms == 0 {
-            return Err(CliError::Invalid("--ticks-per-ms must be at least 1".into()));
-        }
-        Ok(())
+        let st = crate::harness::case::Settings {
+            slice: self.slice,
+            stack_size: self.stack_size,
+            protect: !self.no_protect,
+            ticks_per_ms: self.ticks_per_ms,
+            max_steps: 0,
+        };
+        st.check().map_err(|e| CliError::Invalid(format!("{} {}", e.option, e.rule)))
     }
     pub fn machine_config(&self) -> MachineConfig {
         MachineConfig { protect: !self.no_protect, ..MachineConfig::default() }
@@ -322,7 +321,7 @@ pub struct ReplayArgs {
 /// `hsx replay`: re-run a reported divergence exactly, writing its report and VCDs again
 /// (into the report's directory).
 pub fn replay(a: ReplayArgs) -> Result<i32, CliError> {
-    let rep = crate::harness::report::Report::read(&a.report).map_err(CliError::Invalid)?;
+    let rep = crate::harness::report::Report::read(&a.report)?;
     let dir = a.report.parent().map(|p| p.to_path_buf()).unwrap_or_else(|| PathBuf::from("."));
     let mut ls = crate::harness::Lockstep::new(&rep.case, rep.config)?;
     match ls.run(&mut crate::harness::NoObserver) {

@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod console;
 pub mod fsx;
+pub mod fuzz;
 pub mod gen;
 pub mod harness;
 pub mod mutants;

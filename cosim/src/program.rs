@@ -27,6 +27,8 @@ pub enum ProgramError {
     BadEntry { spec: String, offset: u32, size: u32 },
     #[error("{count} programs given, but the machine has {max} task slots")]
     TooMany { count: usize, max: usize },
+    #[error("{name}: the file's hex bytes are not hex digit pairs (character {at})")]
+    BadHex { name: String, at: usize },
     #[error("no program given")]
     Empty,
     #[error("{0}")]

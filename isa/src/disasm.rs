@@ -175,6 +175,35 @@ pub fn disasm_image(image: &Image) -> String {
     out
 }
 
+/// MVASM source that assembles back to `image`'s code, entry, data and data address
+/// (what the assembler can express; bss, flags, capabilities, app name and metadata are
+/// header fields it does not write). Every instruction line is [`disasm_word`]'s text.
+pub fn disasm_source(image: &Image) -> String {
+    let words = image.code_words();
+    let mut out = String::from(".text\n");
+    let mut i = 0;
+    while i < words.len() {
+        let (text, n) = disasm_word(words[i], words.get(i + 1).copied(), (i * 4) as u32);
+        out.push_str(&text);
+        out.push('\n');
+        i += n;
+    }
+    let tail = &image.code[words.len() * 4..];
+    if !tail.is_empty() {
+        let list: Vec<String> = tail.iter().map(|b| format!("0x{b:02X}")).collect();
+        out.push_str(&format!(".byte {}\n", list.join(", ")));
+    }
+    out.push_str(&format!(".entry 0x{:04X}\n", image.entry));
+    if !image.data.is_empty() || image.data_addr != crate::arch::RODATA_BASE {
+        out.push_str(&format!(".data 0x{:04X}\n", image.data_addr));
+        for chunk in image.data.chunks(16) {
+            let list: Vec<String> = chunk.iter().map(|b| format!("0x{b:02X}")).collect();
+            out.push_str(&format!(".byte {}\n", list.join(", ")));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +423,36 @@ mod tests {
             let src = format!("{}\n{text}\n", ".word 0\n".repeat(offset as usize / 4));
             let prog = assemble(&src, "t").unwrap();
             assert_eq!(prog.image.code_words()[offset as usize / 4], insn.encode().words[0], "{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+    use crate::asm::assemble;
+
+    fn round_trip(src: &str) -> (Image, Result<Image, String>, String) {
+        let img = assemble(src, "t.mvasm").unwrap().image;
+        let text = disasm_source(&img);
+        let back = assemble(&text, "back.mvasm").map(|p| p.image).map_err(|e| e.to_string());
+        (img, back, text)
+    }
+
+    #[test]
+    fn probe() {
+        for src in [
+            "main: LDI32 R1, 0x12345678\n",
+            "main: MOV R1, R1\nLDI32 R1, 0x12345678\n",
+            ".word 0x60100000\n",
+            "main: LDI32 R1, main\n.data\n.byte 1,2,3\n",
+            &format!("{}LDI32 R1, 0x12345678\n", ".word 0\n".repeat(0x3FFE)),
+            &format!("{}LDI32 R1, 0x12345678\n", ".word 0\n".repeat(0x3FFD)),
+            ".word 0x60100000\nmain: .word 5\n.entry main\n",
+        ] {
+            let (img, back, text) = round_trip(src);
+            eprintln!("{} -> {} -> {:?}", src.len(), text.len(), back.as_ref().map(|i| i.code.len()));
+            assert_eq!(back.as_ref(), Ok(&img), "{text}");
         }
     }
 }

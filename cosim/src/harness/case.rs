@@ -28,7 +28,41 @@ impl Default for Settings {
     }
 }
 
+/// A machine setting that breaks a rule. The CLI names the option, `hsx replay` the
+/// report's JSON field: both check with [`Settings::check`], so they accept the same values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// The `hsx` option (`--slice`).
+    pub option: &'static str,
+    /// The field of [`Settings`] (`slice`).
+    pub field: &'static str,
+    /// What is wrong, with the value (`0 must be at least 1`).
+    pub rule: String,
+}
+
 impl Settings {
+    /// The rules of the machine options (`--slice`, `--stack-size`, `--ticks-per-ms`).
+    pub fn check(&self) -> Result<(), SettingError> {
+        if self.slice == 0 {
+            return Err(SettingError { option: "--slice", field: "slice", rule: "0 must be at least 1".into() });
+        }
+        if self.stack_size % 4 != 0 || self.stack_size < 16 {
+            return Err(SettingError {
+                option: "--stack-size",
+                field: "stack_size",
+                rule: format!("{} must be a multiple of 4 and at least 16", self.stack_size),
+            });
+        }
+        if self.ticks_per_ms == 0 {
+            return Err(SettingError {
+                option: "--ticks-per-ms",
+                field: "ticks_per_ms",
+                rule: "0 must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
     pub fn exec_config(&self) -> ExecConfig {
         ExecConfig {
             ticks_per_ms: self.ticks_per_ms,
@@ -63,14 +97,25 @@ pub struct SourceFile {
     pub hex: Option<String>,
 }
 
+/// Decode hex digit pairs; `Err(i)` is the index of the first character that is not part
+/// of one (a non-hex character, or the odd last one).
+pub fn decode_hex(h: &str) -> Result<Vec<u8>, usize> {
+    let b = h.as_bytes();
+    let nibble = |i: usize| -> Result<u8, usize> {
+        let c = *b.get(i).ok_or(i)?;
+        (c as char).to_digit(16).map(|d| d as u8).ok_or(i)
+    };
+    (0..b.len().div_ceil(2)).map(|k| Ok(nibble(2 * k)? << 4 | nibble(2 * k + 1)?)).collect()
+}
+
 impl SourceFile {
-    pub fn bytes(&self) -> Vec<u8> {
+    /// The file's bytes: its text, or its hex decoded (an error names the first bad
+    /// character).
+    pub fn bytes(&self) -> Result<Vec<u8>, ProgramError> {
         match (&self.text, &self.hex) {
-            (Some(t), _) => t.as_bytes().to_vec(),
-            (None, Some(h)) => {
-                (0..h.len() / 2).filter_map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).ok()).collect()
-            }
-            (None, None) => vec![],
+            (Some(t), _) => Ok(t.as_bytes().to_vec()),
+            (None, Some(h)) => decode_hex(h).map_err(|at| ProgramError::BadHex { name: self.name.clone(), at }),
+            (None, None) => Ok(vec![]),
         }
     }
     pub fn from_bytes(name: &str, bytes: &[u8]) -> SourceFile {
@@ -135,7 +180,8 @@ impl Case {
 
     /// Assemble / parse the programs and resolve the SPECs.
     pub fn plan(&self, max_tasks: usize) -> Result<Plan, ProgramError> {
-        let files: Vec<(String, Vec<u8>)> = self.files.iter().map(|f| (f.name.clone(), f.bytes())).collect();
+        let files =
+            self.files.iter().map(|f| Ok((f.name.clone(), f.bytes()?))).collect::<Result<Vec<_>, ProgramError>>()?;
         Plan::prepare_in_memory(&self.specs, max_tasks, &files)
     }
 

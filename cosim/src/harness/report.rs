@@ -71,6 +71,18 @@ pub struct SchedDiff {
     pub actual: String,
 }
 
+/// A `report.json` that `hsx replay` cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: not a hsx report: {msg}")]
+    Json { path: String, msg: String },
+    /// A field breaks a rule the CLI applies to the same setting.
+    #[error("{path}: field `{field}`: {rule}")]
+    Field { path: String, field: String, rule: String },
+}
+
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -190,9 +202,9 @@ impl Report {
         let _ = writeln!(s, "  replay: {}", self.replay);
         let _ = writeln!(s, "  settings: {}  specs: {}", self.case.settings.cli_args(), self.case.specs.join(" "));
         let _ = writeln!(s, "\nregister window of pid {} (reference | RTL):", self.window_pid);
-        for n in 0..16 {
-            let mark = if self.window_ref[n] != self.window_rtl[n] { "  <-- differs" } else { "" };
-            let _ = writeln!(s, "  R{n:<2} 0x{:08x} | 0x{:08x}{mark}", self.window_ref[n], self.window_rtl[n]);
+        for (n, (a, b)) in self.window_ref.iter().zip(&self.window_rtl).enumerate() {
+            let mark = if a != b { "  <-- differs" } else { "" };
+            let _ = writeln!(s, "  R{n:<2} 0x{a:08x} | 0x{b:08x}{mark}");
         }
         let _ = writeln!(s, "\nscheduler state differences (reference | RTL):");
         if self.sched_diff.is_empty() {
@@ -236,9 +248,85 @@ impl Report {
         std::fs::write(dir.join("report.json"), json + "\n")
     }
 
-    /// Read a `report.json`.
-    pub fn read(path: &Path) -> Result<Report, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: not a hsx report: {e}", path.display()))
+    /// Read and [`check`](Report::check) a `report.json`.
+    pub fn read(path: &Path) -> Result<Report, ReportError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ReportError::Io { path: shown.clone(), source })?;
+        Report::parse(&bytes, &shown)
+    }
+
+    /// Parse and [`check`](Report::check) the bytes of a `report.json` (`path` names it in
+    /// errors).
+    pub fn parse(bytes: &[u8], path: &str) -> Result<Report, ReportError> {
+        let rep: Report = serde_json::from_slice(bytes)
+            .map_err(|e| ReportError::Json { path: path.to_string(), msg: e.to_string() })?;
+        rep.check().map_err(|(field, rule)| ReportError::Field { path: path.to_string(), field, rule })?;
+        Ok(rep)
+    }
+
+    /// The rules `hsx cosim` applies to the same options, and the shape `hsx replay`
+    /// relies on: `Err((field, rule))` names the first JSON field that breaks one.
+    pub fn check(&self) -> Result<(), (String, String)> {
+        let f = |field: &str, rule: String| Err((field.to_string(), rule));
+        let c = &self.config;
+        if c.mutant != 0 && crate::mutants::by_number(c.mutant).is_none() {
+            return f(
+                "config.mutant",
+                format!(
+                    "{} is not a mutant (0 = the real RTL, 1..={}; `hsx regress --list-mutants`)",
+                    c.mutant,
+                    crate::mutants::MUTANTS.len()
+                ),
+            );
+        }
+        if self.mutant != c.mutant {
+            return f("mutant", format!("{} disagrees with config.mutant ({})", self.mutant, c.mutant));
+        }
+        if c.stuck_cycles == 0 {
+            return f("config.stuck_cycles", "0 must be at least 1".into());
+        }
+        if let Err(e) = self.case.settings.check() {
+            return f(&format!("case.settings.{}", e.field), format!("{} (as {})", e.rule, e.option));
+        }
+        let case = &self.case;
+        if case.seed != self.seed {
+            return f("seed", format!("{:?} disagrees with case.seed ({:?})", self.seed, case.seed));
+        }
+        let max = vm_ref::MachineConfig::default().n_tasks;
+        if case.specs.is_empty() {
+            return f("case.specs", "is empty: no program to run".into());
+        }
+        if case.specs.len() > max {
+            return f("case.specs", format!("{} programs, but the machine has {max} task slots", case.specs.len()));
+        }
+        for (i, file) in case.files.iter().enumerate() {
+            let field = |name: &str| format!("case.files[{i}].{name}");
+            if case.files[..i].iter().any(|g| g.name == file.name) {
+                return f(&field("name"), format!("`{}` is named twice", file.name));
+            }
+            match (&file.text, &file.hex) {
+                (Some(_), Some(_)) => return f(&field("text"), "a file has text or hex, not both".into()),
+                (None, None) => return f(&field("hex"), "missing (a file needs text or hex)".into()),
+                (None, Some(h)) => {
+                    if let Err(at) = super::case::decode_hex(h) {
+                        return f(&field("hex"), format!("not hex digit pairs (character {at})"));
+                    }
+                }
+                (Some(_), None) => {}
+            }
+        }
+        for (i, text) in case.specs.iter().enumerate() {
+            let spec = crate::program::Spec::parse(text);
+            let name = spec.file.display().to_string();
+            if !case.files.iter().any(|g| g.name == name) {
+                return f(&format!("case.specs[{i}]"), format!("`{text}` names `{name}`, which is not in case.files"));
+            }
+        }
+        for (name, v) in [("window_ref", &self.window_ref), ("window_rtl", &self.window_rtl)] {
+            if v.len() != 16 {
+                return f(name, format!("has {} registers, not 16", v.len()));
+            }
+        }
+        Ok(())
     }
 }
