@@ -546,3 +546,167 @@ ps
     // Nothing after quit ran.
     assert_eq!(o.matches("PID STATE").count(), 2);
 }
+
+#[test]
+fn shell_script_with_failed_commands_exits_1_and_counts_them() {
+    let script = "\
+load examples/hello.mvasm
+peek 0 zz
+peek 0xFFFFFFFFFFFFFFFF 16
+poke 0 éé
+kill 5
+pause 6
+clock step -5
+ps
+";
+    let out = hsx_stdin(&["shell"], script);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let e = &out.stderr;
+    for s in [
+        "error: line 2: peek: LEN `zz` is not a number (decimal or 0x… hex)",
+        "error: line 3: peek: ADDR 0xFFFFFFFFFFFFFFFF is outside data memory (0..0x10000)",
+        "error: line 4: poke: HEXBYTES `éé` is not hex digits",
+        "error: line 5: kill: no such task: slot 5 is empty",
+        "error: line 6: pause: no such task: slot 6 is empty",
+        "error: line 7: clock step: N `-5` must be ≥ 1",
+        "hsx shell: 6 of 8 command(s) failed",
+    ] {
+        assert!(e.contains(s), "stderr lacks `{s}`:\n{e}");
+    }
+    // The commands that worked still printed their output.
+    assert!(out.stdout.contains("loaded examples/hello.mvasm as pid 1"), "{}", out.stdout);
+    assert!(out.stdout.contains("PID STATE"), "{}", out.stdout);
+    // A clean script exits 0.
+    let out = hsx_stdin(&["shell", "examples/hello.mvasm"], "run\nps\n");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn shell_run_without_a_count_stops_at_max_steps() {
+    let dir = scratch_dir("shell-spin");
+    let spin = dir.join("spin.mvasm");
+    std::fs::write(&spin, "main: JMP main\n").unwrap();
+    let out = hsx_stdin(&["shell", "--max-steps", "5000", &ps(&spin)], "run\nrun 7\n");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("5000 steps, outcome: max_steps (stopped after the cap of 5000 steps"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("7 steps, outcome: max_steps"), "{}", out.stdout);
+    let out = hsx_stdin(&["shell", "--max-steps", "0"], "");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+#[test]
+fn run_entry_number_too_large_says_so() {
+    let out = hsx(&["run", "examples/hello.mvasm@0x10000000000"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("examples/hello.mvasm@0x10000000000: entry `0x10000000000` is too large"),
+        "{}",
+        out.stderr
+    );
+    let out = hsx(&["run", "examples/hello.mvasm@99999999999999999999999"]);
+    assert!(out.stderr.contains("`99999999999999999999999` is too large"), "{}", out.stderr);
+    let out = hsx(&["run", "examples/hello.mvasm@-4"]);
+    assert!(out.stderr.contains("entry `-4` is negative"), "{}", out.stderr);
+}
+
+/// A valid report.json (the fuzz corpus' seed over hello.mvasm) as a JSON value.
+fn seed_report() -> Value {
+    let c = cosim::fuzz::Corpus::load(&root()).expect("corpus");
+    let (i, _) = c.sources.iter().enumerate().find(|(_, (p, _))| p.ends_with("hello.mvasm")).expect("hello");
+    serde_json::from_str(&c.reports[i]).unwrap()
+}
+
+#[test]
+fn replay_checks_the_report_like_the_cli_checks_its_options() {
+    let dir = scratch_dir("replay-bad");
+    let path = dir.join("report.json");
+    let replay = |v: &Value| {
+        std::fs::write(&path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+        hsx(&["replay", &ps(&path)])
+    };
+    type Edit = fn(&mut Value);
+    let cases: &[(&str, Edit, &str)] = &[
+        (
+            "mutant 200",
+            |v| {
+                v["config"]["mutant"] = 200.into();
+                v["mutant"] = 200.into();
+            },
+            "field `config.mutant`: 200 is not a mutant (0 = the real RTL, 1..=13",
+        ),
+        ("mutant mismatch", |v| v["mutant"] = 2.into(), "field `mutant`: 2 disagrees with config.mutant (1)"),
+        (
+            "ticks_per_ms 0",
+            |v| v["case"]["settings"]["ticks_per_ms"] = 0.into(),
+            "field `case.settings.ticks_per_ms`: 0 must be at least 1 (as --ticks-per-ms)",
+        ),
+        (
+            "slice 0",
+            |v| v["case"]["settings"]["slice"] = 0.into(),
+            "field `case.settings.slice`: 0 must be at least 1 (as --slice)",
+        ),
+        (
+            "stack 6",
+            |v| v["case"]["settings"]["stack_size"] = 6.into(),
+            "field `case.settings.stack_size`: 6 must be a multiple of 4 and at least 16 (as --stack-size)",
+        ),
+        ("stuck 0", |v| v["config"]["stuck_cycles"] = 0.into(), "field `config.stuck_cycles`: 0 must be at least 1"),
+        ("no specs", |v| v["case"]["specs"] = serde_json::json!([]), "field `case.specs`: is empty"),
+        (
+            "9 specs",
+            |v| v["case"]["specs"] = Value::from(vec!["hello.mvasm"; 9]),
+            "field `case.specs`: 9 programs, but the machine has 8 task slots",
+        ),
+        (
+            "unknown file",
+            |v| v["case"]["specs"][0] = "other.mvasm".into(),
+            "field `case.specs[0]`: `other.mvasm` names `other.mvasm`, which is not in case.files",
+        ),
+        (
+            "bad hex",
+            |v| v["case"]["files"][1]["hex"] = "48é5".into(),
+            "field `case.files[1].hex`: not hex digit pairs (character 2)",
+        ),
+        (
+            "odd hex",
+            |v| v["case"]["files"][1]["hex"] = "485".into(),
+            "field `case.files[1].hex`: not hex digit pairs (character 3)",
+        ),
+        (
+            "both",
+            |v| v["case"]["files"][1]["text"] = "x".into(),
+            "field `case.files[1].text`: a file has text or hex, not both",
+        ),
+        ("window", |v| v["window_ref"] = serde_json::json!([1, 2]), "field `window_ref`: has 2 registers, not 16"),
+        (
+            "slice > u32",
+            |v| v["case"]["settings"]["slice"] = serde_json::json!(4294967296u64),
+            "not a hsx report: invalid value: integer `4294967296`",
+        ),
+        (
+            "no case",
+            |v| {
+                v.as_object_mut().unwrap().remove("case");
+            },
+            "not a hsx report: missing field `case`",
+        ),
+    ];
+    for (what, edit, msg) in cases {
+        let mut v = seed_report();
+        edit(&mut v);
+        let out = replay(&v);
+        assert_eq!(out.code, 2, "{what}: {}", out.stderr);
+        assert!(out.stderr.contains(&format!("{}: ", path.display())), "{what}: names the file: {}", out.stderr);
+        assert!(out.stderr.contains(msg), "{what}: expected `{msg}` in:\n{}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{what}: {}", out.stderr);
+    }
+    // Not JSON at all, and not UTF-8.
+    std::fs::write(&path, b"\xff\xfe{").unwrap();
+    let out = hsx(&["replay", &ps(&path)]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("not a hsx report"), "{}", out.stderr);
+}

@@ -8,6 +8,7 @@ mod docs;
 mod engines;
 mod examples;
 mod exec_matrix;
+mod fuzz;
 mod isa_vectors;
 mod isolation;
 mod mutants;

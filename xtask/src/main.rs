@@ -5,7 +5,11 @@
 //!   Markdown files (`README.md`, `docs/**/*.md`: tool output, the manual's ISA tables;
 //!   `xtask/src/blocks.rs` has the rules). Without `--hsx` it first builds the release
 //!   `hsx` (`cargo build --release -p hsx-cosim --bin hsx`) and runs that. `--check`
-//!   writes nothing and exits 1 when a block is stale.
+//!   writes nothing and exits 1 when a block is stale;
+//! * `cargo xtask fuzz --minutes N [--target NAME] [--seed S] [--out DIR]` runs a fuzz
+//!   campaign (the properties of `cosim::fuzz`, on stable Rust) by running
+//!   `cosim/examples/fuzz.rs` in the `fuzz` profile (optimised, with overflow checks and
+//!   debug assertions) — so xtask itself does not build the RTL.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -18,7 +22,9 @@ fn root() -> PathBuf {
 
 const USAGE: &str = "usage: cargo xtask codegen            regenerate rtl/hsx_isa_pkg.sv from the ISA table\n       \
                      cargo xtask docs [--check] [--hsx PATH]\n                                    \
-                     regenerate the generated blocks of README.md and docs/ (--check: only report stale ones)";
+                     regenerate the generated blocks of README.md and docs/ (--check: only report stale ones)\n       \
+                     cargo xtask fuzz --minutes N [--target hxe|asm|disasm|shell|replay] [--seed S] [--out DIR]\n                                    \
+                     fuzz campaign (docs/failure-input.md)";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,6 +60,15 @@ fn main() -> Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Some("fuzz") => {
+            let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+                .current_dir(root())
+                .args(["run", "--quiet", "--profile", "fuzz", "-p", "hsx-cosim", "--example", "fuzz", "--"])
+                .args(&args[1..])
+                .status()
+                .context("running cargo")?;
+            std::process::exit(status.code().unwrap_or(1));
         }
         _ => bail!("{USAGE}"),
     }
