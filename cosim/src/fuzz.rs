@@ -139,6 +139,22 @@ impl Corpus {
                     c.images.push(b);
                 }
             }
+            // The v2 header fields and metadata the assembler does not write.
+            let rich = Image {
+                app_name: p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                bss: 16,
+                flags: 1,
+                capabilities: 3,
+                metadata: vec![isa::hxe::MetaEntry {
+                    kind: isa::hxe::META_VALUES,
+                    count: 1,
+                    payload: vec![0, 0, 0, 42],
+                }],
+                ..prog.image.clone()
+            };
+            if let Ok(b) = rich.try_to_bytes(Version::V2) {
+                c.images.push(b);
+            }
             let labels: Vec<&String> =
                 prog.labels.iter().filter(|(_, l)| l.section == isa::asm::Section::Text).map(|(n, _)| n).collect();
             c.scripts.push(script(&p, &labels));
