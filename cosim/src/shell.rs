@@ -407,7 +407,7 @@ impl Shell {
     }
 
     fn clock(&mut self, n: u64, pid: Option<u64>) -> Result<String, ShellError> {
-        let pid = pid.map(|p| self.pid("clock step", p, false)).transpose()?;
+        let pid = pid.map(|p| self.pid("clock step", p, true)).transpose()?;
         let mut out = String::new();
         let mut done = 0;
         for _ in 0..n {
@@ -626,7 +626,8 @@ pub fn run_shell(a: ShellArgs) -> Result<i32, CliError> {
     if interactive {
         let _ = writeln!(out, "hsx shell — `help` lists commands");
     }
-    let mut lines = stdin.lock().lines();
+    let mut input = stdin.lock();
+    let mut buf = Vec::new();
     let (mut commands, mut failed) = (0u64, 0u64);
     let mut lineno = 0u64;
     loop {
@@ -634,18 +635,23 @@ pub fn run_shell(a: ShellArgs) -> Result<i32, CliError> {
             let _ = write!(out, "hsx> ");
             let _ = out.flush();
         }
-        let line = match lines.next() {
-            None => break,
-            Some(Ok(l)) => l,
-            Some(Err(e)) => {
+        buf.clear();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
                 let _ = out.flush();
                 eprintln!("hsx shell: reading stdin after line {lineno}: {e}");
                 failed += 1;
                 break;
             }
-        };
+        }
+        // Bytes that are not UTF-8 become U+FFFD: the command then fails naming them,
+        // and the script goes on.
+        let line = String::from_utf8_lossy(&buf);
+        let line = line.trim_end_matches(['\n', '\r']);
         lineno += 1;
-        let cmd = Command::parse(&line);
+        let cmd = Command::parse(line);
         if !matches!(cmd, Ok(Command::Nothing)) {
             commands += 1;
         }
@@ -776,6 +782,8 @@ mod tests {
     fn kill_pause_resume_of_an_empty_slot_say_there_is_no_such_task() {
         let mut sh = shell();
         assert_eq!(err(&mut sh, "kill 3"), "kill: no such task: slot 3 is empty");
+        assert_eq!(err(&mut sh, "clock step 2 -p 3"), "clock step: no such task: slot 3 is empty");
+        assert_eq!(err(&mut sh, "peek \u{FFFD}"), "peek: ADDR `\u{FFFD}` is not a number (decimal or 0x… hex)");
         assert_eq!(err(&mut sh, "pause 3"), "pause: no such task: slot 3 is empty");
         assert_eq!(err(&mut sh, "resume 3"), "resume: no such task: slot 3 is empty");
         let hello = example("hello.mvasm");
