@@ -414,7 +414,7 @@ pub fn mutate_text(rng: &mut Rng, input: &str, donor: &str) -> String {
                 let at = boundary(&s, rng.below(s.len() + 1));
                 s.insert_str(at, INTERESTING[rng.below(INTERESTING.len())]);
             }
-            3 | 4 | 5 => {
+            3..=5 => {
                 let mut lines: Vec<String> = s.lines().map(str::to_string).collect();
                 let n = lines.len();
                 match rng.below(4) {
@@ -723,7 +723,7 @@ pub fn run(t: Target, corpus: &Corpus, budget: Budget, seed: u64) -> Stats {
         match budget {
             Budget::Cases(n) if st.cases >= n => break,
             // Check the clock every 64 cases.
-            Budget::Time(d) if st.cases % 64 == 0 && start.elapsed() >= d => break,
+            Budget::Time(d) if st.cases & 63 == 0 && start.elapsed() >= d => break,
             _ => {}
         }
         let input = generate(t, &seeds, st.cases, &mut rng);
