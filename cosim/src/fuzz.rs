@@ -723,7 +723,7 @@ pub fn run(t: Target, corpus: &Corpus, budget: Budget, seed: u64) -> Stats {
         match budget {
             Budget::Cases(n) if st.cases >= n => break,
             // Check the clock every 64 cases.
-            Budget::Time(d) if st.cases & 63 == 0 && start.elapsed() >= d => break,
+            Budget::Time(d) if st.cases.is_multiple_of(64) && start.elapsed() >= d => break,
             _ => {}
         }
         let input = generate(t, &seeds, st.cases, &mut rng);

@@ -46,7 +46,7 @@ impl Settings {
         if self.slice == 0 {
             return Err(SettingError { option: "--slice", field: "slice", rule: "0 must be at least 1".into() });
         }
-        if self.stack_size & 3 != 0 || self.stack_size < 16 {
+        if !self.stack_size.is_multiple_of(4) || self.stack_size < 16 {
             return Err(SettingError {
                 option: "--stack-size",
                 field: "stack_size",
