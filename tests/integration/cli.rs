@@ -654,6 +654,7 @@ fn replay_checks_the_report_like_the_cli_checks_its_options() {
             |v| v["case"]["settings"]["stack_size"] = 6.into(),
             "field `case.settings.stack_size`: 6 must be a multiple of 4 and at least 16 (as --stack-size)",
         ),
+        ("seed", |v| v["seed"] = Value::Null, "field `seed`: null disagrees with case.seed (7)"),
         ("stuck 0", |v| v["config"]["stuck_cycles"] = 0.into(), "field `config.stuck_cycles`: 0 must be at least 1"),
         ("no specs", |v| v["case"]["specs"] = serde_json::json!([]), "field `case.specs`: is empty"),
         (

@@ -290,7 +290,8 @@ impl Report {
         }
         let case = &self.case;
         if case.seed != self.seed {
-            return f("seed", format!("{:?} disagrees with case.seed ({:?})", self.seed, case.seed));
+            let show = |s: Option<u64>| s.map_or("null".to_string(), |s| s.to_string());
+            return f("seed", format!("{} disagrees with case.seed ({})", show(self.seed), show(case.seed)));
         }
         let max = vm_ref::MachineConfig::default().n_tasks;
         if case.specs.is_empty() {
