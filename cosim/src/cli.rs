@@ -25,6 +25,8 @@ pub enum CliError {
     Cosim(#[from] crate::harness::CosimError),
     #[error(transparent)]
     Report(#[from] crate::harness::report::ReportError),
+    #[error(transparent)]
+    Output(#[from] crate::outpath::OutPathError),
 }
 
 /// Which model runs the program.
@@ -138,14 +140,18 @@ pub struct ShellArgs {
 
 /// `hsx asm`.
 pub fn asm(a: AsmArgs) -> Result<i32, CliError> {
+    let out = a.output.clone().unwrap_or_else(|| a.file.with_extension("hxe"));
+    if out == a.file {
+        return Err(CliError::Invalid(format!("{}: the output would overwrite the source", out.display())));
+    }
+    crate::outpath::check_file(if a.output.is_some() { "-o" } else { "the output" }, &out)?;
     let src = std::fs::read(&a.file).map_err(|source| CliError::Io { path: a.file.display().to_string(), source })?;
     let prog = isa::asm::assemble(&String::from_utf8_lossy(&src), &a.file.display().to_string())
         .map_err(|e| CliError::Program(ProgramError::Asm(e.to_string())))?;
-    let out = a.output.clone().unwrap_or_else(|| a.file.with_extension("hxe"));
     let version = if a.v1 { isa::hxe::Version::V1 } else { isa::hxe::Version::V2 };
     let bytes =
         prog.image.try_to_bytes(version).map_err(|e| CliError::Invalid(format!("{}: {e}", a.file.display())))?;
-    std::fs::write(&out, bytes).map_err(|source| CliError::Io { path: out.display().to_string(), source })?;
+    crate::fsx::write_atomic(&out, &bytes).map_err(|source| CliError::Io { path: out.display().to_string(), source })?;
     Ok(0)
 }
 
@@ -298,17 +304,48 @@ pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
         vcd_window: a.vcd_window,
         ..Default::default()
     };
-    match crate::harness::run_case(&case, &cfg, &a.traces)? {
-        crate::harness::CaseResult::Agree { outcome, steps, cycles } => {
+    crate::outpath::check_dir("--traces", &a.traces)?;
+    let mut ls = crate::harness::Lockstep::new(&case, cfg)?;
+    let cancel = || crate::interrupt::interrupted().is_some();
+    match ls.run_until(&mut crate::harness::NoObserver, &cancel) {
+        None => Ok(interrupted_exit("cosim", &ls)),
+        Some(crate::harness::Verdict::Agree { outcome, steps, cycles }) => {
             println!("agree: {steps} steps, {cycles} RTL cycles, outcome {}", outcome.name());
             Ok(0)
         }
-        crate::harness::CaseResult::Diverged { report, dir } => {
-            print!("{}", report.text());
-            eprintln!("divergence: report {}", dir.join("report.txt").display());
+        Some(crate::harness::Verdict::Diverged(d)) => {
+            let run_id = if mutant != 0 { format!("{}-mutant{mutant}", case.dir_name()) } else { case.dir_name() };
+            let dir = a.traces.join(&run_id);
+            match crate::harness::write_divergence(&ls, &d, &run_id, &dir) {
+                Ok(report) => {
+                    print!("{}", report.text());
+                    eprintln!("divergence: report {}", dir.join("report.txt").display());
+                }
+                Err(e) => divergence_unwritten("cosim", &d, &e),
+            }
             Ok(1)
         }
     }
+}
+
+/// A divergence whose report could not be written: still exit 1; say both on stderr.
+fn divergence_unwritten(cmd: &str, d: &crate::harness::Divergence, e: &crate::harness::CosimError) {
+    let m = &d.mismatch;
+    eprintln!(
+        "divergence: at step {}, cycle {}: {} {}: expected {} actual {}",
+        d.step, d.cycle, m.check, m.field, m.expected, m.actual
+    );
+    eprintln!("hsx {cmd}: error: the divergence's report could not be written: {e}");
+}
+
+/// The message and exit code (130 / 143) of a lockstep stopped by a signal.
+fn interrupted_exit(cmd: &str, ls: &crate::harness::Lockstep) -> i32 {
+    let sig = crate::interrupt::interrupted().unwrap_or(crate::interrupt::Signal::Int);
+    eprintln!(
+        "hsx {cmd}: interrupted by {sig} after {} steps: no divergence up to there (no report written)",
+        ls.refs.machine.steps
+    );
+    sig.exit_code()
 }
 
 /// `hsx replay` options.
@@ -322,21 +359,37 @@ pub struct ReplayArgs {
 /// (into the report's directory).
 pub fn replay(a: ReplayArgs) -> Result<i32, CliError> {
     let rep = crate::harness::report::Report::read(&a.report)?;
-    let dir = a.report.parent().map(|p| p.to_path_buf()).unwrap_or_else(|| PathBuf::from("."));
+    let dir = match a.report.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    crate::outpath::check_dir("the report's folder", &dir)?;
     let mut ls = crate::harness::Lockstep::new(&rep.case, rep.config)?;
-    match ls.run(&mut crate::harness::NoObserver) {
-        crate::harness::Verdict::Agree { steps, .. } => {
+    let cancel = || crate::interrupt::interrupted().is_some();
+    match ls.run_until(&mut crate::harness::NoObserver, &cancel) {
+        None => Ok(interrupted_exit("replay", &ls)),
+        Some(crate::harness::Verdict::Agree { steps, .. }) => {
             eprintln!("replay: no divergence this time ({steps} steps agree) — the reported bug is gone");
             Ok(0)
         }
-        crate::harness::Verdict::Diverged(d) => {
-            let mut again = crate::harness::write_divergence(&ls, &d, &rep.run_id, &dir)?;
-            if rep.shrunk_from.is_some() {
-                again.shrunk_from = rep.shrunk_from.clone();
-                again.write(&dir).map_err(|source| CliError::Io { path: dir.display().to_string(), source })?;
+        Some(crate::harness::Verdict::Diverged(d)) => {
+            let written = crate::harness::write_divergence(&ls, &d, &rep.run_id, &dir).and_then(|mut again| {
+                if rep.shrunk_from.is_some() {
+                    again.shrunk_from = rep.shrunk_from.clone();
+                    again.write(&dir).map_err(|source| crate::harness::CosimError::Io {
+                        path: dir.display().to_string(),
+                        source,
+                    })?;
+                }
+                Ok(again)
+            });
+            match written {
+                Ok(again) => {
+                    print!("{}", again.text());
+                    eprintln!("divergence reproduced: {}", dir.join("report.txt").display());
+                }
+                Err(e) => divergence_unwritten("replay", &d, &e),
             }
-            print!("{}", again.text());
-            eprintln!("divergence reproduced: {}", dir.join("report.txt").display());
             Ok(1)
         }
     }
@@ -358,9 +411,13 @@ pub struct RegressArgs {
     /// seeds; discovery order for directed cases) has k % N == I - 1.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Write a JUnit XML file.
+    /// Write a JUnit XML file (atomically; missing parent directories are created).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write wall-clock `time` attributes into the JUnit file (off: the file is
+    /// byte-for-byte reproducible).
+    #[arg(long = "junit-times")]
+    pub junit_times: bool,
     /// Where divergence reports and VCDs go.
     #[arg(long, default_value = "traces")]
     pub traces: PathBuf,
@@ -409,16 +466,22 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
     };
     let max_failures = match a.max_failures {
         Some(0) => None,
-        Some(k) => Some(usize::try_from(k).unwrap_or(usize::MAX)),
+        Some(k) => Some(k),
         None if mutant != 0 => Some(1),
         None => None,
     };
+    // Output paths before any work (docs/failure.md "Output paths").
+    if let Some(j) = &a.junit {
+        crate::outpath::check_file("--junit", j)?;
+    }
+    crate::outpath::check_dir("--traces", &a.traces)?;
     let opts = crate::regress::RegressOptions {
         seeds: a.seeds,
         seed_start: a.seed_start,
         jobs,
         shard,
         junit: a.junit.clone(),
+        junit_times: a.junit_times,
         traces: a.traces.clone(),
         mutant,
         check_timing: !a.no_check_timing,
@@ -434,13 +497,37 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
         crate::regress::RegressError::Cosim(c) => CliError::Cosim(c),
     })?;
     print!("{}", summary.text());
-    for r in &summary.records {
+    for r in &summary.notable {
         if let Some(f) = &r.failure {
-            eprintln!("divergence: {} {}: report {}", r.class, r.name, f.report.display());
+            match &f.write_error {
+                None => eprintln!("divergence: {} {}: report {}", r.class, r.name, f.report.display()),
+                Some(e) => {
+                    eprintln!("divergence: {} {}: {}", r.class, r.name, f.mismatch);
+                    eprintln!("hsx regress: error: {} {}: the report could not be written: {e}", r.class, r.name);
+                }
+            }
         }
         if let Some(e) = &r.error {
             eprintln!("hsx regress: error: {} {}: {e}", r.class, r.name);
         }
+    }
+    if summary.notable_dropped > 0 {
+        eprintln!("hsx regress: … and {} more failing cases (see the summary counts)", summary.notable_dropped);
+    }
+    if let Some(e) = &summary.junit_error {
+        eprintln!("hsx regress: error: cannot write the JUnit file {e}");
+    }
+    if let Some(sig) = summary.interrupted() {
+        eprintln!(
+            "hsx regress: interrupted by {sig}: {} of {} cases run, {} not run{}",
+            summary.ran,
+            summary.planned,
+            summary.not_run(),
+            match (&a.junit, &summary.junit_error) {
+                (Some(j), None) => format!(" (skipped in {})", j.display()),
+                _ => String::new(),
+            }
+        );
     }
     Ok(summary.exit_code())
 }

@@ -6,7 +6,9 @@
 //!   they are written;
 //! * [`cli`]: the subcommands; [`shell`]: `hsx shell`;
 //! * [`rtl`]: the executive over the RTL's host bus, `hsx run --engine rtl`;
-//! * [`gen`]: seeded random programs and the shrinker.
+//! * [`gen`]: seeded random programs and the shrinker;
+//! * [`interrupt`]: SIGINT/SIGTERM for the long-running commands; [`outpath`]: output
+//!   paths checked before work starts; [`fsx`]: atomic writes.
 //!
 //! This is the only crate where the reference model and the RTL meet.
 
@@ -16,7 +18,9 @@ pub mod fsx;
 pub mod fuzz;
 pub mod gen;
 pub mod harness;
+pub mod interrupt;
 pub mod mutants;
+pub mod outpath;
 pub mod program;
 pub mod regress;
 pub mod report;

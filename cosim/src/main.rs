@@ -29,7 +29,7 @@ enum Cmd {
     Cosim(cosim::cli::CosimArgs),
     /// Re-run a reported divergence exactly, writing its report and VCDs again.
     Replay(cosim::cli::ReplayArgs),
-    /// Directed programs + seeded random programs in lockstep (0 all agree, 1 some diverged, 2 bad input).
+    /// Directed programs + seeded random programs in lockstep (0 all agree, 1 some diverged, 2 bad input, 130/143 interrupted).
     Regress(cosim::cli::RegressArgs),
 }
 
@@ -49,6 +49,12 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // The long-running commands stop cleanly on SIGINT/SIGTERM (docs/failure.md).
+    if matches!(cli.cmd, Cmd::Cosim(_) | Cmd::Replay(_) | Cmd::Regress(_)) {
+        if let Err(e) = cosim::interrupt::install() {
+            eprintln!("hsx: warning: cannot handle SIGINT/SIGTERM ({e}); a signal will end the run at once");
+        }
+    }
     let r: Result<i32> = match cli.cmd {
         Cmd::Asm(a) => cosim::cli::asm(a).map_err(anyhow::Error::from),
         Cmd::Disasm(a) => cosim::cli::disasm(a).map_err(anyhow::Error::from),

@@ -12,6 +12,7 @@ mod fuzz;
 mod isa_vectors;
 mod isolation;
 mod mutants;
+mod robust;
 mod run_burst;
 mod sched;
 mod xcheck;

@@ -31,6 +31,9 @@ pub const HISTORY: usize = 32;
 /// ([`console::ConsoleCompare`]), whatever their size.
 pub const LOCKSTEP_CONSOLE_TAIL: usize = 64 * 1024;
 
+/// [`Lockstep::run_until`] asks whether to stop every this many steps (~5 ms of lockstep).
+pub const CANCEL_POLL_STEPS: u64 = 4096;
+
 /// Harness options (not part of the case: they say how to check, not what to run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CosimConfig {
@@ -225,12 +228,25 @@ impl Lockstep {
 
     /// Run to the end (quiescence or the case's step limit) comparing every step.
     pub fn run(&mut self, obs: &mut dyn Observer) -> Verdict {
+        match self.run_until(obs, &|| false) {
+            Some(v) => v,
+            None => unreachable!("a run that is never cancelled ends with a verdict"),
+        }
+    }
+
+    /// [`run`](Self::run), but polls `cancel` every [`CANCEL_POLL_STEPS`] steps and
+    /// returns `None` as soon as it says so (an interrupted run has no verdict; the
+    /// machines stay where they stopped).
+    pub fn run_until(&mut self, obs: &mut dyn Observer, cancel: &dyn Fn() -> bool) -> Option<Verdict> {
         let max = self.case.settings.max_steps;
         let mut ref_rec = Retire::default();
         let mut step = 0u64;
         loop {
             if step >= max {
                 break;
+            }
+            if step % CANCEL_POLL_STEPS == 0 && cancel() {
+                return None;
             }
             obs.before_step(self);
             // How the reference step starts (for the timing model).
@@ -243,14 +259,14 @@ impl Lockstep {
             self.refs.exec.drain_trap_log_into(&mut self.ref_traps);
             let rtl_rec = match self.rtl_step() {
                 Ok(r) => r,
-                Err(mm) => return self.diverge(mm, step + 1, ref_alive.then_some(ref_rec), None),
+                Err(mm) => return Some(self.diverge(mm, step + 1, ref_alive.then_some(ref_rec), None)),
             };
             self.rtl.exec.drain_trap_log_into(&mut self.rtl_traps);
             let cycle = self.rtl.rtl.last_retire_cycle();
             match (ref_alive, rtl_rec) {
                 (false, None) => break,
                 (true, None) => {
-                    return self.diverge(
+                    return Some(self.diverge(
                         Mismatch::new(
                             "quiescence",
                             "retire",
@@ -260,10 +276,10 @@ impl Lockstep {
                         step + 1,
                         Some(ref_rec),
                         None,
-                    )
+                    ))
                 }
                 (false, Some(r)) => {
-                    return self.diverge(
+                    return Some(self.diverge(
                         Mismatch::new(
                             "quiescence",
                             "retire",
@@ -273,21 +289,21 @@ impl Lockstep {
                         step + 1,
                         None,
                         Some(r),
-                    )
+                    ))
                 }
                 (true, Some(rtl_rec)) => {
                     step += 1;
                     self.observed.clear();
                     if let Err(e) = self.rtl.rtl.take_observed_writes_into(&mut self.observed) {
-                        return self.diverge(
+                        return Some(self.diverge(
                             Mismatch::new("write-monitor", "monitor", "a complete write log", e.to_string()),
                             step,
                             Some(ref_rec),
                             Some(rtl_rec),
-                        );
+                        ));
                     }
                     if let Some(c) = self.rtl.rtl.take_table_violation() {
-                        return self.diverge(
+                        return Some(self.diverge(
                             Mismatch::new(
                                 "table-stability",
                                 "task table",
@@ -297,7 +313,7 @@ impl Lockstep {
                             step,
                             Some(ref_rec),
                             Some(rtl_rec),
-                        );
+                        ));
                     }
                     obs.after_step(self, &ref_rec, cycle);
                     self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
@@ -333,13 +349,13 @@ impl Lockstep {
                         };
                         for c in self.checkers.iter_mut() {
                             if let Some(mm) = c.check(&cx) {
-                                return Verdict::Diverged(Box::new(Divergence {
+                                return Some(Verdict::Diverged(Box::new(Divergence {
                                     mismatch: mm,
                                     cycle,
                                     step,
                                     ref_rec: Some(ref_rec),
                                     rtl_rec: Some(rtl_rec),
-                                }));
+                                })));
                             }
                         }
                     }
@@ -348,17 +364,17 @@ impl Lockstep {
         }
         // Stop the RTL at a step boundary, then compare the ends.
         if let Err(e) = self.rtl.halt() {
-            return self.diverge(
+            return Some(self.diverge(
                 Mismatch::new("stuck", "halt", "the RTL stops at a step boundary", e.to_string()),
                 step,
                 None,
                 None,
-            );
+            ));
         }
         if let Some(mm) = self.end_check() {
-            return self.diverge(mm, step, None, None);
+            return Some(self.diverge(mm, step, None, None));
         }
-        Verdict::Agree { outcome: self.refs.outcome(), steps: step, cycles: self.rtl.rtl.cycles() }
+        Some(Verdict::Agree { outcome: self.refs.outcome(), steps: step, cycles: self.rtl.rtl.cycles() })
     }
 
     /// At the end: outcome, consoles, mailbox state, exit codes, both data memories.

@@ -1,15 +1,22 @@
 //! `hsx regress`: directed programs and seeded random programs in lockstep (reference
 //! model vs RTL) on a pool of threads, with shrinking of failing random cases, JUnit
-//! output and functional coverage. docs/regress.md is the user's guide.
+//! output and functional coverage. docs/regress.md is the user's guide, docs/failure.md
+//! what happens on signals, bad output paths and failed writes.
 //!
 //! * [`directed`]: which directed cases exist (examples + `; cosim:` headers);
 //! * [`coverage`]: the coverage observer and its summary;
-//! * [`junit`]: the JUnit XML file (and a small well-formedness checker for its tests).
+//! * [`junit`]: the JUnit XML file (streamed) and a schema-conformance checker.
 //!
-//! Determinism: every case is a pure function of its inputs; results are collected by
-//! case index and printed in that order, whatever thread ran them. Only the `time:` line
-//! of the summary depends on the wall clock. With `--max-failures`, *which* cases ran
-//! before the stop can depend on thread timing when `--jobs` > 1.
+//! Determinism: every case is a pure function of its inputs. Cases are numbered in case
+//! order (directed first, then seeds) and generated when a worker takes them, never
+//! listed first, so `--seeds 10^12` starts at once and memory does not grow with it.
+//! Results are *committed* in case order (a bounded reorder window), and everything the
+//! run reports — summary, coverage, JUnit, which failures get report folders — is decided
+//! at commit time, in that order, whatever thread ran what. `--max-failures K` stops after
+//! the first K failing cases **in case order**: a failing case writes its report only once
+//! every earlier case is committed and fewer than K of them failed, and cases after the
+//! K-th failure are not reported even if they already ran. Only the `time:` line of the
+//! summary (and JUnit times with `--junit-times`) depend on the wall clock.
 
 pub mod coverage;
 pub mod directed;
@@ -18,14 +25,17 @@ pub mod junit;
 use crate::gen::{shrink, GenConfig, TestCase};
 use crate::harness::case::Case;
 use crate::harness::{run_case, write_divergence, CaseResult, CosimConfig, CosimError, Lockstep, NoObserver, Verdict};
+use crate::interrupt::Signal;
 use coverage::{Coverage, CoverageObserver};
 use directed::Directed;
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
-/// Errors that stop a regression (bad input or a broken tool): exit 2.
+/// Errors that stop a regression before it runs (bad input or a broken tool): exit 2.
 #[derive(Debug, thiserror::Error)]
 pub enum RegressError {
     #[error("{0}")]
@@ -66,6 +76,15 @@ impl Shard {
     pub fn owns(&self, k: u64) -> bool {
         k % self.count == self.index - 1
     }
+    /// How many of the indices `0..n` this shard owns.
+    pub fn count_of(&self, n: u64) -> u64 {
+        let first = self.index - 1;
+        if n <= first {
+            0
+        } else {
+            (n - first - 1) / self.count + 1
+        }
+    }
 }
 
 /// Everything a regression run needs (the CLI maps its flags onto this).
@@ -76,14 +95,17 @@ pub struct RegressOptions {
     pub jobs: usize,
     pub shard: Shard,
     pub junit: Option<PathBuf>,
+    /// Write wall-clock `time` attributes into the JUnit file (off: byte-reproducible).
+    pub junit_times: bool,
     pub traces: PathBuf,
     /// 0 = the real RTL.
     pub mutant: u8,
     pub check_timing: bool,
     pub directed: bool,
     pub shrink: bool,
-    /// Stop starting new cases after this many divergences (`None`: run everything).
-    pub max_failures: Option<usize>,
+    /// Report at most this many failing cases, the first ones in case order, and stop
+    /// (`None`: run everything).
+    pub max_failures: Option<u64>,
     /// Where `examples/` and `tests/programs/` are looked for.
     pub root: PathBuf,
     /// Shrinker predicate calls per failing case.
@@ -102,6 +124,7 @@ impl Default for RegressOptions {
             jobs: 1,
             shard: Shard::default(),
             junit: None,
+            junit_times: false,
             traces: PathBuf::from("traces"),
             mutant: 0,
             check_timing: true,
@@ -118,6 +141,18 @@ impl Default for RegressOptions {
 
 /// Default `--seeds`.
 pub const DEFAULT_SEEDS: u64 = 300;
+
+/// Not-run random cases listed one by one in the JUnit file; the rest (a seed range) is
+/// one summarising `<skipped>` entry.
+pub const JUNIT_SKIPPED_LISTED: u64 = 1000;
+
+/// Failing cases kept for the summary text and the stderr lines (all are counted, and
+/// all are in the JUnit file).
+pub const NOTABLE_KEPT: usize = 1000;
+
+/// How far ahead of the oldest unfinished case workers may run (bounds the reorder
+/// buffer: at most this many finished cases wait to be committed).
+pub const REORDER_WINDOW: u64 = 1024;
 
 /// One unit of work.
 #[derive(Debug, Clone)]
@@ -141,18 +176,95 @@ impl Work {
     }
 }
 
-/// A divergence of one case, after its report was written.
+/// The cases of this shard, in case order: directed first, then seeds. Seeds are not
+/// listed: case `k` is computed when it is taken.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// This shard's directed cases.
+    pub directed: Vec<Directed>,
+    /// The first seed of this shard.
+    pub first_seed: u64,
+    /// Distance between this shard's seeds (the shard count).
+    pub seed_step: u64,
+    /// This shard's seeds.
+    pub seed_count: u64,
+}
+
+impl Plan {
+    /// Cases in this shard.
+    pub fn len(&self) -> u64 {
+        self.directed.len() as u64 + self.seed_count
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The seed of the `j`-th random case.
+    pub fn seed(&self, j: u64) -> u64 {
+        self.first_seed + j * self.seed_step
+    }
+    /// Case `k`.
+    pub fn get(&self, k: u64) -> Option<Work> {
+        let nd = self.directed.len() as u64;
+        if k < nd {
+            Some(Work::Directed(self.directed[k as usize].clone()))
+        } else if k - nd < self.seed_count {
+            Some(Work::Random(self.seed(k - nd)))
+        } else {
+            None
+        }
+    }
+    /// Class and name of case `k` without building it.
+    pub fn name(&self, k: u64) -> (&'static str, String) {
+        let nd = self.directed.len() as u64;
+        if k < nd {
+            ("directed", self.directed[k as usize].name.clone())
+        } else {
+            ("random", format!("seed-{}", self.seed(k - nd)))
+        }
+    }
+}
+
+/// The cases of this shard (directed cases are discovered now; seeds are computed).
+pub fn plan(opts: &RegressOptions) -> Result<(Plan, Vec<String>), RegressError> {
+    let mut directed = vec![];
+    let mut warnings = vec![];
+    if opts.directed {
+        let (ds, w) = directed::discover(&opts.root)?;
+        warnings.extend(w);
+        directed.extend(ds.into_iter().enumerate().filter(|(k, _)| opts.shard.owns(*k as u64)).map(|(_, d)| d));
+    }
+    opts.seed_start
+        .checked_add(opts.seeds)
+        .ok_or_else(|| RegressError::Invalid("--seed-start + --seeds overflows".into()))?;
+    let seed_count = opts.shard.count_of(opts.seeds);
+    Ok((
+        Plan {
+            directed,
+            first_seed: opts.seed_start.saturating_add(opts.shard.index - 1),
+            seed_step: opts.shard.count,
+            seed_count,
+        },
+        warnings,
+    ))
+}
+
+/// A divergence of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// Where its `report.txt` is (or would have been, see `write_error`).
     pub report: PathBuf,
     /// `check field: expected … actual …` (of the written, possibly shrunk, report).
     pub mismatch: String,
     pub shrunk_from: Option<String>,
+    /// The report or VCDs could not be written: the divergence still counts (exit 1).
+    pub write_error: Option<String>,
 }
 
 /// What one case did.
 #[derive(Debug, Clone)]
 pub struct CaseRecord {
+    /// Case index (case order).
+    pub index: u64,
     pub class: &'static str,
     pub name: String,
     /// Steps checked (up to the divergence).
@@ -161,55 +273,201 @@ pub struct CaseRecord {
     /// `finished` / `stalled` / `max_steps` when they agreed.
     pub outcome: Option<&'static str>,
     pub failure: Option<Failure>,
-    /// A case that could not run (bad program, model error): makes the exit code 2.
+    /// A case that could not run (bad program, model error, panic).
     pub error: Option<String>,
+    /// Not run (interrupted before or while it ran): why.
+    pub skipped: Option<String>,
     pub coverage: Coverage,
+    /// Wall clock spent on it (JUnit `time` with `--junit-times` only).
+    pub elapsed: Duration,
 }
 
-/// The result of a regression.
-#[derive(Debug, Clone)]
+impl CaseRecord {
+    fn new(index: u64, class: &'static str, name: String) -> CaseRecord {
+        CaseRecord {
+            index,
+            class,
+            name,
+            steps: 0,
+            cycles: 0,
+            outcome: None,
+            failure: None,
+            error: None,
+            skipped: None,
+            coverage: Coverage::default(),
+            elapsed: Duration::ZERO,
+        }
+    }
+    /// Counts against `--max-failures`.
+    pub fn failed(&self) -> bool {
+        self.failure.is_some() || self.error.is_some()
+    }
+
+    /// Its JUnit test case.
+    pub fn junit(&self, times: bool) -> junit::JunitCase {
+        let outcome = if let Some(f) = &self.failure {
+            let replay = f.report.with_file_name("report.json");
+            match &f.write_error {
+                None => junit::Outcome::Failure {
+                    message: format!("{}: {}", f.report.display(), f.mismatch),
+                    body: format!(
+                        "report: {}\nmismatch: {}\n{}replay: hsx replay {}\n",
+                        f.report.display(),
+                        f.mismatch,
+                        f.shrunk_from.as_ref().map(|s| format!("shrunk from: {s}\n")).unwrap_or_default(),
+                        replay.display()
+                    ),
+                },
+                Some(e) => junit::Outcome::Failure {
+                    message: format!("{} (report not written: {e})", f.mismatch),
+                    body: format!("mismatch: {}\nreport not written: {e}\n", f.mismatch),
+                },
+            }
+        } else if let Some(e) = &self.error {
+            junit::Outcome::Error { message: e.clone(), body: e.clone() }
+        } else if let Some(why) = &self.skipped {
+            junit::Outcome::Skipped { message: why.clone() }
+        } else {
+            junit::Outcome::Passed
+        };
+        let system_out = (self.skipped.is_none() && self.error.is_none()).then(|| match self.outcome {
+            Some(o) => format!("{o}: {} checked retires, {} RTL cycles", self.steps, self.cycles),
+            None => format!("diverged after {} checked retires, {} RTL cycles", self.steps, self.cycles),
+        });
+        junit::JunitCase {
+            classname: self.class.to_string(),
+            name: self.name.clone(),
+            time: times.then(|| self.elapsed.as_secs_f64()),
+            outcome,
+            system_out,
+        }
+    }
+}
+
+/// Why a regression stopped before running every case of its shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// SIGINT / SIGTERM.
+    Interrupted(Signal),
+    /// `--max-failures K` reached.
+    MaxFailures(u64),
+}
+
+/// The result of a regression: counts over every reported case, the failing cases (the
+/// first [`NOTABLE_KEPT`]), coverage. Bounded whatever the number of cases.
+#[derive(Debug, Clone, Default)]
 pub struct Summary {
-    /// The cases that ran, in case order.
-    pub records: Vec<CaseRecord>,
-    /// Cases selected (this shard) before any early stop.
-    pub planned: usize,
+    /// Cases selected (this shard).
+    pub planned: u64,
+    /// Cases that ran and are reported (case order, a prefix of the shard's cases except
+    /// for cases interrupted while they ran).
+    pub ran: u64,
+    pub ran_directed: u64,
+    pub agreed: u64,
+    pub diverged: u64,
+    pub errors: u64,
+    /// Divergences whose report could not be written.
+    pub write_errors: u64,
+    /// Agreeing cases by outcome: finished, stalled, max_steps.
+    pub outcomes: [u64; 3],
+    pub total_steps: u64,
+    pub total_cycles: u64,
+    /// Failing cases (divergences and errors), the first [`NOTABLE_KEPT`] in case order.
+    pub notable: Vec<CaseRecord>,
+    /// Failing cases not kept in `notable`.
+    pub notable_dropped: u64,
+    /// Why the run stopped early, if it did.
+    pub stop: Option<Stop>,
+    /// The JUnit file could not be written (the results above stand).
+    pub junit_error: Option<String>,
     pub warnings: Vec<String>,
     pub coverage: Coverage,
-    pub elapsed: std::time::Duration,
+    pub elapsed: Duration,
     pub jobs: usize,
     pub shard: Shard,
     pub mutant: u8,
 }
 
 impl Summary {
-    pub fn diverged(&self) -> usize {
-        self.records.iter().filter(|r| r.failure.is_some()).count()
+    pub fn diverged(&self) -> u64 {
+        self.diverged
     }
-    pub fn errors(&self) -> usize {
-        self.records.iter().filter(|r| r.error.is_some()).count()
+    pub fn errors(&self) -> u64 {
+        self.errors
     }
-    /// 0 all agree, 1 some diverged, 2 some case could not run.
+    /// Cases of the shard not run (or not reported: after the `--max-failures` stop).
+    pub fn not_run(&self) -> u64 {
+        self.planned - self.ran
+    }
+    pub fn interrupted(&self) -> Option<Signal> {
+        match self.stop {
+            Some(Stop::Interrupted(s)) => Some(s),
+            _ => None,
+        }
+    }
+    /// 130 / 143 interrupted; else 1 if any case diverged (even if its report or the JUnit
+    /// could not be written); else 2 if a case could not run, a report or the JUnit could
+    /// not be written; else 0.
     pub fn exit_code(&self) -> i32 {
-        if self.errors() > 0 {
-            2
-        } else if self.diverged() > 0 {
+        if let Some(s) = self.interrupted() {
+            s.exit_code()
+        } else if self.diverged > 0 {
             1
+        } else if self.errors > 0 || self.write_errors > 0 || self.junit_error.is_some() {
+            2
         } else {
             0
         }
     }
     pub fn total_steps(&self) -> u64 {
-        self.records.iter().map(|r| r.steps).sum()
+        self.total_steps
     }
     pub fn total_cycles(&self) -> u64 {
-        self.records.iter().map(|r| r.cycles).sum()
+        self.total_cycles
+    }
+
+    fn fold(&mut self, r: &CaseRecord) {
+        if r.skipped.is_some() {
+            return;
+        }
+        self.ran += 1;
+        if r.class == "directed" {
+            self.ran_directed += 1;
+        }
+        self.total_steps += r.steps;
+        self.total_cycles += r.cycles;
+        self.coverage.merge(&r.coverage);
+        if let Some(f) = &r.failure {
+            self.diverged += 1;
+            if f.write_error.is_some() {
+                self.write_errors += 1;
+            }
+        } else if r.error.is_some() {
+            self.errors += 1;
+        } else {
+            self.agreed += 1;
+            match r.outcome {
+                Some("finished") => self.outcomes[0] += 1,
+                Some("stalled") => self.outcomes[1] += 1,
+                Some("max_steps") => self.outcomes[2] += 1,
+                _ => {}
+            }
+        }
+        if r.failed() {
+            if self.notable.len() < NOTABLE_KEPT {
+                let mut keep = r.clone();
+                keep.coverage = Coverage::default();
+                self.notable.push(keep);
+            } else {
+                self.notable_dropped += 1;
+            }
+        }
     }
 
     /// The stdout summary (deterministic except the `time:` line).
     pub fn text(&self) -> String {
-        let n = self.records.len();
-        let nd = self.records.iter().filter(|r| r.class == "directed").count();
-        let agreed = self.records.iter().filter(|r| r.failure.is_none() && r.error.is_none()).count();
+        let n = self.ran;
+        let nd = self.ran_directed;
         let mut s = format!(
             "hsx regress: {n} cases run ({nd} directed, {} random) of {} in shard {}/{}{}\n",
             n - nd,
@@ -221,81 +479,90 @@ impl Summary {
                 None => String::new(),
             }
         );
-        s.push_str(&format!("  agreed {agreed}, diverged {}, errors {}\n", self.diverged(), self.errors()));
-        let count = |o: &str| self.records.iter().filter(|r| r.outcome == Some(o)).count();
+        match self.stop {
+            Some(Stop::Interrupted(sig)) => s.push_str(&format!(
+                "  INTERRUPTED by {sig}: {} cases not run (skipped in the JUnit file)\n",
+                self.not_run()
+            )),
+            Some(Stop::MaxFailures(k)) => s.push_str(&format!(
+                "  stopped after the first {k} failing case{} in case order (--max-failures): {} cases not run\n",
+                if k == 1 { "" } else { "s" },
+                self.not_run()
+            )),
+            None => {}
+        }
+        s.push_str(&format!("  agreed {}, diverged {}, errors {}\n", self.agreed, self.diverged, self.errors));
         s.push_str(&format!(
             "  outcomes: finished {}, stalled {}, max_steps {}\n",
-            count("finished"),
-            count("stalled"),
-            count("max_steps")
+            self.outcomes[0], self.outcomes[1], self.outcomes[2]
         ));
-        s.push_str(&format!("  checked retires {}, RTL cycles {}\n", self.total_steps(), self.total_cycles()));
+        s.push_str(&format!("  checked retires {}, RTL cycles {}\n", self.total_steps, self.total_cycles));
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         s.push_str(&format!(
             "  time: {:.1} s with {} jobs: {:.1} cases/s, {:.0} checked retires/s\n",
             secs,
             self.jobs,
             n as f64 / secs,
-            self.total_steps() as f64 / secs
+            self.total_steps as f64 / secs
         ));
-        for r in &self.records {
+        for r in &self.notable {
             if let Some(f) = &r.failure {
-                s.push_str(&format!("  DIVERGED {} {}: {} ({})\n", r.class, r.name, f.mismatch, f.report.display()));
+                match &f.write_error {
+                    None => s.push_str(&format!(
+                        "  DIVERGED {} {}: {} ({})\n",
+                        r.class,
+                        r.name,
+                        f.mismatch,
+                        f.report.display()
+                    )),
+                    Some(e) => s.push_str(&format!(
+                        "  DIVERGED {} {}: {} (report not written: {e})\n",
+                        r.class, r.name, f.mismatch
+                    )),
+                }
             }
             if let Some(e) = &r.error {
                 s.push_str(&format!("  ERROR {} {}: {e}\n", r.class, r.name));
             }
         }
+        if self.notable_dropped > 0 {
+            s.push_str(&format!("  … and {} more failing cases (all in the JUnit file)\n", self.notable_dropped));
+        }
         s.push_str(&self.coverage.text());
         s
     }
 
-    /// The JUnit cases.
-    pub fn junit(&self) -> String {
-        let cases: Vec<junit::JunitCase> = self
-            .records
-            .iter()
-            .map(|r| junit::JunitCase {
-                classname: r.class.to_string(),
-                name: r.name.clone(),
-                assertions: r.steps,
-                failure: match (&r.failure, &r.error) {
-                    (Some(f), _) => Some((
-                        format!("{}: {}", f.report.display(), f.mismatch),
-                        format!(
-                            "report: {}\nmismatch: {}\n{}replay: hsx replay {}\n",
-                            f.report.display(),
-                            f.mismatch,
-                            f.shrunk_from.as_ref().map(|s| format!("shrunk from: {s}\n")).unwrap_or_default(),
-                            f.report.with_file_name("report.json").display()
-                        ),
-                    )),
-                    (None, Some(e)) => Some((format!("error: {e}"), e.clone())),
-                    (None, None) => None,
-                },
-            })
-            .collect();
-        junit::render(&cases)
+    /// The JUnit suite (name with the shard, properties).
+    pub fn junit_suite(&self, opts: &RegressOptions) -> junit::Suite {
+        let mutant = match crate::mutants::by_number(self.mutant) {
+            Some(m) => format!("{} ({})", m.name, m.number),
+            None => "none".into(),
+        };
+        let mut properties = vec![
+            ("hsx-version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+            ("seed-start".into(), opts.seed_start.to_string()),
+            ("seeds".into(), opts.seeds.to_string()),
+            ("shard".into(), format!("{}/{}", self.shard.index, self.shard.count)),
+            ("mutant".into(), mutant),
+            ("check-timing".into(), opts.check_timing.to_string()),
+            ("directed".into(), opts.directed.to_string()),
+            ("shrink".into(), opts.shrink.to_string()),
+            ("max-failures".into(), opts.max_failures.map_or("none".into(), |k| k.to_string())),
+            ("cases-planned".into(), self.planned.to_string()),
+            ("cases-run".into(), self.ran.to_string()),
+            ("cases-not-run".into(), self.not_run().to_string()),
+        ];
+        match self.stop {
+            Some(Stop::Interrupted(sig)) => properties.push(("stopped".into(), format!("interrupted by {sig}"))),
+            Some(Stop::MaxFailures(k)) => properties.push(("stopped".into(), format!("max-failures {k}"))),
+            None => {}
+        }
+        junit::Suite {
+            name: format!("hsx-regress-shard-{}-of-{}", self.shard.index, self.shard.count),
+            properties,
+            time: opts.junit_times.then(|| self.elapsed.as_secs_f64()),
+        }
     }
-}
-
-/// The cases of this shard, in order: directed first (if any), then seeds.
-pub fn plan(opts: &RegressOptions) -> Result<(Vec<Work>, Vec<String>), RegressError> {
-    let mut work = vec![];
-    let mut warnings = vec![];
-    if opts.directed {
-        let (ds, w) = directed::discover(&opts.root)?;
-        warnings.extend(w);
-        work.extend(
-            ds.into_iter().enumerate().filter(|(k, _)| opts.shard.owns(*k as u64)).map(|(_, d)| Work::Directed(d)),
-        );
-    }
-    let end = opts
-        .seed_start
-        .checked_add(opts.seeds)
-        .ok_or_else(|| RegressError::Invalid("--seed-start + --seeds overflows".into()))?;
-    work.extend((opts.seed_start..end).filter(|s| opts.shard.owns(s - opts.seed_start)).map(Work::Random));
-    Ok((work, warnings))
 }
 
 fn mismatch_line(m: &crate::harness::check::Mismatch) -> String {
@@ -318,22 +585,32 @@ fn build_case(w: &Work) -> Result<(Case, Option<TestCase>), String> {
 /// Shrink a failing generated case: candidates must diverge in the same checker; each
 /// candidate runs at most `4 × (steps to the original divergence) + 10 000` steps, and all
 /// candidates together at most `opts.shrink_steps`. Deterministic (counts, no clock).
-fn shrink_case(tc: &TestCase, check: &str, diverge_step: u64, cfg: &CosimConfig, opts: &RegressOptions) -> TestCase {
+/// `cancel` (an interrupt) makes every further candidate count as passing, which ends the
+/// search at once with the smallest failing case found so far.
+fn shrink_case(
+    tc: &TestCase,
+    check: &str,
+    diverge_step: u64,
+    cfg: &CosimConfig,
+    opts: &RegressOptions,
+    cancel: &dyn Fn() -> bool,
+) -> TestCase {
     let cap = diverge_step.saturating_mul(4).saturating_add(10_000);
     let mut spent = 0u64;
     let mut pred = |c: &TestCase| -> bool {
-        if spent >= opts.shrink_steps {
+        if spent >= opts.shrink_steps || cancel() {
             return false;
         }
         let mut case = Case::from_generated(c);
         case.settings.max_steps = case.settings.max_steps.min(cap);
         let Ok(mut ls) = Lockstep::new(&case, *cfg) else { return false };
-        match ls.run(&mut NoObserver) {
-            Verdict::Agree { steps, .. } => {
+        match ls.run_until(&mut NoObserver, cancel) {
+            None => false,
+            Some(Verdict::Agree { steps, .. }) => {
                 spent += steps;
                 false
             }
-            Verdict::Diverged(d) => {
+            Some(Verdict::Diverged(d)) => {
                 spent += d.step;
                 d.mismatch.check == check
             }
@@ -342,18 +619,22 @@ fn shrink_case(tc: &TestCase, check: &str, diverge_step: u64, cfg: &CosimConfig,
     shrink(tc, &mut pred, opts.shrink_attempts)
 }
 
-/// Run one case with coverage; write its report on a divergence (shrinking random cases).
-pub fn run_one(w: &Work, cfg: &CosimConfig, opts: &RegressOptions) -> CaseRecord {
-    let mut rec = CaseRecord {
-        class: w.class(),
-        name: w.name(),
-        steps: 0,
-        cycles: 0,
-        outcome: None,
-        failure: None,
-        error: None,
-        coverage: Coverage::default(),
-    };
+/// How a worker talks to the run while it runs one case.
+pub struct CaseCtl<'a> {
+    /// Abort the case (interrupt, or it is past the `--max-failures` stop).
+    pub cancel: &'a dyn Fn() -> bool,
+    /// Called when the case diverged, before anything is written: waits until every
+    /// earlier case is committed and says whether this failure is reported (false: it is
+    /// past the `--max-failures` stop; nothing is written).
+    pub may_report: &'a dyn Fn() -> bool,
+    /// Why a cancelled case did not run (for its `<skipped>` message).
+    pub why: &'a dyn Fn() -> String,
+}
+
+/// Run one case with coverage; write its report on a divergence (shrinking random cases
+/// unless cancelled).
+pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: &CaseCtl) -> CaseRecord {
+    let mut rec = CaseRecord::new(k, w.class(), w.name());
     let (case, tc) = match build_case(w) {
         Ok(x) => x,
         Err(e) => {
@@ -369,7 +650,10 @@ pub fn run_one(w: &Work, cfg: &CosimConfig, opts: &RegressOptions) -> CaseRecord
         }
     };
     let mut obs = CoverageObserver::default();
-    let verdict = ls.run(&mut obs);
+    let Some(verdict) = ls.run_until(&mut obs, ctl.cancel) else {
+        rec.skipped = Some((ctl.why)());
+        return rec;
+    };
     rec.coverage = obs.cov;
     match verdict {
         Verdict::Agree { outcome, steps, cycles } => {
@@ -380,35 +664,42 @@ pub fn run_one(w: &Work, cfg: &CosimConfig, opts: &RegressOptions) -> CaseRecord
         Verdict::Diverged(d) => {
             rec.steps = d.step.saturating_sub(1);
             rec.cycles = ls.rtl.rtl.cycles();
+            if !(ctl.may_report)() {
+                rec.skipped = Some((ctl.why)());
+                return rec;
+            }
             let run_id =
                 if cfg.mutant != 0 { format!("{}-mutant{}", case.dir_name(), cfg.mutant) } else { case.dir_name() };
             let dir = opts.traces.join(&run_id);
             let mut written: Option<(crate::harness::report::Report, PathBuf)> = None;
-            if let (true, Some(tc)) = (opts.shrink, &tc) {
-                let min = shrink_case(tc, &d.mismatch.check, d.step, cfg, opts);
+            let mut write_error = None;
+            if let (true, Some(tc), false) = (opts.shrink, &tc, (ctl.cancel)()) {
+                let min = shrink_case(tc, &d.mismatch.check, d.step, cfg, opts, ctl.cancel);
                 if min != *tc {
-                    if let Ok(CaseResult::Diverged { mut report, dir }) =
-                        run_case(&Case::from_generated(&min), cfg, &opts.traces)
-                    {
-                        report.shrunk_from = Some(format!("seed {}, {} code words", tc.seed, tc.size()));
-                        match report.write(&dir) {
-                            Ok(()) => written = Some((*report, dir)),
-                            Err(e) => rec.error = Some(format!("{}: {e}", dir.display())),
+                    match run_case(&Case::from_generated(&min), cfg, &opts.traces) {
+                        Ok(CaseResult::Diverged { mut report, dir }) => {
+                            report.shrunk_from = Some(format!("seed {}, {} code words", tc.seed, tc.size()));
+                            match report.write(&dir) {
+                                Ok(()) => written = Some((*report, dir)),
+                                Err(e) => write_error = Some(format!("{}: {e}", dir.display())),
+                            }
                         }
+                        Ok(CaseResult::Agree { .. }) => {}
+                        Err(e) => write_error = Some(e.to_string()),
                     }
                 }
             }
-            if written.is_none() {
+            if written.is_none() && write_error.is_none() {
                 match write_divergence(&ls, &d, &run_id, &dir) {
                     Ok(r) => written = Some((r, dir.clone())),
-                    Err(e) => rec.error = Some(e.to_string()),
+                    Err(e) => write_error = Some(e.to_string()),
                 }
             }
             let (mismatch, report, shrunk_from) = match written {
                 Some((r, dir)) => (mismatch_line(&r.mismatch), dir.join("report.txt"), r.shrunk_from),
                 None => (mismatch_line(&d.mismatch), dir.join("report.txt"), None),
             };
-            rec.failure = Some(Failure { report, mismatch, shrunk_from });
+            rec.failure = Some(Failure { report, mismatch, shrunk_from, write_error });
         }
     }
     rec
@@ -417,17 +708,16 @@ pub fn run_one(w: &Work, cfg: &CosimConfig, opts: &RegressOptions) -> CaseRecord
 /// Progress on stderr: a bar on a terminal, else a line every 10 %.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
-    total: usize,
-    done: AtomicUsize,
-    decile: AtomicUsize,
+    total: u64,
+    done: AtomicU64,
+    decile: AtomicU64,
 }
 
 impl Progress {
-    fn new(total: usize, enabled: bool) -> Progress {
+    fn new(total: u64, enabled: bool) -> Progress {
         let tty = enabled && std::io::stderr().is_terminal();
         let bar = tty.then(|| {
-            let b =
-                indicatif::ProgressBar::with_draw_target(Some(total as u64), indicatif::ProgressDrawTarget::stderr());
+            let b = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
             if let Ok(st) = indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} cases  {msg}  [{elapsed_precise}, eta {eta}]",
             ) {
@@ -435,16 +725,17 @@ impl Progress {
             }
             b
         });
-        Progress { bar, total: if enabled { total } else { 0 }, done: AtomicUsize::new(0), decile: AtomicUsize::new(0) }
+        Progress { bar, total: if enabled { total } else { 0 }, done: AtomicU64::new(0), decile: AtomicU64::new(0) }
     }
-    fn tick(&self, failures: usize) {
-        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+    fn tick(&self, failures: u64) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(b) = &self.bar {
-            b.set_message(format!("{failures} diverged"));
+            b.set_message(format!("{failures} failed"));
             b.inc(1);
-        } else if let Some(d) = (done * 10).checked_div(self.total) {
-            if self.decile.fetch_max(d, Ordering::SeqCst) < d {
-                eprintln!("hsx regress: {done}/{} cases ({}%), {failures} diverged", self.total, d * 10);
+        } else if self.total > 0 {
+            let d = (done as u128 * 10 / self.total as u128) as u64;
+            if self.decile.fetch_max(d, Ordering::Relaxed) < d {
+                eprintln!("hsx regress: {done}/{} cases ({}%), {failures} failed", self.total, d * 10);
             }
         }
     }
@@ -455,98 +746,284 @@ impl Progress {
     }
 }
 
-/// Run a regression.
+/// The committed state of a run (under one lock).
+struct State {
+    /// Cases `0..committed` are decided (reported, skipped or past the stop).
+    committed: u64,
+    /// Finished cases waiting for an earlier one (at most [`REORDER_WINDOW`]).
+    pending: BTreeMap<u64, CaseRecord>,
+    /// Failing cases among the committed ones.
+    failures: u64,
+    summary: Summary,
+    junit: Option<junit::JunitWriter>,
+}
+
+/// What the workers share.
+struct Shared<'a> {
+    plan: &'a Plan,
+    opts: &'a RegressOptions,
+    cfg: CosimConfig,
+    poll: &'a (dyn Fn() -> Option<Signal> + Sync),
+    state: Mutex<State>,
+    cv: Condvar,
+    /// Next case index to take.
+    next: AtomicU64,
+    /// Cases at or after this index are not reported (set when the K-th failure is
+    /// committed; `u64::MAX` until then).
+    stop_at: AtomicU64,
+    progress: Progress,
+}
+
+impl Shared<'_> {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn stop_at(&self) -> u64 {
+        self.stop_at.load(Ordering::SeqCst)
+    }
+    fn cancelled(&self, k: u64) -> bool {
+        (self.poll)().is_some() || k >= self.stop_at()
+    }
+    fn why(&self) -> String {
+        match (self.poll)() {
+            Some(sig) => format!("not run: interrupted by {sig}"),
+            None => match self.opts.max_failures {
+                Some(m) => format!("not run: stopped after {m} failing case{}", if m == 1 { "" } else { "s" }),
+                None => "not run".into(),
+            },
+        }
+    }
+
+    /// Record case `rec.index` and commit every case that is now decided, in order.
+    fn commit(&self, rec: CaseRecord) {
+        let mut st = self.lock();
+        st.pending.insert(rec.index, rec);
+        loop {
+            let c = st.committed;
+            let Some(r) = st.pending.remove(&c) else { break };
+            st.committed += 1;
+            if c >= self.stop_at() {
+                continue;
+            }
+            let failed = r.failed() && r.skipped.is_none();
+            st.summary.fold(&r);
+            let times = self.opts.junit_times;
+            if let Some(j) = st.junit.as_mut() {
+                j.push(&r.junit(times));
+            }
+            if failed {
+                st.failures += 1;
+                if self.opts.max_failures.is_some_and(|m| st.failures >= m) {
+                    self.stop_at.store(c + 1, Ordering::SeqCst);
+                }
+            }
+            let nf = st.failures;
+            self.progress.tick(nf);
+        }
+        drop(st);
+        self.cv.notify_all();
+    }
+
+    /// Wait (with a timeout, so a signal is noticed) until `ready` holds.
+    fn wait_until(&self, mut ready: impl FnMut(&State) -> bool) -> MutexGuard<'_, State> {
+        let mut st = self.lock();
+        while !ready(&st) {
+            st = match self.cv.wait_timeout(st, Duration::from_millis(20)) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+        st
+    }
+
+    fn worker(&self) {
+        let planned = self.plan.len();
+        loop {
+            if (self.poll)().is_some() {
+                break;
+            }
+            let k = self.next.fetch_add(1, Ordering::SeqCst);
+            if k >= planned || k >= self.stop_at() {
+                break;
+            }
+            // Stay within the reorder window of the oldest undecided case.
+            drop(self.wait_until(|st| k < st.committed + REORDER_WINDOW || self.cancelled(k)));
+            if k >= self.stop_at() {
+                break;
+            }
+            let (class, name) = self.plan.name(k);
+            if (self.poll)().is_some() {
+                let mut r = CaseRecord::new(k, class, name);
+                r.skipped = Some(self.why());
+                self.commit(r);
+                break;
+            }
+            let cancel = || self.cancelled(k);
+            let may_report = || {
+                let st = self.wait_until(|st| st.committed >= k || k >= self.stop_at() || (self.poll)().is_some());
+                k < self.stop_at() && self.opts.max_failures.map_or(true, |m| st.failures < m)
+            };
+            let why = || self.why();
+            let ctl = CaseCtl { cancel: &cancel, may_report: &may_report, why: &why };
+            let t0 = std::time::Instant::now();
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let w = self.plan.get(k).expect("k < planned");
+                run_one(k, &w, &self.cfg, self.opts, &ctl)
+            }));
+            let mut rec = match run {
+                Ok(r) => r,
+                Err(p) => {
+                    let msg = p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    let mut r = CaseRecord::new(k, class, name);
+                    r.error = Some(format!("panicked: {msg}"));
+                    r
+                }
+            };
+            rec.elapsed = t0.elapsed();
+            self.commit(rec);
+        }
+        self.cv.notify_all();
+    }
+}
+
+/// Run a regression; SIGINT/SIGTERM (after [`crate::interrupt::install`]) stop it cleanly.
 pub fn run(opts: &RegressOptions) -> Result<Summary, RegressError> {
+    run_with(opts, &crate::interrupt::interrupted)
+}
+
+/// Run a regression, asking `poll` whether a signal asked it to stop (tests pass their
+/// own). Cases are taken in order by `opts.jobs` workers; on a stop, no case is started,
+/// running ones are aborted within a few milliseconds of lockstep (a divergence already
+/// found is still written, without shrinking), and every case that did not run is a
+/// `<skipped>` entry of the JUnit file. The JUnit file is written even then; failing to
+/// write it is `Summary::junit_error`, not an `Err`, so no result is lost.
+pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync)) -> Result<Summary, RegressError> {
     if opts.jobs == 0 {
         return Err(RegressError::Invalid("--jobs must be at least 1".into()));
     }
-    let (work, warnings) = plan(opts)?;
+    let (plan, warnings) = plan(opts)?;
     for w in &warnings {
         eprintln!("hsx regress: warning: {w}");
     }
+    let junit = match &opts.junit {
+        Some(p) => {
+            let io = |source| RegressError::Io { path: p.display().to_string(), source };
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            Some(junit::JunitWriter::create(p).map_err(io)?)
+        }
+        None => None,
+    };
     let cfg = CosimConfig { check_timing: opts.check_timing, mutant: opts.mutant, ..CosimConfig::default() };
     let start = std::time::Instant::now();
-    let next = AtomicUsize::new(0);
-    let failures = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<CaseRecord>>> = Mutex::new(vec![None; work.len()]);
-    let progress = Progress::new(work.len(), opts.progress);
-    let threads = opts.jobs.min(work.len()).max(1);
+    let threads = (opts.jobs as u64).min(plan.len()).max(1) as usize;
+    let shared = Shared {
+        plan: &plan,
+        opts,
+        cfg,
+        poll,
+        state: Mutex::new(State {
+            committed: 0,
+            pending: BTreeMap::new(),
+            failures: 0,
+            summary: Summary {
+                planned: plan.len(),
+                warnings,
+                jobs: threads,
+                shard: opts.shard,
+                mutant: opts.mutant,
+                ..Summary::default()
+            },
+            junit,
+        }),
+        cv: Condvar::new(),
+        next: AtomicU64::new(0),
+        stop_at: AtomicU64::new(u64::MAX),
+        progress: Progress::new(plan.len(), opts.progress),
+    };
     std::thread::scope(|sc| {
         for _ in 0..threads {
-            sc.spawn(|| loop {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let k = next.fetch_add(1, Ordering::SeqCst);
-                let Some(w) = work.get(k) else { break };
-                let rec = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_one(w, &cfg, opts))) {
-                    Ok(r) => r,
-                    Err(p) => {
-                        let msg = p
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_default();
-                        CaseRecord {
-                            class: w.class(),
-                            name: w.name(),
-                            steps: 0,
-                            cycles: 0,
-                            outcome: None,
-                            failure: None,
-                            error: Some(format!("panicked: {msg}")),
-                            coverage: Coverage::default(),
-                        }
-                    }
-                };
-                let failed = rec.failure.is_some() || rec.error.is_some();
-                if let Ok(mut r) = results.lock() {
-                    r[k] = Some(rec);
-                }
-                let nf =
-                    if failed { failures.fetch_add(1, Ordering::SeqCst) + 1 } else { failures.load(Ordering::SeqCst) };
-                progress.tick(nf);
-                if let Some(max) = opts.max_failures {
-                    if nf >= max {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                }
-            });
+            sc.spawn(|| shared.worker());
         }
     });
-    progress.finish();
-    let records: Vec<CaseRecord> = results.into_inner().unwrap_or_default().into_iter().flatten().collect();
-    let mut coverage = Coverage::default();
-    for r in &records {
-        coverage.merge(&r.coverage);
-    }
-    let summary = Summary {
-        planned: work.len(),
-        records,
-        warnings,
-        coverage,
-        elapsed: start.elapsed(),
-        jobs: threads,
-        shard: opts.shard,
-        mutant: opts.mutant,
+    shared.progress.finish();
+    let stop_at = shared.stop_at();
+    let st = shared.state.into_inner().unwrap_or_else(|p| p.into_inner());
+    let State { committed, mut summary, junit, .. } = st;
+    // Every case from the frontier on did not run (or is past the stop).
+    let frontier = committed.min(stop_at).min(plan.len());
+    summary.stop = match poll() {
+        Some(sig) if summary.ran < plan.len() => Some(Stop::Interrupted(sig)),
+        _ if stop_at < plan.len() => opts.max_failures.map(Stop::MaxFailures),
+        _ => None,
     };
-    if let Some(path) = &opts.junit {
-        write_file(path, &summary.junit())?;
+    summary.elapsed = start.elapsed();
+    if let Some(mut j) = junit {
+        let why = match summary.stop {
+            Some(Stop::Interrupted(sig)) => format!("not run: interrupted by {sig}"),
+            Some(Stop::MaxFailures(m)) => format!("not run: stopped after {m} failing case{}", if m == 1 { "" } else { "s" }),
+            None => "not run".into(),
+        };
+        skipped_tail(&plan, frontier, &why, &mut j);
+        let path = j.path().display().to_string();
+        if let Err(e) = j.finish(&summary.junit_suite(opts)) {
+            summary.junit_error = Some(format!("{path}: {e}"));
+        }
     }
     Ok(summary)
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), RegressError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| RegressError::Io { path: dir.display().to_string(), source })?;
+/// `<skipped>` entries for cases `from..` of the plan: every directed case and the first
+/// [`JUNIT_SKIPPED_LISTED`] random ones individually, the rest as one entry naming the
+/// seed range.
+fn skipped_tail(plan: &Plan, from: u64, why: &str, j: &mut junit::JunitWriter) {
+    let skip = |class: &str, name: String, message: String| junit::JunitCase {
+        classname: class.into(),
+        name,
+        time: None,
+        outcome: junit::Outcome::Skipped { message },
+        system_out: None,
+    };
+    let nd = plan.directed.len() as u64;
+    for k in from..nd {
+        let (class, name) = plan.name(k);
+        j.push(&skip(class, name, why.to_string()));
     }
-    std::fs::write(path, text).map_err(|source| RegressError::Io { path: path.display().to_string(), source })
+    let first = from.saturating_sub(nd);
+    let listed_end = plan.seed_count.min(first.saturating_add(JUNIT_SKIPPED_LISTED));
+    for r in first..listed_end {
+        j.push(&skip("random", format!("seed-{}", plan.seed(r)), why.to_string()));
+    }
+    if listed_end < plan.seed_count {
+        let (a, b) = (plan.seed(listed_end), plan.seed(plan.seed_count - 1));
+        let n = plan.seed_count - listed_end;
+        let step = if plan.seed_step > 1 { format!(" step {}", plan.seed_step) } else { String::new() };
+        j.push(&skip(
+            "random",
+            format!("seeds-{a}-to-{b}"),
+            format!("{why}: {n} random cases, seeds {a} to {b}{step} (listed as one entry)"),
+        ));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    fn seeds_of(p: &Plan) -> Vec<u64> {
+        (p.directed.len() as u64..p.len())
+            .map(|k| match p.get(k) {
+                Some(Work::Random(s)) => s,
+                other => panic!("case {k}: {other:?}"),
+            })
+            .collect()
+    }
 
     #[test]
     fn shards_split_seeds_exactly() {
@@ -561,17 +1038,44 @@ mod tests {
                         directed: false,
                         ..RegressOptions::default()
                     };
-                    let (work, _) = plan(&o).unwrap();
-                    for w in work {
-                        match w {
-                            Work::Random(s) => owners[(s - start) as usize] += 1,
-                            Work::Directed(_) => panic!("directed case with --no-directed"),
-                        }
+                    let (p, _) = plan(&o).unwrap();
+                    assert!(p.directed.is_empty());
+                    assert_eq!(p.get(p.len()).map(|w| w.name()), None);
+                    for s in seeds_of(&p) {
+                        owners[(s - start) as usize] += 1;
                     }
                 }
                 assert!(owners.iter().all(|&c| c == 1), "n={n} start={start}: {owners:?}");
             }
         }
+    }
+
+    #[test]
+    fn huge_seed_ranges_are_not_listed() {
+        let o = RegressOptions { seeds: 1_000_000_000_000, directed: false, ..RegressOptions::default() };
+        let (p, _) = plan(&o).unwrap();
+        assert_eq!(p.len(), 1_000_000_000_000);
+        assert_eq!(p.get(999_999_999_999).unwrap().name(), "seed-999999999999");
+        let o = RegressOptions {
+            seeds: u64::MAX - 10,
+            seed_start: 10,
+            shard: Shard { index: 3, count: 7 },
+            directed: false,
+            ..RegressOptions::default()
+        };
+        let (p, _) = plan(&o).unwrap();
+        assert_eq!(p.len(), Shard { index: 3, count: 7 }.count_of(u64::MAX - 10));
+        let last = p.seed(p.len() - 1);
+        assert!(last < u64::MAX && (last - 10) % 7 == 2, "{last}");
+        // A shard with no seeds at the very top of the range does not overflow.
+        let o = RegressOptions {
+            seeds: 1,
+            seed_start: u64::MAX - 1,
+            shard: Shard { index: 3, count: 3 },
+            directed: false,
+            ..RegressOptions::default()
+        };
+        assert_eq!(plan(&o).unwrap().0.len(), 0);
     }
 
     #[test]
@@ -582,6 +1086,12 @@ mod tests {
         }
         let s = Shard { index: 3, count: 3 };
         assert!(s.owns(2) && s.owns(5) && !s.owns(0) && !s.owns(4));
+        for n in 0..20u64 {
+            for (i, c) in [(1u64, 1u64), (1, 3), (3, 3), (2, 4)] {
+                let sh = Shard { index: i, count: c };
+                assert_eq!(sh.count_of(n), (0..n).filter(|&k| sh.owns(k)).count() as u64, "{i}/{c} of {n}");
+            }
+        }
     }
 
     #[test]
@@ -595,7 +1105,8 @@ mod tests {
                 root: root.clone(),
                 ..RegressOptions::default()
             };
-            plan(&o).unwrap().0.iter().map(|w| w.name()).collect::<Vec<_>>()
+            let p = plan(&o).unwrap().0;
+            (0..p.len()).map(|k| p.get(k).unwrap().name()).collect::<Vec<_>>()
         };
         assert_eq!(names(1, 1), vec!["hello", "demo", "sleep", "overflow"]);
         assert_eq!(names(1, 3), vec!["hello", "overflow"]);
@@ -610,31 +1121,36 @@ mod tests {
 
     #[test]
     fn small_regression_is_deterministic_across_jobs() {
-        let run_with = |jobs| {
+        let dir = tmp("det");
+        let run_with_jobs = |jobs| {
+            let junit = dir.join(format!("j{jobs}.xml"));
             let o = RegressOptions {
                 seeds: 8,
                 seed_start: 100,
                 jobs,
                 directed: false,
-                traces: tmp("det"),
+                traces: dir.clone(),
+                junit: Some(junit.clone()),
                 ..RegressOptions::default()
             };
-            run(&o).unwrap()
+            let s = run(&o).unwrap();
+            (s, std::fs::read_to_string(&junit).unwrap())
         };
-        let (a, b) = (run_with(1), run_with(2));
+        let ((a, ja), (b, jb)) = (run_with_jobs(1), run_with_jobs(2));
         assert_eq!(a.exit_code(), 0, "{}", a.text());
-        let key =
-            |s: &Summary| s.records.iter().map(|r| (r.name.clone(), r.steps, r.cycles, r.outcome)).collect::<Vec<_>>();
-        assert_eq!(key(&a), key(&b));
-        assert_eq!(a.records.len(), 8);
-        assert_eq!(a.records[0].name, "seed-100");
+        assert_eq!((a.ran, a.agreed, a.total_steps, a.total_cycles), (b.ran, b.agreed, b.total_steps, b.total_cycles));
+        assert_eq!(a.ran, 8);
         assert!(a.total_steps() > 0 && a.total_cycles() > a.total_steps());
         assert_eq!(a.coverage, b.coverage);
         let retired: u64 = a.coverage.opcodes.values().map(|c| c.retired + c.faulted).sum::<u64>()
             + a.coverage.illegal
             + a.coverage.no_fetch;
         assert_eq!(retired, a.total_steps(), "every checked retire is counted once");
-        assert_eq!(a.junit(), b.junit());
+        assert_eq!(ja, jb, "the JUnit file does not depend on --jobs");
+        let n = junit::check_junit10(&ja).unwrap_or_else(|e| panic!("{e}\n{ja}"));
+        assert_eq!(n, junit::Counts { tests: 8, failures: 0, errors: 0, skipped: 0 });
+        assert!(ja.find("name=\"seed-100\"").unwrap() < ja.find("name=\"seed-107\"").unwrap(), "case order");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -653,16 +1169,57 @@ mod tests {
         };
         let s = run(&o).unwrap();
         assert_eq!(s.exit_code(), 1, "{}", s.text());
-        assert_eq!(s.diverged(), 1, "stops after the first divergence with one job");
-        let r = s.records.last().unwrap();
+        assert_eq!(s.diverged(), 1, "stops after the first divergence");
+        assert_eq!(s.stop, Some(Stop::MaxFailures(1)));
+        let r = s.notable.last().unwrap();
         let f = r.failure.as_ref().unwrap();
         assert!(f.report.exists() && f.report.with_file_name("rtl.vcd").exists(), "{}", f.report.display());
         assert!(f.report.to_string_lossy().contains("-mutant1"));
         assert!(f.shrunk_from.as_deref().is_some_and(|x| x.starts_with("seed ")), "{f:?}");
         let x = std::fs::read_to_string(&junit).unwrap();
-        junit::check_well_formed(&x).unwrap();
+        let n = junit::check_junit10(&x).unwrap_or_else(|e| panic!("{e}\n{x}"));
+        assert_eq!(n.failures, 1);
+        assert_eq!(n.tests, 80, "every case is in the file: run, failed or skipped");
+        assert_eq!(n.skipped, s.not_run());
         assert!(x.contains("<failure message="), "{x}");
+        assert!(x.contains("<property name=\"mutant\" value=\"add-v (1)\"/>"), "{x}");
         let _ = std::fs::remove_dir_all(&traces);
+    }
+
+    #[test]
+    fn an_interrupt_stops_the_run_and_skips_the_rest() {
+        let dir = tmp("int");
+        let junit = dir.join("j.xml");
+        let o = RegressOptions {
+            seeds: 5000,
+            jobs: 2,
+            directed: false,
+            traces: dir.clone(),
+            junit: Some(junit.clone()),
+            ..RegressOptions::default()
+        };
+        // "SIGTERM" arrives once some cases ran.
+        let t0 = std::time::Instant::now();
+        let fired = AtomicBool::new(false);
+        let poll = || {
+            if fired.load(Ordering::Relaxed) || t0.elapsed() > Duration::from_millis(300) {
+                fired.store(true, Ordering::Relaxed);
+                Some(Signal::Term)
+            } else {
+                None
+            }
+        };
+        let s = run_with(&o, &poll).unwrap();
+        assert_eq!(s.exit_code(), 143, "{}", s.text());
+        assert!(s.ran > 0 && s.ran < 5000, "{}", s.text());
+        assert!(s.text().contains("INTERRUPTED by SIGTERM"), "{}", s.text());
+        let x = std::fs::read_to_string(&junit).unwrap();
+        let n = junit::check_junit10(&x).unwrap_or_else(|e| panic!("{e}\n{x}"));
+        assert_eq!(n.tests - n.skipped, s.ran, "every case that ran is there");
+        assert!(n.skipped >= 1 && n.skipped <= JUNIT_SKIPPED_LISTED + 1 + 2, "bounded: {n:?}");
+        assert!(x.contains("name=\"seeds-") && x.contains("random cases, seeds"), "one summarising entry");
+        assert!(x.contains("<property name=\"stopped\" value=\"interrupted by SIGTERM\"/>"), "{x}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -672,43 +1229,49 @@ mod tests {
     }
 
     #[test]
-    fn summary_junit_and_exit_code() {
-        let rec = |name: &str, failure: Option<Failure>| CaseRecord {
-            class: "random",
-            name: name.into(),
-            steps: 10,
-            cycles: 30,
-            outcome: if failure.is_none() { Some("finished") } else { None },
-            failure,
-            error: None,
-            coverage: Coverage::default(),
+    fn summary_text_junit_and_exit_code() {
+        let rec = |k: u64, failure: Option<Failure>| {
+            let mut r = CaseRecord::new(k, "random", format!("seed-{k}"));
+            r.steps = 10;
+            r.cycles = 30;
+            r.outcome = if failure.is_none() { Some("finished") } else { None };
+            r.failure = failure;
+            r
         };
-        let mut s = Summary {
-            records: vec![rec("seed-1", None)],
-            planned: 2,
-            warnings: vec![],
-            coverage: Coverage::default(),
-            elapsed: std::time::Duration::from_secs(1),
-            jobs: 1,
-            shard: Shard::default(),
-            mutant: 0,
-        };
+        let mut s = Summary { planned: 3, ..Summary::default() };
+        s.fold(&rec(1, None));
         assert_eq!(s.exit_code(), 0);
-        s.records.push(rec(
-            "seed-2",
-            Some(Failure {
-                report: PathBuf::from("traces/seed-2/report.txt"),
-                mismatch: "retire psw: expected <a> actual \"b\"".into(),
-                shrunk_from: Some("seed 2, 40 code words".into()),
-            }),
-        ));
+        let f = Failure {
+            report: PathBuf::from("traces/seed-2/report.txt"),
+            mismatch: "retire psw: expected <a> actual \"b\"".into(),
+            shrunk_from: Some("seed 2, 40 code words".into()),
+            write_error: None,
+        };
+        s.fold(&rec(2, Some(f.clone())));
         assert_eq!(s.exit_code(), 1);
-        let x = s.junit();
-        junit::check_well_formed(&x).unwrap();
-        assert!(x.contains("traces/seed-2/report.txt: retire psw: expected &lt;a&gt; actual &quot;b&quot;"), "{x}");
-        assert!(x.contains("hsx replay traces/seed-2/report.json"), "{x}");
+        let j = junit::render(&s.junit_suite(&RegressOptions::default()), &[rec(2, Some(f.clone())).junit(false)]);
+        junit::check_junit10(&j).unwrap();
+        assert!(j.contains("traces/seed-2/report.txt: retire psw: expected &lt;a&gt; actual &quot;b&quot;"), "{j}");
+        assert!(j.contains("hsx replay traces/seed-2/report.json"), "{j}");
         let t = s.text();
         assert!(t.contains("agreed 1, diverged 1"), "{t}");
         assert!(t.contains("checked retires 20, RTL cycles 60"), "{t}");
+        // A divergence whose report could not be written is still a divergence (exit 1),
+        // and a case that could not run elsewhere does not hide it.
+        let mut e = rec(3, None);
+        e.outcome = None;
+        e.error = Some("x.mvasm:1:1: bad".into());
+        s.fold(&e);
+        s.fold(&rec(4, Some(Failure { write_error: Some("traces: Read-only file system".into()), ..f })));
+        s.junit_error = Some("out.xml: No space left on device".into());
+        assert_eq!(s.exit_code(), 1, "{}", s.text());
+        assert!(s.text().contains("DIVERGED random seed-4: retire psw: expected <a> actual \"b\" (report not written: traces: Read-only file system)"), "{}", s.text());
+        assert_eq!(Summary { errors: 1, ..Summary::default() }.exit_code(), 2);
+        assert_eq!(Summary { write_errors: 1, ..Summary::default() }.exit_code(), 2);
+        assert_eq!(Summary { junit_error: Some("x".into()), ..Summary::default() }.exit_code(), 2);
+        assert_eq!(
+            Summary { diverged: 1, stop: Some(Stop::Interrupted(Signal::Int)), ..Summary::default() }.exit_code(),
+            130
+        );
     }
 }

@@ -1,0 +1,460 @@
+//! A run's results are never lost (docs/failure.md): signals during `regress`, `cosim` and
+//! `replay`, output paths checked before work starts, exit codes that never hide a
+//! divergence, `--max-failures` over case order, `--seeds 10^12` in bounded memory, and
+//! JUnit files that follow Jenkins' junit-10.xsd.
+//!
+//! The signal tests spawn the `hsx` binary and send the signal with `kill`.
+
+use cosim::regress::junit::{check_junit10, Counts};
+use cosim::regress::{RegressOptions, Stop};
+use hsx_tests::{hsx, hsx_bin, program_path, root, scratch_dir};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// `hsx ARGS…` started in the workspace root, output captured.
+fn spawn(args: &[&str]) -> Child {
+    Command::new(hsx_bin())
+        .current_dir(root())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning hsx")
+}
+
+fn kill(child: &Child, sig: &str) {
+    let st = Command::new("kill").args([sig, &child.id().to_string()]).status().expect("running kill");
+    assert!(st.success(), "kill {sig} failed");
+}
+
+/// Peak resident memory of a running process in KiB (`VmHWM`), if /proc has it.
+fn peak_rss_kib(child: &Child) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+struct Ended {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    /// From the signal to the exit.
+    after_signal: Duration,
+}
+
+/// Let `child` run for `run_for`, send `sig`, wait (at most 20 s) for it to exit.
+fn interrupt(mut child: Child, run_for: Duration, sig: &str) -> (Ended, Option<u64>) {
+    std::thread::sleep(run_for);
+    assert!(child.try_wait().expect("try_wait").is_none(), "hsx ended before the signal");
+    let rss = peak_rss_kib(&child);
+    kill(&child, sig);
+    let t0 = Instant::now();
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        if t0.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("hsx did not exit within 20 s of {sig}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let after_signal = t0.elapsed();
+    let out = child.wait_with_output().expect("wait_with_output");
+    (
+        Ended {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            after_signal,
+        },
+        rss,
+    )
+}
+
+/// The `N` of `hsx regress: N cases run …` on stdout.
+fn cases_run(stdout: &str) -> u64 {
+    let first = stdout.lines().next().unwrap_or_default();
+    first
+        .strip_prefix("hsx regress: ")
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line on stdout:\n{stdout}"))
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn junit_ok(p: &Path) -> (String, Counts) {
+    let x = read(p);
+    let n = check_junit10(&x).unwrap_or_else(|e| panic!("{}: {e}\n{}", p.display(), &x[..x.len().min(4000)]));
+    (x, n)
+}
+
+// ---------------------------------------------------------------------------------------
+// Signals
+
+fn regress_interrupted(sig: &str, code: i32) {
+    let dir = scratch_dir("sig-regress");
+    let junit = dir.join("out/junit.xml");
+    let child = spawn(&[
+        "regress",
+        "--seeds",
+        "200000",
+        "--no-directed",
+        "--jobs",
+        "2",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--traces",
+        dir.join("traces").to_str().unwrap(),
+    ]);
+    let (e, _) = interrupt(child, Duration::from_millis(1500), sig);
+    assert_eq!(e.code, Some(code), "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    assert!(e.after_signal < Duration::from_secs(3), "took {:?} to stop", e.after_signal);
+    let name = if sig == "-INT" { "SIGINT" } else { "SIGTERM" };
+    assert!(e.stdout.contains(&format!("INTERRUPTED by {name}")), "{}", e.stdout);
+    assert!(e.stderr.contains(&format!("hsx regress: interrupted by {name}")), "{}", e.stderr);
+    let ran = cases_run(&e.stdout);
+    assert!(ran > 0, "some cases ran before the signal:\n{}", e.stdout);
+    let (x, n) = junit_ok(&junit);
+    assert_eq!(n.tests - n.skipped, ran, "every case that ran is in the JUnit file");
+    assert_eq!(n.failures + n.errors, 0);
+    assert!(n.skipped > 0 && n.skipped <= 1000 + 1 + 2, "{n:?}");
+    assert!(x.contains(&format!("not run: interrupted by {name}")), "skipped entries say why");
+    assert!(x.contains(&format!("<property name=\"stopped\" value=\"interrupted by {name}\"/>")));
+    let left: Vec<_> = std::fs::read_dir(junit.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 1, "no temporary file left beside the JUnit file: {left:?}");
+}
+
+#[test]
+fn regress_sigint_writes_summary_and_junit() {
+    regress_interrupted("-INT", 130);
+}
+
+#[test]
+fn regress_sigterm_exits_143() {
+    regress_interrupted("-TERM", 143);
+}
+
+#[test]
+fn huge_seed_range_starts_at_once_and_stops_bounded() {
+    let dir = scratch_dir("sig-huge");
+    let junit = dir.join("junit.xml");
+    let t0 = Instant::now();
+    let child = spawn(&[
+        "regress",
+        "--seeds",
+        "1000000000000",
+        "--no-directed",
+        "--jobs",
+        "2",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--traces",
+        dir.join("traces").to_str().unwrap(),
+    ]);
+    let (e, rss) = interrupt(child, Duration::from_millis(1200), "-INT");
+    assert_eq!(e.code, Some(130), "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    assert!(e.stdout.contains("of 1000000000000 in shard 1/1"), "{}", e.stdout);
+    let ran = cases_run(&e.stdout);
+    assert!(ran > 0, "cases ran within ~1 s of the start:\n{}", e.stdout);
+    if let Some(kib) = rss {
+        assert!(kib < 256 * 1024, "peak RSS {kib} KiB before the signal");
+    }
+    let (x, n) = junit_ok(&junit);
+    assert_eq!(n.tests - n.skipped, ran);
+    assert_eq!(n.skipped, 1000 + 1, "1000 listed, then one entry for the rest");
+    assert!(x.len() < 2 << 20, "the JUnit file is bounded: {} bytes", x.len());
+    let last = x.rfind("<testcase").unwrap();
+    assert!(x[last..].contains("name=\"seeds-") && x[last..].contains("to 999999999999"), "{}", &x[last..]);
+    assert!(x.contains(&format!("<property name=\"cases-not-run\" value=\"{}\"/>", 1_000_000_000_000 - ran)));
+    assert!(t0.elapsed() < Duration::from_secs(15));
+}
+
+fn spin_cosim(sig: &str, code: i32) {
+    let dir = scratch_dir("sig-cosim");
+    let spin = program_path("spin.mvasm");
+    let child = spawn(&[
+        "cosim",
+        "--max-steps",
+        "1000000000",
+        "--traces",
+        dir.to_str().unwrap(),
+        &format!("{}@spin", spin.display()),
+    ]);
+    let (e, _) = interrupt(child, Duration::from_millis(1000), sig);
+    assert_eq!(e.code, Some(code), "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    assert!(e.after_signal < Duration::from_secs(2), "took {:?} to stop", e.after_signal);
+    let name = if sig == "-INT" { "SIGINT" } else { "SIGTERM" };
+    assert!(e.stderr.contains(&format!("hsx cosim: interrupted by {name} after ")), "{}", e.stderr);
+    assert!(e.stderr.contains("no divergence up to there"), "{}", e.stderr);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no report for a run that did not diverge");
+}
+
+#[test]
+fn cosim_sigint_exits_130() {
+    spin_cosim("-INT", 130);
+}
+
+#[test]
+fn cosim_sigterm_exits_143() {
+    spin_cosim("-TERM", 143);
+}
+
+#[test]
+fn replay_sigterm_exits_143() {
+    // A report whose case never ends (spin, 10^9 steps) on the real RTL: the replay runs
+    // until the signal.
+    let dir = scratch_dir("sig-replay");
+    let spin = format!("{}@spin", program_path("spin.mvasm").display());
+    let settings = cosim::harness::case::Settings { max_steps: 1_000_000_000, ..Default::default() };
+    let case = cosim::harness::case::Case::from_specs("spin", &[spin], settings).unwrap();
+    let ls = cosim::harness::Lockstep::new(&case, cosim::harness::CosimConfig::default()).unwrap();
+    let d = cosim::harness::Divergence {
+        mismatch: cosim::harness::check::Mismatch::new("retire", "pc", "0x0000", "0x0004"),
+        cycle: 0,
+        step: 1,
+        ref_rec: None,
+        rtl_rec: None,
+    };
+    let rep = cosim::harness::report::Report::build(&ls, &d, "spin", &dir.join("report.json"));
+    rep.write(&dir).unwrap();
+    let child = spawn(&["replay", dir.join("report.json").to_str().unwrap()]);
+    let (e, _) = interrupt(child, Duration::from_millis(1000), "-TERM");
+    assert_eq!(e.code, Some(143), "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    assert!(e.after_signal < Duration::from_secs(2), "took {:?} to stop", e.after_signal);
+    assert!(e.stderr.contains("hsx replay: interrupted by SIGTERM"), "{}", e.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// Output paths
+
+#[test]
+fn unwritable_output_paths_are_exit_2_at_once() {
+    let dir = scratch_dir("outpaths");
+    let file = dir.join("plain.txt");
+    std::fs::write(&file, "x").unwrap();
+    let src = hsx_tests::example_path("hello.mvasm");
+    let d = dir.display().to_string();
+    let under = file.join("x.xml").display().to_string();
+    let f = file.display().to_string();
+    let s = src.display().to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["regress", "--seeds", "1", "--junit", &d], &d),
+        (vec!["regress", "--seeds", "1", "--junit", "/proc/hsx-test/junit.xml"], "/proc/hsx-test/junit.xml"),
+        (vec!["regress", "--seeds", "1", "--junit", "/proc/version"], "/proc/version"),
+        (vec!["regress", "--seeds", "1", "--junit", &under], &under),
+        (vec!["regress", "--seeds", "1", "--junit", "/dev/null"], "/dev/null"),
+        (vec!["regress", "--seeds", "1", "--traces", &f], &f),
+        (vec!["regress", "--seeds", "1", "--traces", "/proc/hsx-traces"], "/proc/hsx-traces"),
+        (vec!["cosim", "--traces", &under, &s], &under),
+        (vec!["cosim", "--traces", "/proc/self/hsx", &s], "/proc/self/hsx"),
+        (vec!["asm", &s, "-o", &d], &d),
+        (vec!["asm", &s, "-o", &under], &under),
+        (vec!["asm", &s, "-o", "/proc/hsx.hxe"], "/proc/hsx.hxe"),
+    ];
+    for (args, path) in cases {
+        let t0 = Instant::now();
+        let r = hsx(&args);
+        let took = t0.elapsed();
+        assert_eq!(r.code, 2, "{args:?}: stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+        assert!(took < Duration::from_secs(1), "{args:?} took {took:?}");
+        assert!(r.stderr.contains(&format!("`{path}`")), "{args:?}: the message names the path:\n{}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}: nothing ran:\n{}", r.stdout);
+    }
+    assert_eq!(read(&file), "x", "the regular file is untouched");
+}
+
+#[test]
+fn missing_parents_are_created() {
+    let dir = scratch_dir("outparents");
+    let junit = dir.join("a/b/junit.xml");
+    let traces = dir.join("c/traces");
+    let r = hsx(&[
+        "regress",
+        "--seeds",
+        "2",
+        "--no-directed",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--traces",
+        traces.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, n) = junit_ok(&junit);
+    assert_eq!(n, Counts { tests: 2, failures: 0, errors: 0, skipped: 0 });
+    assert!(traces.is_dir());
+    let out = dir.join("x/y/hello.hxe");
+    let r = hsx(&["asm", hsx_tests::example_path("hello.mvasm").to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let image = std::fs::read(&out).unwrap();
+    assert!(isa::hxe::Image::parse(&image).is_ok(), "a complete HXE image");
+    let left: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 1, "no temporary or probe file left: {left:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Exit codes never hide results
+
+fn mutant_opts(traces: PathBuf) -> RegressOptions {
+    RegressOptions {
+        seeds: 60,
+        directed: false,
+        mutant: cosim::mutants::resolve("add-v").unwrap(),
+        traces,
+        root: root(),
+        ..RegressOptions::default()
+    }
+}
+
+#[test]
+fn divergence_is_exit_1_when_traces_and_junit_cannot_be_written() {
+    let dir = scratch_dir("hide");
+    std::fs::write(dir.join("file"), "x").unwrap();
+    // Reports cannot go under a regular file; the JUnit destination is a directory, so
+    // its final rename fails (the library does not pre-check paths; the CLI does).
+    std::fs::create_dir_all(dir.join("junit.xml/occupied")).unwrap();
+    let o = RegressOptions {
+        max_failures: Some(2),
+        shrink: false,
+        junit: Some(dir.join("junit.xml")),
+        ..mutant_opts(dir.join("file/traces"))
+    };
+    let s = cosim::regress::run(&o).expect("the regression runs");
+    assert_eq!(s.diverged(), 2, "{}", s.text());
+    assert_eq!(s.write_errors, 2);
+    assert!(s.junit_error.is_some());
+    assert_eq!(s.exit_code(), 1, "a divergence is exit 1 whatever failed after it");
+    let t = s.text();
+    assert!(t.contains("DIVERGED random seed-") && t.contains("(report not written: "), "{t}");
+    // An error elsewhere (a directed case that cannot run) does not hide the divergences.
+    let empty = scratch_dir("hide-root");
+    std::fs::create_dir_all(empty.join("examples")).unwrap();
+    let o = RegressOptions {
+        directed: true,
+        root: empty,
+        max_failures: None,
+        seeds: 30,
+        shrink: false,
+        ..mutant_opts(dir.join("traces"))
+    };
+    let s = cosim::regress::run(&o).unwrap();
+    assert_eq!(s.errors(), 4, "the four examples are missing: {}", s.text());
+    assert!(s.diverged() > 0, "{}", s.text());
+    assert_eq!(s.exit_code(), 1);
+}
+
+#[test]
+fn cases_that_cannot_run_are_junit_errors_and_exit_2() {
+    let dir = scratch_dir("errors");
+    let empty = dir.join("root");
+    std::fs::create_dir_all(empty.join("examples")).unwrap();
+    let junit = dir.join("j.xml");
+    let o = RegressOptions {
+        seeds: 3,
+        root: empty,
+        junit: Some(junit.clone()),
+        traces: dir.join("traces"),
+        ..RegressOptions::default()
+    };
+    let s = cosim::regress::run(&o).unwrap();
+    assert_eq!(s.exit_code(), 2, "{}", s.text());
+    let (x, n) = junit_ok(&junit);
+    assert_eq!(n, Counts { tests: 7, failures: 0, errors: 4, skipped: 0 });
+    assert!(x.contains("<testcase classname=\"directed\" name=\"hello\">\n      <error message="), "{x}");
+    assert!(x.contains("type=\"error\""), "{x}");
+}
+
+// ---------------------------------------------------------------------------------------
+// --max-failures over case order
+
+/// Every file under `dir` (relative path → bytes), sorted.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        let Ok(rd) = std::fs::read_dir(d) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push((p.strip_prefix(base).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut v = vec![];
+    walk(dir, dir, &mut v);
+    v.sort();
+    v
+}
+
+#[test]
+fn max_failures_is_the_same_at_any_jobs() {
+    let run = |jobs: usize, tag: &str| {
+        let dir = scratch_dir(tag);
+        let o = RegressOptions {
+            jobs,
+            max_failures: Some(2),
+            junit: Some(dir.join("junit.xml")),
+            ..mutant_opts(dir.join("traces"))
+        };
+        let s = cosim::regress::run(&o).unwrap();
+        let failing: Vec<String> = s.notable.iter().map(|r| r.name.clone()).collect();
+        (s, failing, read(&dir.join("junit.xml")), tree(&dir.join("traces")))
+    };
+    let (s1, f1, j1, t1) = run(1, "maxf-j1");
+    assert_eq!(s1.diverged(), 2, "{}", s1.text());
+    assert_eq!(s1.stop, Some(Stop::MaxFailures(2)));
+    assert_eq!(t1.iter().filter(|(p, _)| p.ends_with("report.json")).count(), 2, "two report folders");
+    check_junit10(&j1).unwrap();
+    for round in 0..4 {
+        let (s2, f2, j2, t2) = run(2, "maxf-j2");
+        assert_eq!(f2, f1, "round {round}: the same failing cases");
+        assert_eq!((s2.ran, s2.agreed, s2.total_steps), (s1.ran, s1.agreed, s1.total_steps), "round {round}");
+        assert_eq!(j2, j1, "round {round}: the same JUnit bytes");
+        let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&t2), names(&t1), "round {round}: the same report folders");
+        for ((p, a), (_, b)) in t1.iter().zip(&t2) {
+            assert!(a == b, "round {round}: {p} differs");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// JUnit
+
+#[test]
+fn junit_carries_shard_properties_and_optional_times() {
+    let dir = scratch_dir("junit");
+    let j = |name: &str, extra: &[&str]| {
+        let p = dir.join(name);
+        let mut args = vec!["regress", "--seeds", "7", "--no-directed", "--shard", "2/3", "--junit", p.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let r = hsx(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        junit_ok(&p)
+    };
+    let (a, n) = j("a.xml", &[]);
+    let (b, _) = j("b.xml", &[]);
+    assert_eq!(a, b, "without --junit-times the file is byte-reproducible");
+    assert_eq!(n, Counts { tests: 2, failures: 0, errors: 0, skipped: 0 }, "seeds 1 and 4 of 0..7");
+    assert!(a.contains("<testsuite name=\"hsx-regress-shard-2-of-3\""), "{a}");
+    for prop in [
+        "<property name=\"hsx-version\" value=\"",
+        "<property name=\"seed-start\" value=\"0\"/>",
+        "<property name=\"shard\" value=\"2/3\"/>",
+        "<property name=\"mutant\" value=\"none\"/>",
+    ] {
+        assert!(a.contains(prop), "{prop}\n{a}");
+    }
+    assert!(a.contains("name=\"seed-1\"") && a.contains("name=\"seed-4\""), "{a}");
+    assert!(!a.contains("time=") && !a.contains("assertions="), "{a}");
+    let (t, _) = j("t.xml", &["--junit-times"]);
+    assert_eq!(t.matches(" time=\"").count(), 2 + 2, "suites and both cases: {t}");
+}
