@@ -151,7 +151,8 @@ pub fn asm(a: AsmArgs) -> Result<i32, CliError> {
     let version = if a.v1 { isa::hxe::Version::V1 } else { isa::hxe::Version::V2 };
     let bytes =
         prog.image.try_to_bytes(version).map_err(|e| CliError::Invalid(format!("{}: {e}", a.file.display())))?;
-    crate::fsx::write_atomic(&out, &bytes).map_err(|source| CliError::Io { path: out.display().to_string(), source })?;
+    crate::fsx::write_atomic(&out, &bytes)
+        .map_err(|source| CliError::Io { path: out.display().to_string(), source })?;
     Ok(0)
 }
 
@@ -376,10 +377,9 @@ pub fn replay(a: ReplayArgs) -> Result<i32, CliError> {
             let written = crate::harness::write_divergence(&ls, &d, &rep.run_id, &dir).and_then(|mut again| {
                 if rep.shrunk_from.is_some() {
                     again.shrunk_from = rep.shrunk_from.clone();
-                    again.write(&dir).map_err(|source| crate::harness::CosimError::Io {
-                        path: dir.display().to_string(),
-                        source,
-                    })?;
+                    again
+                        .write(&dir)
+                        .map_err(|source| crate::harness::CosimError::Io { path: dir.display().to_string(), source })?;
                 }
                 Ok(again)
             });

@@ -170,7 +170,9 @@ fn huge_seed_range_starts_at_once_and_stops_bounded() {
     }
     let (x, n) = junit_ok(&junit);
     assert_eq!(n.tests - n.skipped, ran);
-    assert_eq!(n.skipped, 1000 + 1, "1000 listed, then one entry for the rest");
+    // Cases aborted while running (at most one per job), then 1000 listed, then one
+    // entry for the rest.
+    assert!((1000 + 1..=1000 + 1 + 2).contains(&n.skipped), "{n:?}");
     assert!(x.len() < 2 << 20, "the JUnit file is bounded: {} bytes", x.len());
     let last = x.rfind("<testcase").unwrap();
     assert!(x[last..].contains("name=\"seeds-") && x[last..].contains("to 999999999999"), "{}", &x[last..]);
@@ -307,7 +309,8 @@ fn mutant_opts(traces: PathBuf) -> RegressOptions {
     RegressOptions {
         seeds: 60,
         directed: false,
-        mutant: cosim::mutants::resolve("add-v").unwrap(),
+        // Diverges on about one seed in five: several failures early in case order.
+        mutant: cosim::mutants::resolve("sth-mask").unwrap(),
         traces,
         root: root(),
         ..RegressOptions::default()
@@ -396,11 +399,13 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn max_failures_is_the_same_at_any_jobs() {
-    let run = |jobs: usize, tag: &str| {
-        let dir = scratch_dir(tag);
+    // The same paths every run (the JUnit file and the reports name them).
+    let dir = scratch_dir("maxf");
+    let run = |jobs: usize| {
+        let _ = std::fs::remove_dir_all(&dir);
         let o = RegressOptions {
             jobs,
-            max_failures: Some(2),
+            max_failures: Some(3),
             junit: Some(dir.join("junit.xml")),
             ..mutant_opts(dir.join("traces"))
         };
@@ -408,16 +413,16 @@ fn max_failures_is_the_same_at_any_jobs() {
         let failing: Vec<String> = s.notable.iter().map(|r| r.name.clone()).collect();
         (s, failing, read(&dir.join("junit.xml")), tree(&dir.join("traces")))
     };
-    let (s1, f1, j1, t1) = run(1, "maxf-j1");
-    assert_eq!(s1.diverged(), 2, "{}", s1.text());
-    assert_eq!(s1.stop, Some(Stop::MaxFailures(2)));
-    assert_eq!(t1.iter().filter(|(p, _)| p.ends_with("report.json")).count(), 2, "two report folders");
+    let (s1, f1, j1, t1) = run(1);
+    assert_eq!(s1.diverged(), 3, "{}", s1.text());
+    assert_eq!(s1.stop, Some(Stop::MaxFailures(3)));
+    assert_eq!(t1.iter().filter(|(p, _)| p.ends_with("report.json")).count(), 3, "three report folders");
     check_junit10(&j1).unwrap();
     for round in 0..4 {
-        let (s2, f2, j2, t2) = run(2, "maxf-j2");
+        let (s2, f2, j2, t2) = run(2);
         assert_eq!(f2, f1, "round {round}: the same failing cases");
         assert_eq!((s2.ran, s2.agreed, s2.total_steps), (s1.ran, s1.agreed, s1.total_steps), "round {round}");
-        assert_eq!(j2, j1, "round {round}: the same JUnit bytes");
+        assert!(j2 == j1, "round {round}: the JUnit files differ");
         let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
         assert_eq!(names(&t2), names(&t1), "round {round}: the same report folders");
         for ((p, a), (_, b)) in t1.iter().zip(&t2) {
@@ -434,7 +439,8 @@ fn junit_carries_shard_properties_and_optional_times() {
     let dir = scratch_dir("junit");
     let j = |name: &str, extra: &[&str]| {
         let p = dir.join(name);
-        let mut args = vec!["regress", "--seeds", "7", "--no-directed", "--shard", "2/3", "--junit", p.to_str().unwrap()];
+        let mut args =
+            vec!["regress", "--seeds", "7", "--no-directed", "--shard", "2/3", "--junit", p.to_str().unwrap()];
         args.extend_from_slice(extra);
         let r = hsx(&args);
         assert_eq!(r.code, 0, "{}", r.stderr);
@@ -457,4 +463,50 @@ fn junit_carries_shard_properties_and_optional_times() {
     assert!(!a.contains("time=") && !a.contains("assertions="), "{a}");
     let (t, _) = j("t.xml", &["--junit-times"]);
     assert_eq!(t.matches(" time=\"").count(), 2 + 2, "suites and both cases: {t}");
+}
+
+/// Cross-check with a real schema validator when one is installed (`xmllint`, Debian's
+/// `libxml2-utils`); `check_junit10` above runs everywhere. The schema file is this
+/// project's transcription of junit-10.xsd's rules (tests/integration/data/).
+#[test]
+fn junit_validates_with_xmllint_when_installed() {
+    let have = Command::new("xmllint").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!("xmllint not installed: skipping the external schema validation");
+        return;
+    }
+    let dir = scratch_dir("xmllint");
+    let root_dir = dir.join("root");
+    std::fs::create_dir_all(root_dir.join("examples")).unwrap();
+    let junit = dir.join("j.xml");
+    let o = RegressOptions {
+        seeds: 30,
+        directed: true,
+        root: root_dir,
+        max_failures: Some(6),
+        shrink: false,
+        junit_times: true,
+        junit: Some(junit.clone()),
+        ..mutant_opts(dir.join("traces"))
+    };
+    let s = cosim::regress::run(&o).unwrap();
+    let (x, n) = junit_ok(&junit);
+    assert!(n.failures > 0 && n.errors == 4 && n.skipped > 0, "{n:?}\n{}", s.text());
+    assert!(x.contains(" time=\""), "--junit-times");
+    let xsd = root().join("tests/integration/data/junit10-rules.xsd");
+    let validate = |p: &Path| {
+        let out = Command::new("xmllint").arg("--noout").arg("--schema").arg(&xsd).arg(p).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, err) = validate(&junit);
+    assert!(ok, "{err}");
+    // The validator is strict about what junit-10 forbids.
+    let bad = dir.join("bad.xml");
+    std::fs::write(
+        &bad,
+        x.replacen("<testcase classname=\"random\"", "<testcase assertions=\"1\" classname=\"random\"", 1),
+    )
+    .unwrap();
+    let (ok, err) = validate(&bad);
+    assert!(!ok && err.contains("assertions"), "{err}");
 }

@@ -31,7 +31,8 @@ pub const HISTORY: usize = 32;
 /// ([`console::ConsoleCompare`]), whatever their size.
 pub const LOCKSTEP_CONSOLE_TAIL: usize = 64 * 1024;
 
-/// [`Lockstep::run_until`] asks whether to stop every this many steps (~5 ms of lockstep).
+/// [`Lockstep::run_until`] asks whether to stop every this many steps (~5 ms of lockstep;
+/// a power of two).
 pub const CANCEL_POLL_STEPS: u64 = 4096;
 
 /// Harness options (not part of the case: they say how to check, not what to run).
@@ -245,7 +246,7 @@ impl Lockstep {
             if step >= max {
                 break;
             }
-            if step % CANCEL_POLL_STEPS == 0 && cancel() {
+            if step & (CANCEL_POLL_STEPS - 1) == 0 && cancel() {
                 return None;
             }
             obs.before_step(self);

@@ -22,11 +22,19 @@ use std::path::{Path, PathBuf};
 pub enum Outcome {
     Passed,
     /// A divergence: `<failure type="divergence">`.
-    Failure { message: String, body: String },
+    Failure {
+        message: String,
+        body: String,
+    },
     /// The case could not run (bad program, model error, panic): `<error type="error">`.
-    Error { message: String, body: String },
+    Error {
+        message: String,
+        body: String,
+    },
     /// Not run: `<skipped>`.
-    Skipped { message: String },
+    Skipped {
+        message: String,
+    },
 }
 
 /// One `<testcase>`.
@@ -400,7 +408,8 @@ fn surefire_time(t: &str) -> bool {
         Some((a, b)) => (a, Some(b)),
         None => (t, None),
     };
-    int.chars().all(|c| c.is_ascii_digit() || c == ',') && frac.map_or(true, |f| f.chars().all(|c| c.is_ascii_digit()))
+    int.chars().all(|c| c.is_ascii_digit() || c == ',')
+        && !matches!(frac, Some(f) if !f.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The rules of Jenkins' `junit-10.xsd` that apply to a `testsuites` document:
@@ -413,7 +422,7 @@ pub fn check_junit10(x: &str) -> Result<Counts, String> {
     // (element, allowed parents, allowed attributes, required attributes, text allowed)
     type Rule = (&'static str, &'static [&'static str], &'static [&'static str], &'static [&'static str], bool);
     const RULES: &[Rule] = &[
-        ("testsuites", &[], &["name", "time", "tests", "failures", "errors"], &[], false),
+        ("testsuites", &[""], &["name", "time", "tests", "failures", "errors"], &[], false),
         (
             "testsuite",
             &["", "testsuites", "testsuite"],
@@ -450,7 +459,7 @@ pub fn check_junit10(x: &str) -> Result<Counts, String> {
             return Err(format!("element <{}> is not in junit-10.xsd", e.name));
         };
         let parent = e.parent.map(|p| els[p].name.as_str()).unwrap_or("");
-        if !parents.contains(&parent) && !(parent.is_empty() && e.name == "testsuites") {
+        if !parents.contains(&parent) {
             return Err(format!("<{}> may not appear inside <{parent}>", e.name));
         }
         for (a, v) in &e.attrs {
@@ -492,7 +501,8 @@ pub fn check_junit10(x: &str) -> Result<Counts, String> {
                 let _ = c;
             }
             let attr = |a: &str| e.attrs.iter().find(|(x, _)| x == a).map(|(_, v)| v.as_str());
-            for (a, want) in [("tests", n.tests), ("failures", n.failures), ("errors", n.errors), ("skipped", n.skipped)]
+            for (a, want) in
+                [("tests", n.tests), ("failures", n.failures), ("errors", n.errors), ("skipped", n.skipped)]
             {
                 if let Some(v) = attr(a) {
                     if v != want.to_string() {
@@ -586,7 +596,12 @@ mod tests {
         );
         let n = check_junit10(&x).unwrap_or_else(|e| panic!("{e}\n{x}"));
         assert_eq!(n, Counts { tests: 5, failures: 1, errors: 1, skipped: 1 });
-        assert!(x.contains("<testsuite name=\"hsx-regress-shard-1-of-1\" tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"1\">"), "{x}");
+        assert!(
+            x.contains(
+                "<testsuite name=\"hsx-regress-shard-1-of-1\" tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"1\">"
+            ),
+            "{x}"
+        );
         assert!(x.contains("classname=\"random\" name=\"seed-42\""), "{x}");
         assert!(x.contains("expected &quot;0x1&quot; &lt;got&gt; 0x3 &amp; more"), "{x}");
         assert!(x.contains("R1 &lt;- &apos;x&apos; &amp; &lt;y&gt;\u{FFFD}"), "{x}");
@@ -633,13 +648,21 @@ mod tests {
     fn schema_check_rejects_what_junit_10_forbids() {
         let good = render(&suite(), &cases());
         for (from, to, why) in [
-            ("<testcase classname=\"random\" name=\"seed-44\"/>", "<testcase name=\"x\" assertions=\"3\"/>", "assertions"),
+            (
+                "<testcase classname=\"random\" name=\"seed-44\"/>",
+                "<testcase name=\"x\" assertions=\"3\"/>",
+                "assertions",
+            ),
             ("<testcase classname=\"random\" name=\"seed-44\"/>", "<testcase classname=\"random\"/>", "required"),
             (" errors=\"1\" skipped", " skipped", "required attribute `errors`"),
             ("skipped=\"1\">", "skipped=\"1\" time=\"1.5s\">", "SUREFIRE_TIME"),
             ("<property name=\"mutant\"", "<property nom=\"mutant\"", "attribute `nom`"),
             ("<skipped message", "<skip message", "not in junit-10.xsd"),
-            ("tests=\"5\" failures=\"1\" errors=\"1\" skipped", "tests=\"6\" failures=\"1\" errors=\"1\" skipped", "holds 5"),
+            (
+                "tests=\"5\" failures=\"1\" errors=\"1\" skipped",
+                "tests=\"6\" failures=\"1\" errors=\"1\" skipped",
+                "holds 5",
+            ),
             ("name=\"seed-44\"/>\n  </testsuite>", "name=\"seed-44\"/>\n  stray text</testsuite>", "element-only"),
         ] {
             assert!(good.contains(from), "{from}");

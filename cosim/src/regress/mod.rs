@@ -337,7 +337,7 @@ impl CaseRecord {
         junit::JunitCase {
             classname: self.class.to_string(),
             name: self.name.clone(),
-            time: times.then(|| self.elapsed.as_secs_f64()),
+            time: times.then_some(self.elapsed.as_secs_f64()),
             outcome,
             system_out,
         }
@@ -560,7 +560,7 @@ impl Summary {
         junit::Suite {
             name: format!("hsx-regress-shard-{}-of-{}", self.shard.index, self.shard.count),
             properties,
-            time: opts.junit_times.then(|| self.elapsed.as_secs_f64()),
+            time: opts.junit_times.then_some(self.elapsed.as_secs_f64()),
         }
     }
 }
@@ -861,7 +861,7 @@ impl Shared<'_> {
             let cancel = || self.cancelled(k);
             let may_report = || {
                 let st = self.wait_until(|st| st.committed >= k || k >= self.stop_at() || (self.poll)().is_some());
-                k < self.stop_at() && self.opts.max_failures.map_or(true, |m| st.failures < m)
+                k < self.stop_at() && !matches!(self.opts.max_failures, Some(m) if st.failures >= m)
             };
             let why = || self.why();
             let ctl = CaseCtl { cancel: &cancel, may_report: &may_report, why: &why };
@@ -966,7 +966,9 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
     if let Some(mut j) = junit {
         let why = match summary.stop {
             Some(Stop::Interrupted(sig)) => format!("not run: interrupted by {sig}"),
-            Some(Stop::MaxFailures(m)) => format!("not run: stopped after {m} failing case{}", if m == 1 { "" } else { "s" }),
+            Some(Stop::MaxFailures(m)) => {
+                format!("not run: stopped after {m} failing case{}", if m == 1 { "" } else { "s" })
+            }
             None => "not run".into(),
         };
         skipped_tail(&plan, frontier, &why, &mut j);
