@@ -355,6 +355,19 @@ fn divergence_is_exit_1_when_traces_and_junit_cannot_be_written() {
 }
 
 #[test]
+fn cosim_divergence_is_exit_1_when_its_report_cannot_be_written() {
+    let traces = scratch_dir("cosim-unwritable");
+    // --traces is fine, but the run's own folder is taken by a regular file.
+    std::fs::write(traces.join("cosim-add-v-mutant1"), "occupied").unwrap();
+    let prog = program_path("mutants/add-v.mvasm");
+    let r = hsx(&["cosim", "--mutant", "add-v", "--traces", traces.to_str().unwrap(), prog.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("divergence: at step ") && r.stderr.contains("retire psw"), "{}", r.stderr);
+    assert!(r.stderr.contains("hsx cosim: error: the divergence's report could not be written"), "{}", r.stderr);
+    assert_eq!(read(&traces.join("cosim-add-v-mutant1")), "occupied");
+}
+
+#[test]
 fn cases_that_cannot_run_are_junit_errors_and_exit_2() {
     let dir = scratch_dir("errors");
     let empty = dir.join("root");
