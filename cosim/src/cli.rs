@@ -439,8 +439,8 @@ pub struct RegressArgs {
     /// Do not shrink failing random cases.
     #[arg(long = "no-shrink")]
     pub no_shrink: bool,
-    /// Stop starting new cases after K divergences (0 = never; default 1 with --mutant,
-    /// else 0).
+    /// Report the first K failing cases (divergences or errors) in case order and stop;
+    /// the same result at any --jobs (0 = never stop; default 1 with --mutant, else 0).
     #[arg(long = "max-failures", value_parser = num_u64)]
     pub max_failures: Option<u64>,
 }
