@@ -31,9 +31,9 @@ pub const HISTORY: usize = 32;
 /// ([`console::ConsoleCompare`]), whatever their size.
 pub const LOCKSTEP_CONSOLE_TAIL: usize = 64 * 1024;
 
-/// [`Lockstep::run_until`] asks whether to stop every this many steps (~5 ms of lockstep;
+/// [`Lockstep::run_until`] asks whether to stop every this many steps (~1 ms of lockstep;
 /// a power of two).
-pub const CANCEL_POLL_STEPS: u64 = 4096;
+pub const CANCEL_POLL_STEPS: u64 = 1024;
 
 /// Harness options (not part of the case: they say how to check, not what to run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
