@@ -295,6 +295,9 @@ fn run() -> Result<(), String> {
     // `sim::VERILATOR_VERSION` (printed by `hsx --version`): the version of the binary that
     // verilated the models, as `verilator --version` prints it (one line).
     println!("cargo:rustc-env=HSX_SIM_VERILATOR_VERSION={}", vl.version.lines().next().unwrap_or("unknown"));
+    // `sim::RTL_HASH`: what the models were built from (RTL bytes, Verilator, flags), so
+    // results of different builds can be told apart (`hsx merge` refuses to mix them).
+    println!("cargo:rustc-env=HSX_SIM_RTL_HASH={rtl_hash:016x}");
     prune(&cache, &mdirs, &rt_dir);
     Ok(())
 }

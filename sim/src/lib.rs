@@ -30,6 +30,10 @@ pub const VCD_TIME_PER_CYCLE: u64 = 10;
 /// crate, as the build script (`build.rs`) recorded it; `hsx --version` prints it.
 pub const VERILATOR_VERSION: &str = env!("HSX_SIM_VERILATOR_VERSION");
 
+/// Hash of everything the linked RTL models were built from (the RTL sources, the
+/// Verilator version and flags), as the build script computed it for its model cache.
+pub const RTL_HASH: &str = env!("HSX_SIM_RTL_HASH");
+
 /// Cycles `rst_ni` is held low by [`Rtl::new`] and [`Rtl::reset`].
 pub const RESET_CYCLES: u32 = 4;
 

@@ -10,7 +10,7 @@ use vm_ref::exec::mailbox::status;
 use vm_ref::sched::{EventKind, WakeReason};
 
 /// What one retire of an opcode did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpCount {
     /// Retired without a fault.
     pub retired: u64,
@@ -18,8 +18,8 @@ pub struct OpCount {
     pub faulted: u64,
 }
 
-/// Coverage counters (mergeable).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Coverage counters (mergeable; serialised into `hsx regress --results` files).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// By opcode byte; decoded instructions only.
     pub opcodes: BTreeMap<u8, OpCount>,

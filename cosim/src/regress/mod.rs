@@ -21,6 +21,8 @@
 pub mod coverage;
 pub mod directed;
 pub mod junit;
+pub mod merge;
+pub mod results;
 
 use crate::gen::{shrink, GenConfig, TestCase};
 use crate::harness::case::Case;
@@ -72,6 +74,70 @@ impl Shard {
         }
         Ok(Shard { index: i, count: n })
     }
+    /// `--shard auto`: i/n from a cluster scheduler's environment — a Slurm job array
+    /// (`SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_MIN`, `SLURM_ARRAY_TASK_MAX` or
+    /// `SLURM_ARRAY_TASK_COUNT`) or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, with
+    /// the Job's `completions` passed as `HSX_SHARD_COUNT`). `env` looks a variable up.
+    pub fn auto(env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let num = |name: &str| -> Result<Option<u64>, String> {
+            match env(name) {
+                None => Ok(None),
+                Some(v) if v.trim().is_empty() => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| format!("--shard auto: {name}=`{v}` is not a number")),
+            }
+        };
+        if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+            let min = num("SLURM_ARRAY_TASK_MIN")?.ok_or(
+                "--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_MIN is not (is this a Slurm job array?)",
+            )?;
+            let span = match num("SLURM_ARRAY_TASK_MAX")? {
+                Some(max) if max >= min => Some(max - min + 1),
+                Some(max) => return Err(format!("--shard auto: SLURM_ARRAY_TASK_MAX {max} < SLURM_ARRAY_TASK_MIN {min}")),
+                None => None,
+            };
+            let count = num("SLURM_ARRAY_TASK_COUNT")?;
+            let n = match (span, count) {
+                (Some(a), Some(c)) if a != c => {
+                    return Err(format!(
+                        "--shard auto: the job array's ids are not one contiguous range ({c} tasks in                          {min}..={}): submit it as --array=A-B (no step, no list)",
+                        min + a - 1
+                    ))
+                }
+                (Some(a), _) => a,
+                (None, Some(c)) => c,
+                (None, None) => {
+                    return Err("--shard auto: neither SLURM_ARRAY_TASK_MAX nor SLURM_ARRAY_TASK_COUNT is set".into())
+                }
+            };
+            if let Some(step) = num("SLURM_ARRAY_TASK_STEP")? {
+                if step != 1 {
+                    return Err(format!("--shard auto: the job array has step {step}: submit it as --array=A-B"));
+                }
+            }
+            if id < min || id - min >= n {
+                return Err(format!("--shard auto: SLURM_ARRAY_TASK_ID {id} is outside the array {min}..{}", min + n));
+            }
+            return Ok(Shard { index: id - min + 1, count: n });
+        }
+        if let Some(idx) = num("JOB_COMPLETION_INDEX")? {
+            let n = num("HSX_SHARD_COUNT")?.ok_or(
+                "--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but HSX_SHARD_COUNT is not: \
+                 set it to the Job's `completions` in the pod template",
+            )?;
+            if n == 0 || idx >= n {
+                return Err(format!("--shard auto: JOB_COMPLETION_INDEX {idx} is not below HSX_SHARD_COUNT {n}"));
+            }
+            return Ok(Shard { index: idx + 1, count: n });
+        }
+        Err("--shard auto: no cluster scheduler's environment found (a Slurm job array sets \
+             SLURM_ARRAY_TASK_ID; a Kubernetes Indexed Job sets JOB_COMPLETION_INDEX, with HSX_SHARD_COUNT \
+             from you); give --shard I/N instead"
+            .into())
+    }
     /// Whether the case with index `k` is this shard's.
     pub fn owns(&self, k: u64) -> bool {
         k % self.count == self.index - 1
@@ -97,6 +163,8 @@ pub struct RegressOptions {
     pub junit: Option<PathBuf>,
     /// Write wall-clock `time` attributes into the JUnit file (off: byte-reproducible).
     pub junit_times: bool,
+    /// `--results FILE`: the shard's machine-readable results for `hsx merge`.
+    pub results: Option<PathBuf>,
     pub traces: PathBuf,
     /// 0 = the real RTL.
     pub mutant: u8,
@@ -125,6 +193,7 @@ impl Default for RegressOptions {
             shard: Shard::default(),
             junit: None,
             junit_times: false,
+            results: None,
             traces: PathBuf::from("traces"),
             mutant: 0,
             check_timing: true,
@@ -188,6 +257,11 @@ pub struct Plan {
     pub seed_step: u64,
     /// This shard's seeds.
     pub seed_count: u64,
+    /// Every directed case of the regression (all shards), in case order.
+    pub directed_all: Vec<String>,
+    /// The shard this plan is of.
+    pub shard: Shard,
+    pub seed_start: u64,
 }
 
 impl Plan {
@@ -213,6 +287,16 @@ impl Plan {
             None
         }
     }
+    /// The index of this shard's case `k` in the single-process run's case order (all
+    /// directed cases, then seeds from `--seed-start`): what `--results` files carry.
+    pub fn global_index(&self, k: u64) -> u64 {
+        let nd = self.directed.len() as u64;
+        if k < nd {
+            k * self.shard.count + (self.shard.index - 1)
+        } else {
+            self.directed_all.len() as u64 + (self.seed(k - nd) - self.seed_start)
+        }
+    }
     /// Class and name of case `k` without building it.
     pub fn name(&self, k: u64) -> (&'static str, String) {
         let nd = self.directed.len() as u64;
@@ -227,10 +311,12 @@ impl Plan {
 /// The cases of this shard (directed cases are discovered now; seeds are computed).
 pub fn plan(opts: &RegressOptions) -> Result<(Plan, Vec<String>), RegressError> {
     let mut directed = vec![];
+    let mut directed_all = vec![];
     let mut warnings = vec![];
     if opts.directed {
         let (ds, w) = directed::discover(&opts.root)?;
         warnings.extend(w);
+        directed_all = ds.iter().map(|d| d.name.clone()).collect();
         directed.extend(ds.into_iter().enumerate().filter(|(k, _)| opts.shard.owns(*k as u64)).map(|(_, d)| d));
     }
     opts.seed_start
@@ -243,6 +329,9 @@ pub fn plan(opts: &RegressOptions) -> Result<(Plan, Vec<String>), RegressError> 
             first_seed: opts.seed_start.saturating_add(opts.shard.index - 1),
             seed_step: opts.shard.count,
             seed_count,
+            directed_all,
+            shard: opts.shard,
+            seed_start: opts.seed_start,
         },
         warnings,
     ))
@@ -380,6 +469,8 @@ pub struct Summary {
     pub stop: Option<Stop>,
     /// The JUnit file could not be written (the results above stand).
     pub junit_error: Option<String>,
+    /// The `--results` file could not be written (the results above stand).
+    pub results_error: Option<String>,
     pub warnings: Vec<String>,
     pub coverage: Coverage,
     pub elapsed: Duration,
@@ -413,7 +504,11 @@ impl Summary {
             s.exit_code()
         } else if self.diverged > 0 {
             1
-        } else if self.errors > 0 || self.write_errors > 0 || self.junit_error.is_some() {
+        } else if self.errors > 0
+            || self.write_errors > 0
+            || self.junit_error.is_some()
+            || self.results_error.is_some()
+        {
             2
         } else {
             0
@@ -756,6 +851,7 @@ struct State {
     failures: u64,
     summary: Summary,
     junit: Option<junit::JunitWriter>,
+    results: Option<results::ResultsWriter>,
 }
 
 /// What the workers share.
@@ -810,6 +906,9 @@ impl Shared<'_> {
             let times = self.opts.junit_times;
             if let Some(j) = st.junit.as_mut() {
                 j.push(&r.junit(times));
+            }
+            if let Some(w) = st.results.as_mut() {
+                w.push(&results::CaseLine::of(self.plan.global_index(c), &r));
             }
             if failed {
                 st.failures += 1;
@@ -919,6 +1018,16 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
         }
         None => None,
     };
+    let results = match &opts.results {
+        Some(p) => {
+            let io = |source| RegressError::Io { path: p.display().to_string(), source };
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            Some(results::ResultsWriter::create(p, &results::header(opts, &plan.directed_all)).map_err(io)?)
+        }
+        None => None,
+    };
     let cfg = CosimConfig { check_timing: opts.check_timing, mutant: opts.mutant, ..CosimConfig::default() };
     let start = std::time::Instant::now();
     let threads = (opts.jobs as u64).min(plan.len()).max(1) as usize;
@@ -940,6 +1049,7 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
                 ..Summary::default()
             },
             junit,
+            results,
         }),
         cv: Condvar::new(),
         next: AtomicU64::new(0),
@@ -954,7 +1064,7 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
     shared.progress.finish();
     let stop_at = shared.stop_at();
     let st = shared.state.into_inner().unwrap_or_else(|p| p.into_inner());
-    let State { committed, mut summary, junit, .. } = st;
+    let State { committed, mut summary, junit, results, .. } = st;
     // Every case from the frontier on did not run (or is past the stop).
     let frontier = committed.min(stop_at).min(plan.len());
     summary.stop = match poll() {
@@ -963,6 +1073,12 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
         _ => None,
     };
     summary.elapsed = start.elapsed();
+    if let Some(w) = results {
+        let path = w.path().display().to_string();
+        if let Err(e) = w.finish(&summary) {
+            summary.results_error = Some(format!("{path}: {e}"));
+        }
+    }
     if let Some(mut j) = junit {
         let why = match summary.stop {
             Some(Stop::Interrupted(sig)) => format!("not run: interrupted by {sig}"),
