@@ -408,9 +408,15 @@ pub struct RegressArgs {
     #[arg(long, short = 'j', value_parser = num_u64)]
     pub jobs: Option<u64>,
     /// Run only shard I of N (1-based): the cases whose index k (seed - SEED-START for
-    /// seeds; discovery order for directed cases) has k % N == I - 1.
-    #[arg(long, value_name = "I/N")]
+    /// seeds; discovery order for directed cases) has k % N == I - 1. `auto` takes I/N
+    /// from a Slurm job array (SLURM_ARRAY_TASK_ID/_MIN/_MAX) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX, with HSX_SHARD_COUNT set to the Job's completions).
+    #[arg(long, value_name = "I/N|auto")]
     pub shard: Option<String>,
+    /// Write this shard's machine-readable results (JSON Lines: settings, every case,
+    /// counters, coverage) for `hsx merge`.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
     /// Write a JUnit XML file (atomically; missing parent directories are created).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -451,7 +457,8 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
         print!("{}", crate::mutants::listing());
         return Ok(0);
     }
-    let shard = match &a.shard {
+    let shard = match a.shard.as_deref() {
+        Some("auto") => crate::regress::Shard::auto(|k| std::env::var(k).ok()).map_err(CliError::Invalid)?,
         Some(s) => crate::regress::Shard::parse(s).map_err(CliError::Invalid)?,
         None => crate::regress::Shard::default(),
     };
@@ -474,6 +481,9 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
     if let Some(j) = &a.junit {
         crate::outpath::check_file("--junit", j)?;
     }
+    if let Some(r) = &a.results {
+        crate::outpath::check_file("--results", r)?;
+    }
     crate::outpath::check_dir("--traces", &a.traces)?;
     let opts = crate::regress::RegressOptions {
         seeds: a.seeds,
@@ -482,6 +492,7 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
         shard,
         junit: a.junit.clone(),
         junit_times: a.junit_times,
+        results: a.results.clone(),
         traces: a.traces.clone(),
         mutant,
         check_timing: !a.no_check_timing,
@@ -517,6 +528,9 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
     if let Some(e) = &summary.junit_error {
         eprintln!("hsx regress: error: cannot write the JUnit file {e}");
     }
+    if let Some(e) = &summary.results_error {
+        eprintln!("hsx regress: error: cannot write the results file {e}");
+    }
     if let Some(sig) = summary.interrupted() {
         eprintln!(
             "hsx regress: interrupted by {sig}: {} of {} cases run, {} not run{}",
@@ -528,6 +542,52 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
                 _ => String::new(),
             }
         );
+    }
+    Ok(summary.exit_code())
+}
+
+/// `hsx merge` options.
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// Results files of every shard of one regression (`hsx regress --shard I/N --results
+    /// FILE`), in any order.
+    #[arg(required = true, value_name = "RESULT")]
+    pub results: Vec<PathBuf>,
+    /// Write the merged JUnit XML file (the single-process run's, byte for byte).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write wall-clock `time` attributes into the JUnit file.
+    #[arg(long = "junit-times")]
+    pub junit_times: bool,
+}
+
+/// `hsx merge`: the shards' results as one regression — the summary the single-process run
+/// of the same seeds prints, its JUnit file; exit code as `hsx regress`'s.
+pub fn merge(a: MergeArgs) -> Result<i32, CliError> {
+    if let Some(j) = &a.junit {
+        crate::outpath::check_file("--junit", j)?;
+    }
+    let opts = crate::regress::merge::MergeOptions {
+        results: a.results.clone(),
+        junit: a.junit.clone(),
+        junit_times: a.junit_times,
+    };
+    let summary = crate::regress::merge::merge(&opts).map_err(|e| match e {
+        crate::regress::merge::MergeError::Refused(s) => CliError::Invalid(format!("hsx merge: {s}")),
+        crate::regress::merge::MergeError::Io { path, source } => CliError::Io { path, source },
+    })?;
+    print!("{}", summary.text());
+    if let Some(e) = &summary.junit_error {
+        eprintln!("hsx merge: error: cannot write the JUnit file {e}");
+    }
+    if let Some(sig) = summary.interrupted() {
+        eprintln!(
+            "hsx merge: some shards were interrupted (by {sig}): {} of {} cases run",
+            summary.ran, summary.planned
+        );
+        // A merge of interrupted shards is not a failure of the merge: report it as
+        // regress would for an incomplete run, but without pretending a signal hit us.
+        return Ok(if summary.diverged > 0 { 1 } else { 2 });
     }
     Ok(summary.exit_code())
 }

@@ -31,6 +31,8 @@ enum Cmd {
     Replay(cosim::cli::ReplayArgs),
     /// Directed programs + seeded random programs in lockstep (0 all agree, 1 some diverged, 2 bad input, 130/143 interrupted).
     Regress(cosim::cli::RegressArgs),
+    /// Merge the --results files of a sharded regression into one summary and JUnit file (as one process would have printed).
+    Merge(cosim::cli::MergeArgs),
 }
 
 /// What `hsx --version` prints after `hsx `: the tool's version, then the Verilator that
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Cmd::Cosim(a) => cosim::cli::cosim(a).map_err(anyhow::Error::from),
         Cmd::Replay(a) => cosim::cli::replay(a).map_err(anyhow::Error::from),
         Cmd::Regress(a) => cosim::cli::regress(a).map_err(anyhow::Error::from),
+        Cmd::Merge(a) => cosim::cli::merge(a).map_err(anyhow::Error::from),
     };
     match r {
         Ok(code) => ExitCode::from(code as u8),

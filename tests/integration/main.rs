@@ -1,6 +1,7 @@
 //! The workspace's one integration-test binary. Each module is one area.
 
 mod cli;
+mod cluster;
 mod codegen;
 mod console;
 mod context;

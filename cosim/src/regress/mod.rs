@@ -83,11 +83,9 @@ impl Shard {
             match env(name) {
                 None => Ok(None),
                 Some(v) if v.trim().is_empty() => Ok(None),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .map(Some)
-                    .map_err(|_| format!("--shard auto: {name}=`{v}` is not a number")),
+                Some(v) => {
+                    v.trim().parse::<u64>().map(Some).map_err(|_| format!("--shard auto: {name}=`{v}` is not a number"))
+                }
             }
         };
         if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
@@ -96,7 +94,9 @@ impl Shard {
             )?;
             let span = match num("SLURM_ARRAY_TASK_MAX")? {
                 Some(max) if max >= min => Some(max - min + 1),
-                Some(max) => return Err(format!("--shard auto: SLURM_ARRAY_TASK_MAX {max} < SLURM_ARRAY_TASK_MIN {min}")),
+                Some(max) => {
+                    return Err(format!("--shard auto: SLURM_ARRAY_TASK_MAX {max} < SLURM_ARRAY_TASK_MIN {min}"))
+                }
                 None => None,
             };
             let count = num("SLURM_ARRAY_TASK_COUNT")?;
@@ -504,10 +504,7 @@ impl Summary {
             s.exit_code()
         } else if self.diverged > 0 {
             1
-        } else if self.errors > 0
-            || self.write_errors > 0
-            || self.junit_error.is_some()
-            || self.results_error.is_some()
+        } else if self.errors > 0 || self.write_errors > 0 || self.junit_error.is_some() || self.results_error.is_some()
         {
             2
         } else {
@@ -1194,6 +1191,60 @@ mod tests {
             ..RegressOptions::default()
         };
         assert_eq!(plan(&o).unwrap().0.len(), 0);
+    }
+
+    #[test]
+    fn shard_auto_from_slurm_and_kubernetes() {
+        fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        }
+        let slurm = [("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "4"), ("SLURM_ARRAY_TASK_MAX", "7")];
+        assert_eq!(Shard::auto(env(&slurm)), Ok(Shard { index: 2, count: 4 }));
+        let by_count = [("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_MIN", "0"), ("SLURM_ARRAY_TASK_COUNT", "3")];
+        assert_eq!(Shard::auto(env(&by_count)), Ok(Shard { index: 1, count: 3 }));
+        let stepped = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "6"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert!(Shard::auto(env(&stepped)).unwrap_err().contains("--array=A-B"));
+        let bad = [("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_MIN", "0"), ("SLURM_ARRAY_TASK_MAX", "1")];
+        assert!(Shard::auto(env(&bad)).unwrap_err().contains("SLURM_ARRAY_TASK_ID=`x` is not a number"));
+        let no_min = [("SLURM_ARRAY_TASK_ID", "1")];
+        assert!(Shard::auto(env(&no_min)).unwrap_err().contains("SLURM_ARRAY_TASK_MIN"));
+        assert_eq!(
+            Shard::auto(env(&[("JOB_COMPLETION_INDEX", "3"), ("HSX_SHARD_COUNT", "4")])),
+            Ok(Shard { index: 4, count: 4 })
+        );
+        assert!(Shard::auto(env(&[("JOB_COMPLETION_INDEX", "4"), ("HSX_SHARD_COUNT", "4")])).is_err());
+        assert!(Shard::auto(env(&[("JOB_COMPLETION_INDEX", "0")])).unwrap_err().contains("HSX_SHARD_COUNT"));
+        assert!(Shard::auto(env(&[])).unwrap_err().contains("no cluster scheduler"));
+    }
+
+    #[test]
+    fn global_index_is_the_single_run_case_order() {
+        let root = std::env::temp_dir().join(format!("hsx-regress-gidx-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("examples")).unwrap();
+        let mut all = std::collections::BTreeMap::new();
+        for i in 1..=3u64 {
+            let o = RegressOptions {
+                seeds: 7,
+                seed_start: 100,
+                shard: Shard { index: i, count: 3 },
+                root: root.clone(),
+                ..RegressOptions::default()
+            };
+            let (p, _) = plan(&o).unwrap();
+            for k in 0..p.len() {
+                assert!(all.insert(p.global_index(k), p.name(k).1).is_none(), "two cases share an index");
+            }
+        }
+        let single = RegressOptions { seeds: 7, seed_start: 100, root: root.clone(), ..RegressOptions::default() };
+        let (p, _) = plan(&single).unwrap();
+        let want: Vec<(u64, String)> = (0..p.len()).map(|k| (p.global_index(k), p.name(k).1)).collect();
+        assert_eq!(all.into_iter().collect::<Vec<_>>(), want);
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]

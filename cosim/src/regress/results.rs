@@ -174,7 +174,10 @@ impl CaseLine {
             "max_steps" => r.outcome = Some("max_steps"),
             "diverged" => {
                 r.failure = Some(Failure {
-                    report: self.report.clone().ok_or_else(|| format!("case {}: a divergence without `report`", self.case))?,
+                    report: self
+                        .report
+                        .clone()
+                        .ok_or_else(|| format!("case {}: a divergence without `report`", self.case))?,
                     mismatch: self.mismatch.clone().unwrap_or_default(),
                     shrunk_from: self.shrunk_from.clone(),
                     write_error: self.write_error.clone(),
@@ -298,7 +301,11 @@ impl ResultsReader {
         match r.next_line()? {
             Some(Line::Header(h)) => {
                 if h.format != FORMAT {
-                    return Err(format!("{}:1: not an hsx regress results file (format `{}`)", path.display(), h.format));
+                    return Err(format!(
+                        "{}:1: not an hsx regress results file (format `{}`)",
+                        path.display(),
+                        h.format
+                    ));
                 }
                 if h.format_version != FORMAT_VERSION {
                     return Err(format!(
