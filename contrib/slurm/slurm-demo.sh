@@ -35,7 +35,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# The hsx binary: $HSX, else the release build (built now if missing).
 HSX=${HSX:-$repo/target/release/hsx}
+case $HSX in /*) ;; *) HSX=$repo/$HSX ;; esac
 if [ ! -x "$HSX" ]; then
   say "building hsx"
   cargo build --release --quiet --bin hsx
@@ -52,6 +54,8 @@ cleanup() {
   done
   # the daemons write their pid files late; make sure none of ours outlives the script
   pkill -f "$work/slurm.conf" 2>/dev/null || true
+  for _ in $(seq 50); do pgrep -f "$work/slurm.conf" >/dev/null || break; sleep 0.1; done
+  pkill -9 -f "$work/slurm.conf" 2>/dev/null || true
   if [ "$started_munge" = 1 ]; then pkill -x munged 2>/dev/null || true; fi
   if [ "${KEEP:-0}" = 1 ] || [ $rc -ne 0 ]; then
     say "kept $work (logs in $work/log)"
@@ -132,7 +136,7 @@ ls "$work"/results/shard-*.json >/dev/null 2>&1 || { echo "slurm-demo: no result
 set +e
 "$HSX" merge "$work"/results/shard-*.json --junit "$work/merged.xml" >"$work/merged.txt"
 m=$?
-"$HSX" regress --seeds "$SEEDS" --traces "$work/results/traces" --junit "$work/single.xml" >"$work/single.txt"
+"$HSX" regress --seeds "$SEEDS" --traces "$work/results/traces" --junit "$work/single.xml" >"$work/single.txt" 2>"$work/log/single.err"
 s=$?
 set -e
 say "merge exit $m, single-process exit $s"
