@@ -62,7 +62,13 @@ pub struct AsmArgs {
 #[derive(Args, Debug, Clone)]
 pub struct DisasmArgs {
     /// An HXE image (or an .mvasm source, assembled first).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "filter")]
+    pub file: Option<PathBuf>,
+    /// Act as a GTKWave process filter: read one value (hex) per line on stdin, write one
+    /// line per value — the instruction word's disassembly (`insn`, the default) or the
+    /// PSW as flags (`psw`: `Z C N V`, `-` for a clear flag) — flushing each line.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "insn", conflicts_with = "file")]
+    pub filter: Option<crate::harness::vcd::FilterKind>,
 }
 
 /// Options shared by everything that builds a machine (`run`, `shell`, `cosim`).
@@ -121,9 +127,40 @@ pub struct RunArgs {
     /// Print exactly one JSON object on stdout (human output goes to stderr).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub waves: WaveArgs,
     /// Programs: FILE[@ENTRY], one task each (at most 8).
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<String>,
+}
+
+/// Waveforms on demand (`run --engine rtl`, `cosim`, `regress`; docs/waves.md).
+#[derive(Args, Debug, Clone, Default)]
+pub struct WaveArgs {
+    /// Write waveforms into DIR: `rtl.vcd` (with the reference side for `cosim` and
+    /// `regress`), `ref.vcd` and `waves.gtkw` (`gtkwave DIR/waves.gtkw`).
+    #[arg(long, value_name = "DIR")]
+    pub waves: Option<PathBuf>,
+    /// First RTL cycle of the waveforms (default: reset).
+    #[arg(long = "wave-from", value_name = "CYCLE", value_parser = num_u64)]
+    pub wave_from: Option<u64>,
+    /// Last RTL cycle of the waveforms (default: the end of the run); at most
+    /// 1 000 000 cycles after --wave-from.
+    #[arg(long = "wave-to", value_name = "CYCLE", value_parser = num_u64)]
+    pub wave_to: Option<u64>,
+}
+
+impl WaveArgs {
+    /// The checked range, or `None` when no waves were asked for.
+    pub fn range(&self) -> Result<Option<crate::harness::vcd::WaveRange>, CliError> {
+        if self.waves.is_none() {
+            if self.wave_from.is_some() || self.wave_to.is_some() {
+                return Err(CliError::Invalid("--wave-from/--wave-to need --waves DIR".into()));
+            }
+            return Ok(None);
+        }
+        crate::harness::vcd::WaveRange::check(self.wave_from, self.wave_to).map(Some).map_err(CliError::Invalid)
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -158,10 +195,30 @@ pub fn asm(a: AsmArgs) -> Result<i32, CliError> {
 
 /// `hsx disasm`.
 pub fn disasm(a: DisasmArgs) -> Result<i32, CliError> {
-    let f = read_program(&a.file)?;
+    if let Some(kind) = a.filter {
+        return disasm_filter(kind, std::io::stdin().lock(), std::io::stdout().lock());
+    }
+    let file = a.file.ok_or_else(|| CliError::Invalid("hsx disasm: a FILE or --filter is needed".into()))?;
+    let f = read_program(&file)?;
     let text = isa::disasm::disasm_image(&f.image);
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
+    Ok(0)
+}
+
+/// `hsx disasm --filter`: one line out per line in, flushed at once (GTKWave waits for
+/// each answer). Ends at end of input or when the reader goes away.
+pub fn disasm_filter(
+    kind: crate::harness::vcd::FilterKind,
+    input: impl std::io::BufRead,
+    mut out: impl Write,
+) -> Result<i32, CliError> {
+    for line in input.lines() {
+        let Ok(line) = line else { break };
+        if writeln!(out, "{}", crate::harness::vcd::filter_line(kind, &line)).and_then(|_| out.flush()).is_err() {
+            break;
+        }
+    }
     Ok(0)
 }
 
@@ -205,6 +262,10 @@ fn console_print_error(r: std::io::Result<()>) {
 pub fn run(a: RunArgs) -> Result<i32, CliError> {
     let printer =
         || -> Option<Box<dyn vm_ref::exec::ConsoleSink>> { Some(Box::new(crate::console::LinePrinter::stdio(a.json))) };
+    let range = a.waves.range()?;
+    if range.is_some() && a.engine != Engine::Rtl {
+        return Err(CliError::Invalid("--waves needs --engine rtl (the reference model has no waveforms)".into()));
+    }
     let (report, stall) = match a.engine {
         Engine::Ref => {
             let (mut sys, plan) = build_ref_system(&a.machine, &a.specs)?;
@@ -220,10 +281,32 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
             let plan = Plan::prepare(&a.specs, mcfg.n_tasks)?;
             let mut sys =
                 crate::rtl::RtlSystem::new(sim::RtlOptions::default(), mcfg.protect, a.machine.exec_config())?;
+            let raw = match (&a.waves.waves, range) {
+                (Some(dir), Some(r)) => {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|source| CliError::Io { path: dir.display().to_string(), source })?;
+                    let raw = crate::fsx::temp_path(&dir.join("rtl-raw.vcd"));
+                    sys.rtl.vcd_arm(&raw, r.from, r.to).map_err(crate::rtl::RtlError::from)?;
+                    Some((raw, dir.clone(), r))
+                }
+                _ => None,
+            };
             sys.load(&plan, SpawnOptions::default())?;
             sys.exec.set_console_sink(printer());
             let outcome = sys.run(a.max_steps);
             console_print_error(sys.exec.finish_console());
+            if let Some((raw, dir, r)) = raw {
+                sys.rtl.vcd_close();
+                let failed = sys.rtl.vcd_failure(&raw.display().to_string());
+                let res = match failed {
+                    Some(e) => Err(CliError::Rtl(e.into())),
+                    None => {
+                        crate::harness::vcd::finish_rtl_only(&raw, &dir, r, sys.rtl.cycles()).map_err(CliError::from)
+                    }
+                };
+                let _ = std::fs::remove_file(&raw);
+                res?;
+            }
             let outcome = outcome?;
             (sys.report(&plan, outcome), sys.stall_reasons())
         }
@@ -268,6 +351,8 @@ pub struct CosimArgs {
     /// Run against the mutant-capable RTL with this mutant (see `hsx regress --list-mutants`).
     #[arg(long)]
     pub mutant: Option<String>,
+    #[command(flatten)]
+    pub waves: WaveArgs,
     /// Programs: FILE[@ENTRY], one task each.
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<String>,
@@ -276,6 +361,14 @@ pub struct CosimArgs {
 /// `hsx cosim`: lockstep reference vs RTL on these programs.
 pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
     a.machine.validate()?;
+    let range = a.waves.range()?;
+    if a.vcd_window > crate::harness::vcd::MAX_WINDOW {
+        return Err(CliError::Invalid(format!(
+            "--vcd-window {} is more than {} cycles (the documented maximum)",
+            a.vcd_window,
+            crate::harness::vcd::MAX_WINDOW
+        )));
+    }
     let settings = crate::harness::case::Settings {
         slice: a.machine.slice,
         stack_size: a.machine.stack_size,
@@ -308,9 +401,25 @@ pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
     crate::outpath::check_dir("--traces", &a.traces)?;
     let mut ls = crate::harness::Lockstep::new(&case, cfg)?;
     let cancel = || crate::interrupt::interrupted().is_some();
-    match ls.run_until(&mut crate::harness::NoObserver, &cancel) {
+    let verdict = ls.run_until(&mut crate::harness::NoObserver, &cancel);
+    // Waves on request: a deterministic re-run with the tracer on (a run that was not
+    // asked for waves never traces). A failure here never hides a divergence.
+    let mut waves_err = None;
+    if let (Some(_), Some(dir), Some(r)) = (&verdict, &a.waves.waves, range) {
+        match crate::harness::vcd::record(&case, &cfg, None, r, dir) {
+            Ok(_) => eprintln!("waves: gtkwave {}", dir.join("waves.gtkw").display()),
+            Err(e) => {
+                eprintln!("hsx cosim: error: waves in {}: {e}", dir.display());
+                waves_err = Some(e);
+            }
+        }
+    }
+    match verdict {
         None => Ok(interrupted_exit("cosim", &ls)),
         Some(crate::harness::Verdict::Agree { outcome, steps, cycles }) => {
+            if let Some(e) = waves_err {
+                return Err(e.into());
+            }
             println!("agree: {steps} steps, {cycles} RTL cycles, outcome {}", outcome.name());
             Ok(0)
         }

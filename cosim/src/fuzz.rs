@@ -217,9 +217,11 @@ fn seed_report(path: &Path, text: &str, image: &Image, labels: &[&String]) -> St
     };
     let cfg = crate::harness::CosimConfig { mutant: 1, ..Default::default() };
     let rep = Report {
+        schema_version: crate::harness::report::SCHEMA_VERSION,
         run_id: format!("fuzz-{name}"),
         mismatch: crate::harness::check::Mismatch::new("retire", "psw", "0x0", "0x8"),
         cycle: 9,
+        time_ns: 90,
         step: 1,
         pid: 1,
         pc: 0,
@@ -233,7 +235,8 @@ fn seed_report(path: &Path, text: &str, image: &Image, labels: &[&String]) -> St
         sched_diff: vec![],
         seed: Some(7),
         mutant: 1,
-        replay: "hsx replay traces/x/report.json".into(),
+        replay: "hsx replay report.json".into(),
+        repro: "hsx cosim --vcd-window 2000 repro.mvasm".into(),
         shrunk_from: Some("seed 7".into()),
         config: cfg,
         case,

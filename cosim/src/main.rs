@@ -42,8 +42,17 @@ fn version() -> String {
 }
 
 fn main() -> ExitCode {
+    // GTKWave runs a process filter as `PROGRAM "REST OF THE LINE"` (one argument): a
+    // single argument with spaces is split into words (`hsx "disasm --filter psw"`).
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 2 {
+        if let Some(one) = args[1].to_str().filter(|a| a.contains(' ')).map(str::to_string) {
+            args.truncate(1);
+            args.extend(one.split_whitespace().map(std::ffi::OsString::from));
+        }
+    }
     let version: &'static str = Box::leak(version().into_boxed_str());
-    let parsed = Cli::command().version(version).try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let parsed = Cli::command().version(version).try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
         Ok(c) => c,
         Err(e) => {

@@ -9,7 +9,11 @@
 #include "hsx-sim/src/ffi.rs.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <unistd.h>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -51,6 +55,49 @@ namespace {
 constexpr uint64_t kVcdPeriod = 10;
 constexpr size_t kRetireRing = 1024;
 constexpr size_t kWriteRing = 1 << 16;
+
+// The VCD file the tracer writes through. Verilator's own file calls its fatal handler
+// on a write error (a full disk), which deadlocks in its flush callback; this one
+// records the first error, discards what follows (the tracer must not loop on a short
+// write) and lets the caller end the run with a clear message.
+class TraceFile final : public VerilatedVcdFile {
+public:
+    bool open(const std::string& name) override {
+        fd_ = ::open(name.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd_ < 0) {
+            err_ = errno;
+            return false;
+        }
+        return true;
+    }
+    void close() override {
+        if (fd_ >= 0) {
+            if (::close(fd_) != 0 && err_ == 0) err_ = errno;
+            fd_ = -1;
+        }
+    }
+    ssize_t write(const char* bufp, ssize_t len) override {
+        if (err_ != 0 || fd_ < 0) return len;  // failed already: discard
+        ssize_t done = 0;
+        while (done < len) {
+            const ssize_t got = ::write(fd_, bufp + done, static_cast<size_t>(len - done));
+            if (got > 0) {
+                done += got;
+            } else if (got < 0 && (errno == EINTR || errno == EAGAIN)) {
+                continue;
+            } else {
+                err_ = got < 0 ? errno : EIO;
+                return len;
+            }
+        }
+        return len;
+    }
+    int error() const { return err_; }
+
+private:
+    int fd_ = -1;
+    int err_ = 0;
+};
 
 // Does the model have a `mutant_i` input?
 template <class T, class = void>
@@ -487,29 +534,81 @@ public:
     bool vcd_open(rust::Str path) override {
         enter();
         vcd_close();
-        auto t = std::make_unique<VerilatedVcdC>();
+        vcd_path_ = std::string(path);
+        return open_now();
+    }
+
+    void vcd_arm(rust::Str path, uint64_t from, uint64_t to) override {
+        enter();
+        vcd_close();
+        vcd_path_ = std::string(path);
+        vcd_to_ = to;
+        vcd_next_ = from;
+        vcd_armed_ = true;
+        if (cycles_ >= from) {
+            vcd_armed_ = false;
+            vcd_next_ = to == kNever ? kNever : to + 1;
+            open_now();
+        }
+    }
+
+    void vcd_close() override {
+        vcd_armed_ = false;
+        vcd_next_ = kNever;
+        if (vcd_paused_) vcd_ = std::move(vcd_paused_);
+        if (vcd_) {
+            enter();
+            vcd_->close();
+            vcd_.reset();
+            if (vcd_file_ && vcd_file_->error() != 0 && vcd_err_ == 0) vcd_err_ = vcd_file_->error();
+            vcd_file_.reset();
+        }
+    }
+
+    int32_t vcd_error() const override {
+        if (vcd_err_ != 0) return vcd_err_;
+        return vcd_file_ ? vcd_file_->error() : 0;
+    }
+
+    void vcd_clear_error() override { vcd_err_ = 0; }
+
+    bool vcd_is_open() const override { return static_cast<bool>(vcd_) || static_cast<bool>(vcd_paused_); }
+
+private:
+    static constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+
+    bool open_now() {
+        auto f = std::make_unique<TraceFile>();
+        auto t = std::make_unique<VerilatedVcdC>(f.get());
         top_->trace(t.get(), 99);
         t->set_time_unit("1ns");
         t->set_time_resolution("1ns");
-        t->open(std::string(path).c_str());
-        if (!t->isOpen()) return false;
+        t->open(vcd_path_.c_str());
+        if (!t->isOpen() || f->error() != 0) {
+            if (vcd_err_ == 0) vcd_err_ = f->error() != 0 ? f->error() : EIO;
+            return false;
+        }
+        vcd_file_ = std::move(f);
         vcd_ = std::move(t);
         // Initial values at the current time.
         vcd_->dump(cycles_ * kVcdPeriod);
         return true;
     }
 
-    void vcd_close() override {
-        if (vcd_) {
-            enter();
-            vcd_->close();
-            vcd_.reset();
+    // The armed window's next event (open at `from`, stop after `to`).
+    void vcd_event() {
+        if (vcd_armed_) {
+            vcd_armed_ = false;
+            vcd_next_ = vcd_to_ == kNever ? kNever : vcd_to_ + 1;
+            open_now();
+        } else {
+            vcd_next_ = kNever;
+            if (vcd_) vcd_->flush();
+            // Stop dumping, keep the file (closed by vcd_close).
+            vcd_paused_ = std::move(vcd_);
         }
     }
 
-    bool vcd_is_open() const override { return static_cast<bool>(vcd_); }
-
-private:
     // Verilator keeps a per-thread "current context" (used by $display, $finish,
     // assertions, scope registration); several models may live in one thread, and a
     // model may move between threads, so every entry point sets it.
@@ -549,6 +648,7 @@ private:
 
     // One clock cycle.
     inline void edge() {
+        if (VL_UNLIKELY(cycles_ >= vcd_next_)) vcd_event();
         top_->clk_i = 0;
         top_->eval();
         if (mon_on_ && mon_we_.get() && (!mon_req_.p || mon_req_.get())) record_write();
@@ -661,7 +761,14 @@ private:
 
     std::unique_ptr<VerilatedContext> ctx_;
     std::unique_ptr<M> top_;
+    std::unique_ptr<TraceFile> vcd_file_;
     std::unique_ptr<VerilatedVcdC> vcd_;
+    std::unique_ptr<VerilatedVcdC> vcd_paused_;
+    std::string vcd_path_;
+    uint64_t vcd_next_ = kNever;
+    uint64_t vcd_to_ = kNever;
+    bool vcd_armed_ = false;
+    int vcd_err_ = 0;
     uint8_t mutant_ = 0;
     bool run_ = false;
     uint64_t cycles_ = 0;

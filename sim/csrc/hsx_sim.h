@@ -56,6 +56,9 @@ public:
     virtual uint64_t timed_cycles() const = 0;
 
     virtual bool vcd_open(rust::Str path) = 0;
+    virtual void vcd_arm(rust::Str path, uint64_t from, uint64_t to) = 0;
+    virtual int32_t vcd_error() const = 0;
+    virtual void vcd_clear_error() = 0;
     virtual void vcd_close() = 0;
     virtual bool vcd_is_open() const = 0;
 };

@@ -173,6 +173,9 @@ pub(crate) mod bridge {
         fn timed_cycles(self: &RtlModel) -> u64;
 
         fn vcd_open(self: Pin<&mut RtlModel>, path: &str) -> bool;
+        fn vcd_arm(self: Pin<&mut RtlModel>, path: &str, from: u64, to: u64);
+        fn vcd_error(self: &RtlModel) -> i32;
+        fn vcd_clear_error(self: Pin<&mut RtlModel>);
         fn vcd_close(self: Pin<&mut RtlModel>);
         fn vcd_is_open(self: &RtlModel) -> bool;
     }

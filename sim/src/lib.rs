@@ -59,6 +59,8 @@ pub enum SimError {
     BadRegister { what: &'static str, value: u32 },
     #[error("cannot open VCD file {path}")]
     Vcd { path: String },
+    #[error("writing the VCD file {path}: {source}")]
+    VcdWrite { path: String, source: std::io::Error },
     #[error("the RTL has no data-RAM write-port signals for the write monitor (sim/src/probe.rs `wport`): {why}")]
     MonitorUnavailable { why: String },
     #[error("the write monitor lost {0} writes (its ring overflowed between two drains)")]
@@ -768,10 +770,35 @@ impl Rtl {
     /// is `cycles * VCD_TIME_PER_CYCLE` ns.
     pub fn vcd_open(&mut self, path: &Path) -> Result<(), SimError> {
         let p = path.to_str().ok_or_else(|| SimError::Vcd { path: path.display().to_string() })?;
+        self.m.pin_mut().vcd_clear_error();
         if self.m.pin_mut().vcd_open(p) {
             Ok(())
         } else {
-            Err(SimError::Vcd { path: p.to_string() })
+            Err(self.vcd_failure(p).unwrap_or(SimError::Vcd { path: p.to_string() }))
+        }
+    }
+
+    /// Arm a VCD window: the file is opened when the clock reaches cycle `from` (at once
+    /// if it is there already) and dumping stops after cycle `to` (`None`: until
+    /// [`Rtl::vcd_close`]). Exact to the cycle, whatever the caller runs meanwhile (host-bus
+    /// traffic, trap service, steps); [`Rtl::reset`] disarms it.
+    pub fn vcd_arm(&mut self, path: &Path, from: u64, to: Option<u64>) -> Result<(), SimError> {
+        let p = path.to_str().ok_or_else(|| SimError::Vcd { path: path.display().to_string() })?;
+        self.m.pin_mut().vcd_clear_error();
+        self.m.pin_mut().vcd_arm(p, from, to.unwrap_or(u64::MAX));
+        match self.vcd_failure(p) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The first error the VCD file met (open or write: a full disk), if any. After a
+    /// write error the rest of the dump is discarded, never retried, so the simulation
+    /// goes on and the caller reports it.
+    pub fn vcd_failure(&self, path: &str) -> Option<SimError> {
+        match self.m.vcd_error() {
+            0 => None,
+            e => Some(SimError::VcdWrite { path: path.to_string(), source: std::io::Error::from_raw_os_error(e) }),
         }
     }
 

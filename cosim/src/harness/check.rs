@@ -130,8 +130,58 @@ impl Checker for TrapCheck {
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         (cx.ref_traps != cx.rtl_traps)
-            .then(|| Mismatch::new("trap", "traps", format!("{:?}", cx.ref_traps), format!("{:?}", cx.rtl_traps)))
+            .then(|| Mismatch::new("trap", "traps", traps_text(cx.ref_traps), traps_text(cx.rtl_traps)))
     }
+}
+
+/// Traps as a person reads them: `SVC pid 1 mod 0x1 fn 0x07, TIMEOUT pid 2` (`none`).
+pub fn traps_text(t: &[vm_ref::exec::TrapSeen]) -> String {
+    use vm_ref::exec::TrapSeen;
+    if t.is_empty() {
+        return "none".into();
+    }
+    t.iter()
+        .map(|x| match x {
+            TrapSeen::Svc { pid, module, func } => format!("SVC pid {pid} mod 0x{module:x} fn 0x{func:02x}"),
+            TrapSeen::Timeout { pid } => format!("TIMEOUT pid {pid}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first difference between two executives' mailbox tables, as (field, expected,
+/// actual) in plain words.
+pub fn mailbox_diff(
+    e: &[vm_ref::exec::mailbox::MailboxInfo],
+    a: &[vm_ref::exec::mailbox::MailboxInfo],
+) -> Option<(String, String, String)> {
+    if e.len() != a.len() {
+        return Some(("mailboxes".into(), format!("{} mailboxes", e.len()), format!("{} mailboxes", a.len())));
+    }
+    let pids = |v: &[u8]| v.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
+    let handles = |v: &[(u8, u16)]| v.iter().map(|(p, h)| format!("pid {p} handle {h}")).collect::<Vec<_>>().join(", ");
+    for (x, y) in e.iter().zip(a) {
+        let f = |n: &str| format!("mailbox[{}].{n}", x.target);
+        let owner = |o: Option<u8>| o.map(|p| format!("pid {p}")).unwrap_or_else(|| "none".into());
+        let fields = [
+            (f("id"), x.id.to_string(), y.id.to_string()),
+            (f("target"), x.target.clone(), y.target.clone()),
+            (f("owner"), owner(x.owner), owner(y.owner)),
+            (f("capacity"), x.capacity.to_string(), y.capacity.to_string()),
+            (f("mode"), format!("0x{:x}", x.mode), format!("0x{:x}", y.mode)),
+            (f("used"), x.used.to_string(), y.used.to_string()),
+            (f("messages"), x.messages.len().to_string(), y.messages.len().to_string()),
+            (f("waiters"), pids(&x.waiters), pids(&y.waiters)),
+            (f("handles"), handles(&x.handles), handles(&y.handles)),
+        ];
+        if let Some(d) = fields.into_iter().find(|d| d.1 != d.2) {
+            return Some(d);
+        }
+        if x != y {
+            return Some((f("messages"), "(the queued messages differ)".into(), "(see report.json)".into()));
+        }
+    }
+    None
 }
 
 /// The retiring task's whole register window (16 words from each RAM).

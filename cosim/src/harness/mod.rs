@@ -147,6 +147,16 @@ pub struct Lockstep {
 impl Lockstep {
     /// Build both machines and load the case into each (the RTL over its host bus).
     pub fn new(case: &Case, cfg: CosimConfig) -> Result<Lockstep, CosimError> {
+        Self::new_with(case, cfg, &mut |_| {})
+    }
+
+    /// [`Lockstep::new`], calling `before_load` with the RTL just after its reset, before
+    /// the loader's host-bus traffic (the waveform recorder arms its window there).
+    pub fn new_with(
+        case: &Case,
+        cfg: CosimConfig,
+        before_load: &mut dyn FnMut(&mut sim::Rtl),
+    ) -> Result<Lockstep, CosimError> {
         let st = case.settings;
         let mcfg = MachineConfig { protect: st.protect, ..MachineConfig::default() };
         let plan = case.plan(mcfg.n_tasks)?;
@@ -155,6 +165,7 @@ impl Lockstep {
         plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
         let mut rtl = RtlSystem::new(RtlOptions { mutant: cfg.mutant }, st.protect, ecfg)?;
         rtl.stuck_cycles = cfg.stuck_cycles;
+        before_load(&mut rtl.rtl);
         rtl.load(&plan, SpawnOptions::default())?;
         refs.exec.set_trap_log(true);
         rtl.exec.set_trap_log(true);
@@ -408,7 +419,8 @@ impl Lockstep {
         }
         let (em, am) = (self.refs.exec.mailboxes(), self.rtl.exec.mailboxes());
         if em != am {
-            return Some(Mismatch::new("end", "mailboxes", format!("{em:?}"), format!("{am:?}")));
+            let (f, x, y) = check::mailbox_diff(&em, &am).unwrap_or(("mailboxes".into(), "?".into(), "?".into()));
+            return Some(Mismatch::new("end", f, x, y));
         }
         let mut rtl_mem = vec![0u8; isa::DATA_SIZE];
         self.rtl.rtl.read_data_mem(&mut rtl_mem);
@@ -456,23 +468,46 @@ pub fn run_case(case: &Case, cfg: &CosimConfig, traces: &std::path::Path) -> Res
     }
 }
 
-/// Write the report and both VCDs of a divergence into `dir`.
+/// The marker of a trace folder being written: present until `report.json` (written
+/// last) is complete. A folder that still has it was interrupted (a signal, a crash, a
+/// full disk) and is incomplete.
+pub const INCOMPLETE: &str = "INCOMPLETE";
+
+/// Write a divergence's trace folder `dir`: the waveforms (`rtl.vcd`, `ref.vcd`,
+/// `waves.gtkw`, by deterministic re-simulation), then the reproducer files and
+/// `report.txt`, and `report.json` last. While it is written the folder holds an
+/// [`INCOMPLETE`] marker; every file goes in under a temporary name.
 pub fn write_divergence(
     ls: &Lockstep,
     d: &Divergence,
     run_id: &str,
     dir: &std::path::Path,
 ) -> Result<report::Report, CosimError> {
-    std::fs::create_dir_all(dir).map_err(|source| CosimError::Io { path: dir.display().to_string(), source })?;
-    let rep = report::Report::build(ls, d, run_id, &dir.join("report.json"));
-    rep.write(dir).map_err(|source| CosimError::Io { path: dir.display().to_string(), source })?;
-    let again = vcd::record(&ls.case, &ls.cfg, d, dir)?;
-    if again.mismatch != d.mismatch || again.step != d.step {
-        return Err(CosimError::Report(format!(
-            "the re-simulation diverged differently ({} at step {}) from the run ({} at step {}): the run is not deterministic",
-            again.mismatch.field, again.step, d.mismatch.field, d.step
-        )));
-    }
+    let io = |source| CosimError::Io { path: dir.display().to_string(), source };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let marker = dir.join(INCOMPLETE);
+    crate::fsx::write_atomic(
+        &marker,
+        b"This trace folder is being written, or its writer was interrupted: its files may be missing or stale.\n",
+    )
+    .map_err(io)?;
+    let rep = report::Report::build(ls, d, run_id);
+    let waves = vcd::record(&ls.case, &ls.cfg, Some(d), vcd::WaveRange { from: 0, to: None }, dir);
+    let waves = waves.and_then(|again| {
+        let again = again.divergence.expect("record() checks that the re-run diverged");
+        if again.mismatch != d.mismatch || again.step != d.step {
+            return Err(CosimError::Report(format!(
+                "the re-simulation diverged differently ({} at step {}) from the run ({} at step {}): the run is not deterministic",
+                again.mismatch.field, again.step, d.mismatch.field, d.step
+            )));
+        }
+        Ok(())
+    });
+    // The report is written even when the waveforms failed (a full disk): it is small
+    // and says what diverged; the marker stays to say the folder is incomplete.
+    rep.write(dir).map_err(io)?;
+    waves?;
+    std::fs::remove_file(&marker).map_err(io)?;
     Ok(rep)
 }
 

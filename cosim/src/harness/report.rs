@@ -10,6 +10,25 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 use std::path::Path;
 
+/// The `report.json` format version: 2 added `schema_version`, `time_ns`, `repro` and
+/// made `replay` relative to the trace folder. Reports without the field are version 1.
+pub const SCHEMA_VERSION: u32 = 2;
+
+fn schema_v1() -> u32 {
+    1
+}
+
+/// A write mask in words: `bytes 0-3`, `bytes 2-3`, `byte 1`, `bytes 0,2`.
+pub fn mask_text(mask: u8) -> String {
+    let b: Vec<u8> = (0..4).filter(|i| mask & (1 << i) != 0).collect();
+    match b.as_slice() {
+        [] => "no bytes".into(),
+        [x] => format!("byte {x}"),
+        _ if b.windows(2).all(|w| w[1] == w[0] + 1) => format!("bytes {}-{}", b[0], b[b.len() - 1]),
+        _ => format!("bytes {}", b.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")),
+    }
+}
+
 /// One history row as the report shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetireRow {
@@ -39,7 +58,7 @@ impl RetireRow {
             writes: r
                 .writes()
                 .iter()
-                .map(|w| format!("[{:04x}/{:x}]={:08x}", w.addr, w.mask, w.data))
+                .map(|w| format!("[{:04x} {}]={:08x}", w.addr, mask_text(w.mask), w.data))
                 .collect::<Vec<_>>()
                 .join(" "),
             fault: r.fault,
@@ -86,9 +105,15 @@ pub enum ReportError {
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    #[serde(default = "schema_v1")]
+    pub schema_version: u32,
     pub run_id: String,
     pub mismatch: Mismatch,
     pub cycle: u64,
+    /// Time of the divergence in the waveforms (`cycle` × 10 ns).
+    #[serde(default)]
+    pub time_ns: u64,
     pub step: u64,
     pub pid: u8,
     pub pc: u16,
@@ -102,7 +127,12 @@ pub struct Report {
     pub sched_diff: Vec<SchedDiff>,
     pub seed: Option<u64>,
     pub mutant: u8,
+    /// The command that rewrites this folder, run from the trace folder.
     pub replay: String,
+    /// An `hsx cosim` command that reproduces the divergence from the trace folder with
+    /// the settings that found it (on `repro.mvasm` and its siblings).
+    #[serde(default)]
+    pub repro: String,
     /// Set when the case was shrunk from a larger failing one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shrunk_from: Option<String>,
@@ -112,7 +142,7 @@ pub struct Report {
 
 impl Report {
     /// Build the report from the lockstep state at the divergence.
-    pub fn build(ls: &Lockstep, d: &Divergence, run_id: &str, report_path: &Path) -> Report {
+    pub fn build(ls: &Lockstep, d: &Divergence, run_id: &str) -> Report {
         let rec = d.ref_rec.or(d.rtl_rec).unwrap_or_default();
         let m = &ls.refs.machine;
         let pid = if rec.pid >= 1 && (rec.pid as usize) <= m.n_tasks() { rec.pid } else { m.last_ran.max(1) };
@@ -154,9 +184,11 @@ impl Report {
                 .collect()
         };
         Report {
+            schema_version: SCHEMA_VERSION,
             run_id: run_id.to_string(),
             mismatch: d.mismatch.clone(),
             cycle: d.cycle,
+            time_ns: d.cycle * super::vcd::VCD_PERIOD,
             step: d.step,
             pid: rec.pid,
             pc: rec.pc,
@@ -170,7 +202,8 @@ impl Report {
             sched_diff,
             seed: ls.case.seed,
             mutant: ls.cfg.mutant,
-            replay: format!("hsx replay {}", report_path.display()),
+            replay: "hsx replay report.json".into(),
+            repro: repro_command(&ls.case, &ls.cfg),
             shrunk_from: None,
             config: ls.cfg,
             case: ls.case.clone(),
@@ -185,22 +218,32 @@ impl Report {
         let _ = writeln!(s, "  field     {}", self.mismatch.field);
         let _ = writeln!(s, "  expected  {}   (reference model)", self.mismatch.expected);
         let _ = writeln!(s, "  actual    {}   (RTL)", self.mismatch.actual);
-        let _ = writeln!(
-            s,
-            "  cycle {}  step {}  pid {}  pc 0x{:04x}  {}",
-            self.cycle, self.step, self.pid, self.pc, self.disasm
-        );
+        let _ =
+            writeln!(s, "  cycle {}  ({} ns in rtl.vcd/ref.vcd, the marker cosim.mismatch)", self.cycle, self.time_ns);
+        let _ = writeln!(s, "  step {}  pid {}  pc 0x{:04x}  {}", self.step, self.pid, self.pc, self.disasm);
         if let Some(seed) = self.seed {
             let _ = writeln!(s, "  seed {seed}");
         }
         if self.mutant != 0 {
-            let _ = writeln!(s, "  mutant {}", self.mutant);
+            let name = crate::mutants::by_number(self.mutant).map(|m| m.name).unwrap_or("?");
+            let _ = writeln!(s, "  mutant {} ({name})", self.mutant);
         }
         if let Some(f) = &self.shrunk_from {
             let _ = writeln!(s, "  shrunk from {f} (the programs below are the minimal reproducer)");
         }
-        let _ = writeln!(s, "  replay: {}", self.replay);
-        let _ = writeln!(s, "  settings: {}  specs: {}", self.case.settings.cli_args(), self.case.specs.join(" "));
+        let _ = writeln!(s, "  waves: gtkwave waves.gtkw   (rtl.vcd: RTL + reference + marker; docs/waves.md)");
+        let _ =
+            writeln!(s, "  replay: {}   (from this folder: rewrites it, exit 1 while the bug is there)", self.replay);
+        if !self.repro.is_empty() {
+            let _ = writeln!(s, "  repro: {}", self.repro);
+        }
+        let _ = writeln!(
+            s,
+            "  settings: {} {}  specs: {}",
+            self.case.settings.cli_args(),
+            harness_args(&self.config),
+            self.case.specs.join(" ")
+        );
         let _ = writeln!(s, "\nregister window of pid {} (reference | RTL):", self.window_pid);
         for (n, (a, b)) in self.window_ref.iter().zip(&self.window_rtl).enumerate() {
             let mark = if a != b { "  <-- differs" } else { "" };
@@ -219,8 +262,17 @@ impl Report {
                 let f = r.fault.map(|f| format!(" FAULT {}", isa::fault::name(f).unwrap_or("?"))).unwrap_or_default();
                 let _ = writeln!(
                     s,
-                    "  step {:>6} cyc {:>8} pid {} pc {:04x} {:<26} -> {:04x} psw {:x} sp {:04x} {}{}",
-                    r.step, r.cycle, r.pid, r.pc, r.insn, r.next_pc, r.psw, r.sp, r.writes, f
+                    "  step {:>6} cyc {:>8} pid {} pc {:04x} {:<26} -> {:04x} psw {} sp {:04x} {}{}",
+                    r.step,
+                    r.cycle,
+                    r.pid,
+                    r.pc,
+                    r.insn,
+                    r.next_pc,
+                    super::vcd::psw_flags(r.psw),
+                    r.sp,
+                    r.writes,
+                    f
                 );
             }
         }
@@ -240,12 +292,20 @@ impl Report {
         s
     }
 
-    /// Write `report.txt` and `report.json` into `dir`.
+    /// Write the reproducer files (`repro.mvasm` …), `report.txt` and, last,
+    /// `report.json` into `dir`, each atomically.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join("report.txt"), self.text())?;
+        for (name, f) in repro_files(&self.case) {
+            let bytes = match &f.text {
+                Some(t) => t.clone().into_bytes(),
+                None => f.bytes().map_err(std::io::Error::other)?,
+            };
+            crate::fsx::write_atomic(&dir.join(name), &bytes)?;
+        }
+        crate::fsx::write_atomic(&dir.join("report.txt"), self.text().as_bytes())?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join("report.json"), json + "\n")
+        crate::fsx::write_atomic(&dir.join("report.json"), (json + "\n").as_bytes())
     }
 
     /// Read and [`check`](Report::check) a `report.json`.
@@ -330,4 +390,54 @@ impl Report {
         }
         Ok(())
     }
+}
+
+/// The harness options of a run as `hsx cosim` options (`--check-timing`, `--mutant`,
+/// `--vcd-window`).
+pub fn harness_args(cfg: &CosimConfig) -> String {
+    let mut v = vec![];
+    if cfg.check_timing {
+        v.push("--check-timing".to_string());
+    }
+    if cfg.mutant != 0 {
+        v.push(format!(
+            "--mutant {}",
+            crate::mutants::by_number(cfg.mutant).map(|m| m.name.to_string()).unwrap_or(cfg.mutant.to_string())
+        ));
+    }
+    v.push(format!("--vcd-window {}", cfg.vcd_window));
+    v.join(" ")
+}
+
+/// The case's program files under the names the trace folder gives them: the first
+/// MVASM file is `repro.mvasm`, further ones `repro-2.mvasm` …, HXE images `repro-N.hxe`.
+pub fn repro_files(case: &Case) -> Vec<(String, &super::case::SourceFile)> {
+    case.files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let ext = if f.text.is_some() { "mvasm" } else { "hxe" };
+            let name = if i == 0 { format!("repro.{ext}") } else { format!("repro-{}.{ext}", i + 1) };
+            (name, f)
+        })
+        .collect()
+}
+
+/// `hsx cosim …` on the reproducer files, with every setting of the run.
+pub fn repro_command(case: &Case, cfg: &CosimConfig) -> String {
+    let names = repro_files(case);
+    let specs: Vec<String> = case
+        .specs
+        .iter()
+        .map(|t| {
+            let sp = crate::program::Spec::parse(t);
+            let file = sp.file.display().to_string();
+            let name = names.iter().find(|(_, f)| f.name == file).map(|(n, _)| n.clone()).unwrap_or(file);
+            match sp.entry {
+                Some(e) => format!("{name}@{e}"),
+                None => name,
+            }
+        })
+        .collect();
+    format!("hsx cosim {} {} {}", case.settings.cli_args(), harness_args(cfg), specs.join(" "))
 }
