@@ -249,6 +249,12 @@ pub fn hsx<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> HsxRun {
     to_run(out)
 }
 
+/// Run `hsx ARGS…` in the directory `cwd` with empty stdin.
+pub fn hsx_at<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S]) -> HsxRun {
+    let out = Proc::new(hsx_bin()).current_dir(cwd).args(args).stdin(Stdio::null()).output().expect("running hsx");
+    to_run(out)
+}
+
 /// Run `hsx ARGS…` in the workspace root with `input` on stdin.
 pub fn hsx_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], input: &str) -> HsxRun {
     use std::io::Write;

@@ -279,18 +279,28 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
             a.machine.validate()?;
             let mcfg = a.machine.machine_config();
             let plan = Plan::prepare(&a.specs, mcfg.n_tasks)?;
-            let mut sys =
-                crate::rtl::RtlSystem::new(sim::RtlOptions::default(), mcfg.protect, a.machine.exec_config())?;
             let raw = match (&a.waves.waves, range) {
                 (Some(dir), Some(r)) => {
                     std::fs::create_dir_all(dir)
                         .map_err(|source| CliError::Io { path: dir.display().to_string(), source })?;
-                    let raw = crate::fsx::temp_path(&dir.join("rtl-raw.vcd"));
-                    sys.rtl.vcd_arm(&raw, r.from, r.to).map_err(crate::rtl::RtlError::from)?;
-                    Some((raw, dir.clone(), r))
+                    Some((crate::fsx::temp_path(&dir.join("rtl-raw.vcd")), dir.clone(), r))
                 }
                 _ => None,
             };
+            let mut arm_err = None;
+            let mut sys = crate::rtl::RtlSystem::new_with(
+                sim::RtlOptions::default(),
+                mcfg.protect,
+                a.machine.exec_config(),
+                &mut |rtl: &mut sim::Rtl| {
+                    if let Some((path, _, r)) = &raw {
+                        arm_err = rtl.vcd_arm(path, r.from, r.to).err();
+                    }
+                },
+            )?;
+            if let Some(e) = arm_err {
+                return Err(CliError::Rtl(e.into()));
+            }
             sys.load(&plan, SpawnOptions::default())?;
             sys.exec.set_console_sink(printer());
             let outcome = sys.run(a.max_steps);
@@ -558,6 +568,11 @@ pub struct RegressArgs {
     /// the same result at any --jobs (0 = never stop; default 1 with --mutant, else 0).
     #[arg(long = "max-failures", value_parser = num_u64)]
     pub max_failures: Option<u64>,
+    /// With --waves DIR: waveforms of every case, passing ones too (DIR/<case>/).
+    #[arg(long = "waves-all", requires = "waves")]
+    pub waves_all: bool,
+    #[command(flatten)]
+    pub wave: WaveArgs,
 }
 
 /// `hsx regress`: directed + seeded random programs in lockstep; summary on stdout.
@@ -594,7 +609,11 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
         crate::outpath::check_file("--results", r)?;
     }
     crate::outpath::check_dir("--traces", &a.traces)?;
+    let wave_range = a.wave.range()?.unwrap_or(crate::harness::vcd::WaveRange { from: 0, to: None });
     let opts = crate::regress::RegressOptions {
+        waves: a.wave.waves.clone(),
+        waves_all: a.waves_all,
+        wave_range,
         seeds: a.seeds,
         seed_start: a.seed_start,
         jobs,

@@ -107,7 +107,20 @@ pub struct RtlSystem {
 impl RtlSystem {
     /// A fresh RTL (reset) with `protect` set, and an executive.
     pub fn new(opts: RtlOptions, protect: bool, ecfg: ExecConfig) -> Result<RtlSystem, RtlError> {
+        Self::new_with(opts, protect, ecfg, &mut |_| {})
+    }
+
+    /// [`RtlSystem::new`], calling `after_reset` with the RTL right after its reset, before
+    /// any host-bus traffic (the waveform recorder arms its window there, so a window
+    /// from cycle 0 starts at reset).
+    pub fn new_with(
+        opts: RtlOptions,
+        protect: bool,
+        ecfg: ExecConfig,
+        after_reset: &mut dyn FnMut(&mut Rtl),
+    ) -> Result<RtlSystem, RtlError> {
         let mut rtl = Rtl::new(opts)?;
+        after_reset(&mut rtl);
         rtl.set_protect(protect)?;
         Ok(RtlSystem { rtl, exec: Executive::new(ecfg), steps: 0, stuck_cycles: DEFAULT_STUCK_CYCLES })
     }

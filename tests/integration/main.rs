@@ -16,4 +16,5 @@ mod mutants;
 mod robust;
 mod run_burst;
 mod sched;
+mod waves;
 mod xcheck;

@@ -2,7 +2,7 @@
 //! mutant is caught by the lockstep harness on a small directed program
 //! (`tests/programs/mutants/<name>.mvasm`), with a report and both VCDs; the same programs
 //! agree on the real RTL (mutant 0), so each catch is the mutant's doing; and `hsx replay`
-//! reproduces a divergence's four files byte for byte.
+//! reproduces a divergence's files byte for byte.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -150,11 +150,17 @@ fn every_mutant_is_caught() {
         );
         nonempty(&dir, "rtl.vcd");
         nonempty(&dir, "ref.vcd");
-        let (rtl_vars, _) = vcd_structure(&dir.join("rtl.vcd"));
+        nonempty(&dir, "waves.gtkw");
+        assert!(!dir.join(cosim::harness::INCOMPLETE).exists(), "{}: the trace folder is marked incomplete", m.name);
+        let (rtl_vars, rtl_scopes) = vcd_structure(&dir.join("rtl.vcd"));
         assert!(rtl_vars.len() > 1, "{}: rtl.vcd declares {:?}", m.name, rtl_vars);
+        assert!(rtl_vars.iter().any(|v| v == "mismatch"), "{}: rtl.vcd has no `mismatch`", m.name);
+        for s in ["rtl", "ref", "cosim"] {
+            assert!(rtl_scopes.iter().any(|x| x == s), "{}: rtl.vcd has no scope `{s}`: {rtl_scopes:?}", m.name);
+        }
         let (ref_vars, ref_scopes) = vcd_structure(&dir.join("ref.vcd"));
         assert!(ref_vars.iter().any(|v| v == "mismatch"), "{}: ref.vcd has no `mismatch`: {ref_vars:?}", m.name);
-        for s in ["ref", "rtl"] {
+        for s in ["ref", "cosim"] {
             assert!(ref_scopes.iter().any(|x| x == s), "{}: ref.vcd has no scope `{s}`: {ref_scopes:?}", m.name);
         }
 
@@ -180,7 +186,7 @@ fn replay_reproduces_vcds_byte_for_byte() {
         CaseResult::Diverged { dir, .. } => dir,
         CaseResult::Agree { .. } => panic!("{} survived", m.name),
     };
-    const FILES: [&str; 4] = ["report.json", "report.txt", "rtl.vcd", "ref.vcd"];
+    const FILES: [&str; 6] = ["report.json", "report.txt", "rtl.vcd", "ref.vcd", "waves.gtkw", "repro.mvasm"];
     let first: Vec<Vec<u8>> = FILES.iter().map(|f| nonempty(&dir, f)).collect();
     // Remove them so the replay must write every one again.
     for f in FILES {

@@ -150,12 +150,12 @@ impl Lockstep {
         Self::new_with(case, cfg, &mut |_| {})
     }
 
-    /// [`Lockstep::new`], calling `before_load` with the RTL just after its reset, before
-    /// the loader's host-bus traffic (the waveform recorder arms its window there).
+    /// [`Lockstep::new`], calling `after_reset` with the RTL just after its reset, before
+    /// any host-bus traffic (the waveform recorder arms its window there).
     pub fn new_with(
         case: &Case,
         cfg: CosimConfig,
-        before_load: &mut dyn FnMut(&mut sim::Rtl),
+        after_reset: &mut dyn FnMut(&mut sim::Rtl),
     ) -> Result<Lockstep, CosimError> {
         let st = case.settings;
         let mcfg = MachineConfig { protect: st.protect, ..MachineConfig::default() };
@@ -163,9 +163,8 @@ impl Lockstep {
         let ecfg = vm_ref::exec::ExecConfig { console_tail: LOCKSTEP_CONSOLE_TAIL, ..st.exec_config() };
         let mut refs = System::new(&mcfg, ecfg);
         plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
-        let mut rtl = RtlSystem::new(RtlOptions { mutant: cfg.mutant }, st.protect, ecfg)?;
+        let mut rtl = RtlSystem::new_with(RtlOptions { mutant: cfg.mutant }, st.protect, ecfg, after_reset)?;
         rtl.stuck_cycles = cfg.stuck_cycles;
-        before_load(&mut rtl.rtl);
         rtl.load(&plan, SpawnOptions::default())?;
         refs.exec.set_trap_log(true);
         rtl.exec.set_trap_log(true);

@@ -216,8 +216,18 @@ impl Report {
         let _ = writeln!(s, "hsx co-simulation DIVERGENCE  run {}", self.run_id);
         let _ = writeln!(s, "  check     {}", self.mismatch.check);
         let _ = writeln!(s, "  field     {}", self.mismatch.field);
-        let _ = writeln!(s, "  expected  {}   (reference model)", self.mismatch.expected);
-        let _ = writeln!(s, "  actual    {}   (RTL)", self.mismatch.actual);
+        // A PSW is shown with its flags too.
+        let flags = |v: &str| -> String {
+            let is_psw = self.mismatch.field == "psw" || self.mismatch.field.ends_with(".psw");
+            let n = v.strip_prefix("0x").map(|h| u8::from_str_radix(h, 16)).unwrap_or_else(|| v.parse::<u8>());
+            match (is_psw, n) {
+                (true, Ok(n)) => format!(" = {}", super::vcd::psw_flags(n)),
+                _ => String::new(),
+            }
+        };
+        let (e, a) = (&self.mismatch.expected, &self.mismatch.actual);
+        let _ = writeln!(s, "  expected  {e}{}   (reference model)", flags(e));
+        let _ = writeln!(s, "  actual    {a}{}   (RTL)", flags(a));
         let _ =
             writeln!(s, "  cycle {}  ({} ns in rtl.vcd/ref.vcd, the marker cosim.mismatch)", self.cycle, self.time_ns);
         let _ = writeln!(s, "  step {}  pid {}  pc 0x{:04x}  {}", self.step, self.pid, self.pc, self.disasm);

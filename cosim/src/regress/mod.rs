@@ -182,6 +182,11 @@ pub struct RegressOptions {
     pub shrink_steps: u64,
     /// Draw a progress bar / progress lines on stderr.
     pub progress: bool,
+    /// Waveforms on demand (docs/waves.md): each failing case's into `DIR/<run id>/`,
+    /// every case's with `waves_all`, over `wave_range`.
+    pub waves: Option<PathBuf>,
+    pub waves_all: bool,
+    pub wave_range: crate::harness::vcd::WaveRange,
 }
 
 impl Default for RegressOptions {
@@ -203,6 +208,9 @@ impl Default for RegressOptions {
             root: PathBuf::from("."),
             shrink_attempts: 200,
             shrink_steps: 2_000_000,
+            waves: None,
+            waves_all: false,
+            wave_range: crate::harness::vcd::WaveRange { from: 0, to: None },
             progress: false,
         }
     }
@@ -752,8 +760,16 @@ pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: 
             rec.steps = steps;
             rec.cycles = cycles;
             rec.outcome = Some(outcome.name());
+            if let (Some(w), true) = (&opts.waves, opts.waves_all) {
+                record_waves(&case, cfg, opts.wave_range, &w.join(case.dir_name()), &mut rec);
+            }
         }
         Verdict::Diverged(d) => {
+            if let Some(w) = &opts.waves {
+                let id =
+                    if cfg.mutant != 0 { format!("{}-mutant{}", case.dir_name(), cfg.mutant) } else { case.dir_name() };
+                record_waves(&case, cfg, opts.wave_range, &w.join(id), &mut rec);
+            }
             rec.steps = d.step.saturating_sub(1);
             rec.cycles = ls.rtl.rtl.cycles();
             if !(ctl.may_report)() {
@@ -795,6 +811,20 @@ pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: 
         }
     }
     rec
+}
+
+/// `--waves`: a deterministic re-run with the tracer on (passing runs that were not
+/// asked for waves never trace).
+fn record_waves(
+    case: &Case,
+    cfg: &CosimConfig,
+    range: crate::harness::vcd::WaveRange,
+    dir: &std::path::Path,
+    rec: &mut CaseRecord,
+) {
+    if let Err(e) = crate::harness::vcd::record(case, cfg, None, range, dir) {
+        rec.error = Some(format!("waves in {}: {e}", dir.display()));
+    }
 }
 
 /// Progress on stderr: a bar on a terminal, else a line every 10 %.
