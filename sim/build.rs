@@ -255,6 +255,7 @@ fn run() -> Result<(), String> {
         let mut bridge = cxx_build::bridge("src/ffi.rs");
         bridge
             .file("csrc/hsx_sim.cc")
+            .file("csrc/hsx_fst.cc")
             .opt_level(2)
             .debug(false)
             .warnings(false)
@@ -292,6 +293,8 @@ fn run() -> Result<(), String> {
     println!("cargo:rustc-link-search=native={}", rt_dir.display());
     println!("cargo:rustc-link-lib=static=hsx_vlrt");
     println!("cargo:rustc-link-lib=dylib=stdc++");
+    // zlib, for the FST writer (csrc/hsx_fst.cc).
+    println!("cargo:rustc-link-lib=dylib=z");
     // `sim::VERILATOR_VERSION` (printed by `hsx --version`): the version of the binary that
     // verilated the models, as `verilator --version` prints it (one line).
     println!("cargo:rustc-env=HSX_SIM_VERILATOR_VERSION={}", vl.version.lines().next().unwrap_or("unknown"));

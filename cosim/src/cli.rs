@@ -148,18 +148,23 @@ pub struct WaveArgs {
     /// 1 000 000 cycles after --wave-from.
     #[arg(long = "wave-to", value_name = "CYCLE", value_parser = num_u64)]
     pub wave_to: Option<u64>,
+    /// The dump's format: `vcd` (rtl.vcd) or `fst` (rtl.fst, compressed; same signals).
+    #[arg(long = "wave-format", value_enum, default_value_t = crate::harness::vcd::WaveFormat::Vcd)]
+    pub wave_format: crate::harness::vcd::WaveFormat,
 }
 
 impl WaveArgs {
     /// The checked range, or `None` when no waves were asked for.
     pub fn range(&self) -> Result<Option<crate::harness::vcd::WaveRange>, CliError> {
         if self.waves.is_none() {
-            if self.wave_from.is_some() || self.wave_to.is_some() {
-                return Err(CliError::Invalid("--wave-from/--wave-to need --waves DIR".into()));
+            if self.wave_from.is_some() || self.wave_to.is_some() || self.wave_format != Default::default() {
+                return Err(CliError::Invalid("--wave-from/--wave-to/--wave-format need --waves DIR".into()));
             }
             return Ok(None);
         }
-        crate::harness::vcd::WaveRange::check(self.wave_from, self.wave_to).map(Some).map_err(CliError::Invalid)
+        crate::harness::vcd::WaveRange::check(self.wave_from, self.wave_to)
+            .map(|r| Some(crate::harness::vcd::WaveRange { format: self.wave_format, ..r }))
+            .map_err(CliError::Invalid)
     }
 }
 
@@ -609,7 +614,7 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
         crate::outpath::check_file("--results", r)?;
     }
     crate::outpath::check_dir("--traces", &a.traces)?;
-    let wave_range = a.wave.range()?.unwrap_or(crate::harness::vcd::WaveRange { from: 0, to: None });
+    let wave_range = a.wave.range()?.unwrap_or(crate::harness::vcd::WaveRange::default());
     let opts = crate::regress::RegressOptions {
         waves: a.wave.waves.clone(),
         waves_all: a.waves_all,

@@ -64,6 +64,7 @@ public:
 };
 
 std::unique_ptr<RtlModel> new_model(uint8_t mutant);
+rust::String vcd_to_fst(rust::Str vcd_path, rust::Str fst_path);
 rust::String verilator_version();
 
 }  // namespace hsx_sim

@@ -87,6 +87,8 @@ pub(crate) mod bridge {
         fn new_model(mutant: u8) -> UniquePtr<RtlModel>;
         /// Verilator's version string.
         fn verilator_version() -> String;
+        /// Convert a VCD file to FST (Verilator's bundled FST writer); "" or an error.
+        fn vcd_to_fst(vcd_path: &str, fst_path: &str) -> String;
 
         /// Hold `rst_ni` low for `cycles` clock cycles (inputs idle), then release it.
         /// Clears the cycle counter and the event queues.

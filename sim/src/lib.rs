@@ -22,6 +22,21 @@ use isa::{Command, CommandError, MemWrite, Retire, Slot, SpawnContext, TaskState
 pub use ctrl::{cmd_word, global_reg, slot_reg};
 use ffi::bridge;
 
+/// Convert the VCD file `vcd` to an FST file `fst` with the FST writer Verilator ships
+/// (compressed; GTKWave reads it like the VCD). Streaming; the FST has the same scopes,
+/// signals and values.
+pub fn vcd_to_fst(vcd: &Path, fst: &Path) -> Result<(), SimError> {
+    let bad = |p: &Path| SimError::Vcd { path: p.display().to_string() };
+    let v = vcd.to_str().ok_or_else(|| bad(vcd))?;
+    let f = fst.to_str().ok_or_else(|| bad(fst))?;
+    let err = bridge::vcd_to_fst(v, f);
+    if err.is_empty() {
+        Ok(())
+    } else {
+        Err(SimError::Fst(err))
+    }
+}
+
 /// VCD time units (ns) per clock cycle: rising edge number `c` (after which
 /// [`Rtl::cycles`] is `c`) is at time `c * VCD_TIME_PER_CYCLE`.
 pub const VCD_TIME_PER_CYCLE: u64 = 10;
@@ -59,6 +74,8 @@ pub enum SimError {
     BadRegister { what: &'static str, value: u32 },
     #[error("cannot open VCD file {path}")]
     Vcd { path: String },
+    #[error("writing the FST file: {0}")]
+    Fst(String),
     #[error("writing the VCD file {path}: {source}")]
     VcdWrite { path: String, source: std::io::Error },
     #[error("the RTL has no data-RAM write-port signals for the write monitor (sim/src/probe.rs `wport`): {why}")]

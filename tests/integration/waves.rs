@@ -262,6 +262,46 @@ fn waves_on_demand_for_a_passing_run() {
 }
 
 #[test]
+fn waves_in_fst_on_a_passing_run() {
+    let out = scratch_dir("waves-fst");
+    let hello = root().join("examples/hello.mvasm").display().to_string();
+    let dir = out.join("w");
+    let r = hsx(&[
+        "cosim",
+        "--waves",
+        &dir.display().to_string(),
+        "--wave-format",
+        "fst",
+        "--wave-to",
+        "800",
+        "--traces",
+        &out.join("traces").display().to_string(),
+        &hello,
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let fst = std::fs::read(dir.join("rtl.fst")).expect("rtl.fst");
+    assert!(fst.len() > 100 && fst[0] == 0, "an FST file starts with its header block (type 0)");
+    assert!(!dir.join("rtl.vcd").exists(), "FST instead of VCD");
+    let (sigs, _, text) = read_gtkw(&dir.join("waves.gtkw"));
+    assert!(text.contains("[dumpfile] \"rtl.fst\""), "{text}");
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).expect("dir").map(|e| e.expect("e").file_name().to_string_lossy().into()).collect();
+    assert!(!names.iter().any(|n| n.contains(".tmp-")), "temporary files left: {names:?}");
+    // With GTKWave's fst2vcd at hand, the FST holds what the save file names.
+    let back = out.join("back.vcd");
+    match std::process::Command::new("fst2vcd").arg("-o").arg(&back).arg(dir.join("rtl.fst")).status() {
+        Ok(s) if s.success() => {
+            let d = read_dump(&back);
+            for s in &sigs {
+                assert!(d.signals.contains(s), "waves.gtkw names `{s}`, which rtl.fst does not have");
+            }
+            assert!(d.last_time <= 8010, "the range ends at cycle 800 (dump ends {})", d.last_time);
+        }
+        _ => eprintln!("fst2vcd not available: the FST's contents are not read back"),
+    }
+}
+
+#[test]
 fn regress_waves_all_writes_every_case() {
     let out = scratch_dir("waves-regress");
     let w = out.join("w");

@@ -491,7 +491,7 @@ pub fn write_divergence(
     )
     .map_err(io)?;
     let rep = report::Report::build(ls, d, run_id);
-    let waves = vcd::record(&ls.case, &ls.cfg, Some(d), vcd::WaveRange { from: 0, to: None }, dir);
+    let waves = vcd::record(&ls.case, &ls.cfg, Some(d), vcd::WaveRange::default(), dir);
     let waves = waves.and_then(|again| {
         let again = again.divergence.expect("record() checks that the re-run diverged");
         if again.mismatch != d.mismatch || again.step != d.step {

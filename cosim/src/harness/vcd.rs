@@ -35,11 +35,33 @@ pub const MAX_WINDOW: u64 = 1_000_000;
 /// Retires before the divergence the saved view shows.
 pub const VIEW_RETIRES: usize = 6;
 
-/// The cycles a waveform covers: `[from, to]`, `to = None` for "to the end of the run".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The dump's file format (`--wave-format`).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaveFormat {
+    /// Value change dump text (`rtl.vcd`).
+    #[default]
+    Vcd,
+    /// Compressed FST (`rtl.fst`), written by the FST writer Verilator ships.
+    Fst,
+}
+
+impl WaveFormat {
+    /// The merged dump's file name.
+    pub fn dump_name(self) -> &'static str {
+        match self {
+            WaveFormat::Vcd => "rtl.vcd",
+            WaveFormat::Fst => "rtl.fst",
+        }
+    }
+}
+
+/// The cycles a waveform covers: `[from, to]`, `to = None` for "to the end of the run";
+/// and the dump's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WaveRange {
     pub from: u64,
     pub to: Option<u64>,
+    pub format: WaveFormat,
 }
 
 impl WaveRange {
@@ -56,7 +78,7 @@ impl WaveRange {
                 ));
             }
         }
-        Ok(WaveRange { from, to })
+        Ok(WaveRange { from, to, format: WaveFormat::Vcd })
     }
 
     fn contains(&self, c: u64) -> bool {
@@ -131,7 +153,7 @@ pub fn record(
     dir: &Path,
 ) -> Result<Recording, CosimError> {
     let range = match d {
-        Some(d) => WaveRange { from: d.cycle.saturating_sub(cfg.vcd_window.min(MAX_WINDOW)), to: None },
+        Some(d) => WaveRange { from: d.cycle.saturating_sub(cfg.vcd_window.min(MAX_WINDOW)), to: None, ..range },
         None => range,
     };
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
@@ -192,13 +214,38 @@ fn record_into(
     let ref_path = dir.join("ref.vcd");
     let mut f = AtomicFile::create(&ref_path).map_err(io_err(&ref_path))?;
     trace.write_standalone(&mut f).and_then(|_| f.commit()).map_err(io_err(&ref_path))?;
-    let rtl_path = dir.join("rtl.vcd");
-    let mut f = AtomicFile::create(&rtl_path).map_err(io_err(&rtl_path))?;
-    merge(raw, &trace, &mut f).and_then(|_| f.commit()).map_err(io_err(&rtl_path))?;
+    write_dump(raw, &trace, dir, range.format)?;
     let view = View::new(&rec.samples, mismatch, range.from, end_cycle, first_ref);
     let gtkw_path = dir.join("waves.gtkw");
-    crate::fsx::write_atomic(&gtkw_path, gtkw(&view, n_tasks, true).as_bytes()).map_err(io_err(&gtkw_path))?;
+    crate::fsx::write_atomic(&gtkw_path, gtkw(&view, n_tasks, true, range.format).as_bytes())
+        .map_err(io_err(&gtkw_path))?;
     Ok(Recording { divergence: again, steps, cycles })
+}
+
+/// Merge the raw RTL dump with `trace` into `dir/rtl.vcd`, or through a temporary VCD into
+/// `dir/rtl.fst`.
+fn write_dump(raw: &Path, trace: &RefTrace, dir: &Path, format: WaveFormat) -> Result<(), CosimError> {
+    let out = dir.join(format.dump_name());
+    match format {
+        WaveFormat::Vcd => {
+            let mut f = AtomicFile::create(&out).map_err(io_err(&out))?;
+            merge(raw, trace, &mut f).and_then(|_| f.commit()).map_err(io_err(&out))
+        }
+        WaveFormat::Fst => {
+            let merged = crate::fsx::temp_path(&dir.join("rtl-merged.vcd"));
+            let tmp = crate::fsx::temp_path(&out);
+            let res = (|| {
+                let mut f = std::io::BufWriter::new(std::fs::File::create(&merged).map_err(io_err(&merged))?);
+                merge(raw, trace, &mut f).map_err(io_err(&merged))?;
+                drop(f);
+                sim::vcd_to_fst(&merged, &tmp).map_err(|e| CosimError::Report(e.to_string()))?;
+                std::fs::rename(&tmp, &out).map_err(io_err(&out))
+            })();
+            let _ = std::fs::remove_file(&merged);
+            let _ = std::fs::remove_file(&tmp);
+            res
+        }
+    }
 }
 
 // ------------------------------------------------------------------------------------
@@ -759,12 +806,12 @@ pub fn gtkw_signals(n_tasks: usize, with_ref: bool) -> Vec<String> {
 }
 
 /// The save file's text (`dumpfile` relative: GTKWave looks beside the save file).
-pub fn gtkw(view: &View, n_tasks: usize, with_ref: bool) -> String {
+pub fn gtkw(view: &View, n_tasks: usize, with_ref: bool, format: WaveFormat) -> String {
     let mut s = String::new();
     use std::fmt::Write as _;
     let hsx = hsx_exe();
     let _ = writeln!(s, "[*] hsx-cosim waveforms: gtkwave waves.gtkw (docs/waves.md)");
-    let _ = writeln!(s, "[dumpfile] \"rtl.vcd\"");
+    let _ = writeln!(s, "[dumpfile] \"{}\"", format.dump_name());
     let _ = writeln!(s, "[savefile] \"waves.gtkw\"");
     let _ = writeln!(s, "[timestart] {}", view.start);
     let _ = writeln!(s, "[size] 1400 800");
@@ -819,12 +866,10 @@ pub fn gtkw(view: &View, n_tasks: usize, with_ref: bool) -> String {
 /// (no reference side) into `dir/rtl.vcd` and write `waves.gtkw`.
 pub fn finish_rtl_only(raw: &Path, dir: &Path, range: WaveRange, end_cycle: u64) -> Result<(), CosimError> {
     let trace = RefTrace { vars: vec![], rtl_vars: vec![], events: vec![] };
-    let rtl_path = dir.join("rtl.vcd");
-    let mut f = AtomicFile::create(&rtl_path).map_err(io_err(&rtl_path))?;
-    merge(raw, &trace, &mut f).and_then(|_| f.commit()).map_err(io_err(&rtl_path))?;
+    write_dump(raw, &trace, dir, range.format)?;
     let view = View { marker: None, start: range.from * VCD_PERIOD, end: end_cycle * VCD_PERIOD };
     let gtkw_path = dir.join("waves.gtkw");
-    crate::fsx::write_atomic(&gtkw_path, gtkw(&view, 8, false).as_bytes()).map_err(io_err(&gtkw_path))
+    crate::fsx::write_atomic(&gtkw_path, gtkw(&view, 8, false, range.format).as_bytes()).map_err(io_err(&gtkw_path))
 }
 
 /// The text a GTKWave process filter prints for one value: the instruction word's
@@ -879,6 +924,9 @@ mod tests {
     fn range_bounds() {
         assert!(WaveRange::check(Some(10), Some(5)).is_err());
         assert!(WaveRange::check(Some(0), Some(MAX_WINDOW)).is_err());
-        assert_eq!(WaveRange::check(None, Some(99)).unwrap(), WaveRange { from: 0, to: Some(99) });
+        assert_eq!(
+            WaveRange::check(None, Some(99)).unwrap(),
+            WaveRange { from: 0, to: Some(99), format: WaveFormat::Vcd }
+        );
     }
 }

@@ -210,7 +210,7 @@ impl Default for RegressOptions {
             shrink_steps: 2_000_000,
             waves: None,
             waves_all: false,
-            wave_range: crate::harness::vcd::WaveRange { from: 0, to: None },
+            wave_range: crate::harness::vcd::WaveRange::default(),
             progress: false,
         }
     }
