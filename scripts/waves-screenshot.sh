@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Make docs/waves.png: GTKWave on a real divergence (mutant add-v), headless.
-# Needs gtkwave and Xvfb (Debian: apt-get install gtkwave xvfb). Usage: scripts/waves-screenshot.sh
+# Needs gtkwave and Xvfb (Debian: apt-get install gtkwave xvfb).
+# Usage: scripts/waves-screenshot.sh          (builds target/release/hsx)
+#        HSX=target/debug/hsx scripts/waves-screenshot.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin hsx
+hsx=${HSX:-}
+if [ -z "$hsx" ]; then
+  cargo build --release --quiet --bin hsx
+  hsx=target/release/hsx
+fi
 work=$(mktemp -d)
 xpid=""; gpid=""
 cleanup() {
@@ -12,7 +18,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-target/release/hsx cosim --check-timing --max-steps 10000 --mutant add-v --traces "$work/traces" \
+"$hsx" cosim --check-timing --max-steps 10000 --mutant add-v --traces "$work/traces" \
   tests/programs/mutants/add-v.mvasm@main >/dev/null || [ $? -eq 1 ]
 folder=$(ls -d "$work"/traces/*/)
 # A free display number.
@@ -22,5 +28,5 @@ Xvfb ":$n" -screen 0 1400x900x24 -fbdir "$work/fb" -nolisten tcp >/dev/null 2>&1
 sleep 1
 (cd "$folder" && DISPLAY=":$n" exec gtkwave waves.gtkw >/dev/null 2>&1) & gpid=$!
 sleep 5   # GTKWave loads the dump and runs the filters
-python3 scripts/xwd2png.py "$work/fb/Xvfb_screen0" docs/waves.png
+python3 scripts/xwd2png.py "$work/fb/Xvfb_screen0" docs/waves.png 1400 835
 echo "wrote docs/waves.png"
