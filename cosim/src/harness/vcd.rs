@@ -640,7 +640,8 @@ impl View {
             Some(c) => {
                 // The last VIEW_RETIRES retires before the divergence, and a little after.
                 let before: Vec<u64> = samples.iter().map(|s| s.cycle).filter(|&x| x <= c).collect();
-                let start_c = before.iter().rev().take(VIEW_RETIRES + 1).last().copied().unwrap_or(from).max(from);
+                let start_c =
+                    before.get(before.len().saturating_sub(VIEW_RETIRES + 1)).copied().unwrap_or(from).max(from);
                 let start_c = start_c.saturating_sub(2).max(from);
                 View { marker: Some(c * VCD_PERIOD), start: start_c * VCD_PERIOD, end: (c + 4) * VCD_PERIOD }
             }
