@@ -46,16 +46,19 @@ fn a_mutant_is_caught_with_report_and_vcds() {
             assert_eq!(report.mismatch.field, "psw");
             assert_eq!(report.step, 3);
             assert_eq!(report.disasm, "ADD R3, R1, R2");
-            for f in ["report.txt", "report.json", "rtl.vcd", "ref.vcd"] {
+            for f in ["report.txt", "report.json", "rtl.vcd", "ref.vcd", "waves.gtkw", "repro.mvasm"] {
                 let len = std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
                 assert!(len > 0, "{f} written");
             }
             let refvcd = std::fs::read_to_string(dir.join("ref.vcd")).unwrap();
-            assert!(
-                refvcd.contains("mismatch")
-                    && refvcd.contains("$scope module ref")
-                    && refvcd.contains("$scope module rtl")
-            );
+            assert!(refvcd.contains("mismatch") && refvcd.contains("$scope module ref"));
+            // The merged dump: both sides and the marker.
+            let rtlvcd = std::fs::read_to_string(dir.join("rtl.vcd")).unwrap();
+            for s in ["$scope module rtl $end", "$scope module ref $end", "$scope module cosim $end"] {
+                assert!(rtlvcd.contains(s), "rtl.vcd lacks `{s}`");
+            }
+            assert!(!rtlvcd.contains("$scope module TOP") && !rtlvcd.contains("_pkg $end"));
+            assert!(!dir.join(super::INCOMPLETE).exists());
         }
         CaseResult::Agree { .. } => panic!("mutant add-v survived"),
     }
