@@ -67,6 +67,35 @@ fn opt_hex(v: Option<u32>) -> String {
     v.map(hex).unwrap_or_else(|| "none".into())
 }
 
+/// A field's value as a person reads it (never Rust's `Debug` form).
+trait Plain {
+    fn plain(&self) -> String;
+}
+macro_rules! plain_num {
+    ($($t:ty),*) => { $(impl Plain for $t { fn plain(&self) -> String { self.to_string() } })* };
+}
+plain_num!(u8, u16, u32, u64);
+impl<T: Plain> Plain for Option<T> {
+    fn plain(&self) -> String {
+        self.as_ref().map(|v| v.plain()).unwrap_or_else(|| "none".into())
+    }
+}
+impl Plain for TaskState {
+    fn plain(&self) -> String {
+        self.name().to_string()
+    }
+}
+impl Plain for isa::WaitKind {
+    fn plain(&self) -> String {
+        self.name().to_string()
+    }
+}
+
+/// An SVC's `(mod, fn)` or `none`.
+fn trap_str(t: Option<(u8, u8)>) -> String {
+    t.map(|(m, f)| format!("SVC mod 0x{m:x} fn 0x{f:02x}")).unwrap_or_else(|| "none".into())
+}
+
 fn writes_str(r: &Retire) -> String {
     let v: Vec<String> =
         r.writes().iter().map(|w| format!("[0x{:04x} m{:x} 0x{:08x}]", w.addr, w.mask, w.data)).collect();
@@ -97,13 +126,14 @@ impl Checker for RetireCheck {
             return m("pc", hex(e.pc), hex(a.pc));
         }
         if e.insn_words() != a.insn_words() {
-            return m("insn", format!("{:08x?}", e.insn_words()), format!("{:08x?}", a.insn_words()));
+            let words = |r: &Retire| r.insn_words().iter().map(|w| format!("{w:08x}")).collect::<Vec<_>>().join(" ");
+            return m("insn", words(e), words(a));
         }
         if e.fault != a.fault {
             return m("fault", opt_hex(e.fault), opt_hex(a.fault));
         }
         if e.trap != a.trap {
-            return m("trap", format!("{:?}", e.trap), format!("{:?}", a.trap));
+            return m("trap", trap_str(e.trap), trap_str(a.trap));
         }
         if e.next_pc != a.next_pc {
             return m("next_pc", hex(e.next_pc), hex(a.next_pc));
@@ -207,7 +237,7 @@ pub fn slot_diffs(e: &Slot, a: &Slot) -> Vec<(&'static str, String, String)> {
     let mut v = vec![];
     macro_rules! f {
         ($($name:ident),*) => {
-            $( if e.$name != a.$name { v.push((stringify!($name), format!("{:?}", e.$name), format!("{:?}", a.$name))); } )*
+            $( if e.$name != a.$name { v.push((stringify!($name), e.$name.plain(), a.$name.plain())); } )*
         };
     }
     f!(
