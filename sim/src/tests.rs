@@ -332,7 +332,14 @@ fn vcd_open_writes_a_file() {
     r.tick(3);
     r.vcd_close();
     assert!(std::fs::metadata(&p2).unwrap().len() > 0);
-    assert!(matches!(r.vcd_open(Path::new("/nonexistent-dir/x.vcd")), Err(SimError::Vcd { .. })));
+    // A file that cannot be created is an error naming why (the errno of open()).
+    match r.vcd_open(Path::new("/nonexistent-dir/x.vcd")) {
+        Err(SimError::VcdWrite { path, source }) => {
+            assert_eq!(path, "/nonexistent-dir/x.vcd");
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("expected VcdWrite, got {other:?}"),
+    }
     let _ = std::fs::remove_file(&p);
     let _ = std::fs::remove_file(&p2);
 }

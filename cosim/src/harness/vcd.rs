@@ -208,14 +208,13 @@ fn record_into(
     let mismatch = again.as_ref().map(|x| x.cycle);
     let n_tasks = ls.refs.machine.n_tasks();
     let trace = RefTrace::build(&rec.samples, n_tasks, mismatch, range.from);
-    let first_ref = rec.samples.first().map(|s| s.cycle);
     // ref.vcd, then the merged rtl.vcd, then the save file (the report, written by the
     // caller, comes last: a folder without report.json is incomplete).
     let ref_path = dir.join("ref.vcd");
     let mut f = AtomicFile::create(&ref_path).map_err(io_err(&ref_path))?;
     trace.write_standalone(&mut f).and_then(|_| f.commit()).map_err(io_err(&ref_path))?;
     write_dump(raw, &trace, dir, range.format)?;
-    let view = View::new(&rec.samples, mismatch, range.from, end_cycle, first_ref);
+    let view = View::new(&rec.samples, mismatch, range.from, end_cycle);
     let gtkw_path = dir.join("waves.gtkw");
     crate::fsx::write_atomic(&gtkw_path, gtkw(&view, n_tasks, true, range.format).as_bytes())
         .map_err(io_err(&gtkw_path))?;
@@ -634,8 +633,7 @@ pub struct View {
 }
 
 impl View {
-    fn new(samples: &[Sample], mismatch: Option<u64>, from: u64, end_cycle: u64, first: Option<u64>) -> View {
-        let _ = first;
+    fn new(samples: &[Sample], mismatch: Option<u64>, from: u64, end_cycle: u64) -> View {
         match mismatch {
             Some(c) => {
                 // The last VIEW_RETIRES retires before the divergence, and a little after.
