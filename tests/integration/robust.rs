@@ -226,7 +226,7 @@ fn replay_sigterm_exits_143() {
         ref_rec: None,
         rtl_rec: None,
     };
-    let rep = cosim::harness::report::Report::build(&ls, &d, "spin", &dir.join("report.json"));
+    let rep = cosim::harness::report::Report::build(&ls, &d, "spin");
     rep.write(&dir).unwrap();
     let child = spawn(&["replay", dir.join("report.json").to_str().unwrap()]);
     let (e, _) = interrupt(child, Duration::from_millis(1000), "-TERM");
