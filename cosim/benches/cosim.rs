@@ -50,6 +50,7 @@ fn case(name: &str, src: &str, max_steps: u64) -> Case {
         files: vec![SourceFile { name: file.clone(), text: Some(src.to_string()), hex: None }],
         specs: vec![format!("{file}@main")],
         settings: Settings { max_steps, ..Settings::default() },
+        stdin: Vec::new(),
     }
 }
 

@@ -49,11 +49,15 @@ fn num_u32(s: &str) -> Result<u32, String> {
 
 #[derive(Args, Debug, Clone)]
 pub struct AsmArgs {
-    /// The MVASM source.
-    pub file: PathBuf,
-    /// Output image (default: FILE with the extension .hxe).
+    /// The MVASM source(s): several are assembled and linked in this order.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output image (default: the first FILE with the extension .hxe).
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// Also look for `.include` files in DIR (after the including file's directory).
+    #[arg(short = 'I', value_name = "DIR")]
+    pub include: Vec<PathBuf>,
     /// Write an HXE v1 image (default v2).
     #[arg(long)]
     pub v1: bool,
@@ -129,6 +133,8 @@ pub struct RunArgs {
     pub json: bool,
     #[command(flatten)]
     pub waves: WaveArgs,
+    #[command(flatten)]
+    pub stdin: StdinArgs,
     /// Programs: FILE[@ENTRY], one task each (at most 8).
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<String>,
@@ -168,6 +174,23 @@ impl WaveArgs {
     }
 }
 
+/// Input for tasks' `svc:stdio.in` (`run`, `cosim`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct StdinArgs {
+    /// Queue TEXT as one message on task PID's `svc:stdio.in` before the run (repeatable).
+    #[arg(long = "stdin", value_name = "PID=TEXT")]
+    pub text: Vec<String>,
+    /// Queue the lines of PATH (one message per line) on task PID's `svc:stdio.in`.
+    #[arg(long = "stdin-file", value_name = "PID=PATH")]
+    pub file: Vec<String>,
+}
+
+impl StdinArgs {
+    pub fn messages(&self) -> Result<Vec<crate::program::StdinMsg>, CliError> {
+        Ok(crate::program::stdin_messages(&self.text, &self.file)?)
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct ShellArgs {
     #[command(flatten)]
@@ -182,17 +205,28 @@ pub struct ShellArgs {
 
 /// `hsx asm`.
 pub fn asm(a: AsmArgs) -> Result<i32, CliError> {
-    let out = a.output.clone().unwrap_or_else(|| a.file.with_extension("hxe"));
-    if out == a.file {
+    let out = a.output.clone().unwrap_or_else(|| a.files[0].with_extension("hxe"));
+    if a.files.contains(&out) {
         return Err(CliError::Invalid(format!("{}: the output would overwrite the source", out.display())));
     }
     crate::outpath::check_file(if a.output.is_some() { "-o" } else { "the output" }, &out)?;
-    let src = std::fs::read(&a.file).map_err(|source| CliError::Io { path: a.file.display().to_string(), source })?;
-    let prog = isa::asm::assemble(&String::from_utf8_lossy(&src), &a.file.display().to_string())
+    let mut texts = Vec::new();
+    for f in &a.files {
+        let src = std::fs::read(f).map_err(|source| CliError::Io { path: f.display().to_string(), source })?;
+        texts.push((f.display().to_string(), String::from_utf8_lossy(&src).into_owned()));
+    }
+    let modules: Vec<isa::asm::Module> = texts.iter().map(|(name, text)| isa::asm::Module { name, text }).collect();
+    let opts = isa::asm::AsmOptions { include_dirs: a.include.clone(), data_addr: None };
+    let mut prog = isa::asm::assemble_modules(&modules, &opts, &mut isa::asm::FsLoader)
         .map_err(|e| CliError::Program(ProgramError::Asm(e.to_string())))?;
+    // Like the prototype's linker: the app name is the output's stem (ASCII, at most 31
+    // characters) and the image allows several instances (header flag bit 1).
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    prog.image.app_name = stem.trim().chars().filter(|c| c.is_ascii()).take(31).collect();
+    prog.image.flags |= 0x0002;
     let version = if a.v1 { isa::hxe::Version::V1 } else { isa::hxe::Version::V2 };
     let bytes =
-        prog.image.try_to_bytes(version).map_err(|e| CliError::Invalid(format!("{}: {e}", a.file.display())))?;
+        prog.image.try_to_bytes(version).map_err(|e| CliError::Invalid(format!("{}: {e}", a.files[0].display())))?;
     crate::fsx::write_atomic(&out, &bytes)
         .map_err(|source| CliError::Io { path: out.display().to_string(), source })?;
     Ok(0)
@@ -229,9 +263,19 @@ pub fn disasm_filter(
 
 /// Build a reference system with the programs of `specs` loaded and spawned.
 pub fn build_ref_system(m: &MachineArgs, specs: &[String]) -> Result<(System, Plan), CliError> {
+    build_ref_system_with(m, specs, Vec::new())
+}
+
+/// [`build_ref_system`] with input queued on tasks' `svc:stdio.in`.
+pub fn build_ref_system_with(
+    m: &MachineArgs,
+    specs: &[String],
+    stdin: Vec<crate::program::StdinMsg>,
+) -> Result<(System, Plan), CliError> {
     m.validate()?;
     let mcfg = m.machine_config();
-    let plan = Plan::prepare(specs, mcfg.n_tasks)?;
+    let mut plan = Plan::prepare(specs, mcfg.n_tasks)?;
+    plan.stdin = stdin;
     let mut sys = System::new(&mcfg, m.exec_config());
     plan.load(&mut sys.exec, &mut sys.machine, SpawnOptions::default())?;
     Ok((sys, plan))
@@ -273,7 +317,7 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
     }
     let (report, stall) = match a.engine {
         Engine::Ref => {
-            let (mut sys, plan) = build_ref_system(&a.machine, &a.specs)?;
+            let (mut sys, plan) = build_ref_system_with(&a.machine, &a.specs, a.stdin.messages()?)?;
             sys.exec.set_console_sink(printer());
             let outcome = sys.run(a.max_steps);
             console_print_error(sys.exec.finish_console());
@@ -283,7 +327,8 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
         Engine::Rtl => {
             a.machine.validate()?;
             let mcfg = a.machine.machine_config();
-            let plan = Plan::prepare(&a.specs, mcfg.n_tasks)?;
+            let mut plan = Plan::prepare(&a.specs, mcfg.n_tasks)?;
+            plan.stdin = a.stdin.messages()?;
             let raw = match (&a.waves.waves, range) {
                 (Some(dir), Some(r)) => {
                     std::fs::create_dir_all(dir)
@@ -368,6 +413,8 @@ pub struct CosimArgs {
     pub mutant: Option<String>,
     #[command(flatten)]
     pub waves: WaveArgs,
+    #[command(flatten)]
+    pub stdin: StdinArgs,
     /// Programs: FILE[@ENTRY], one task each.
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<String>,
@@ -402,7 +449,8 @@ pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-    let case = crate::harness::case::Case::from_specs(&format!("cosim-{name}"), &a.specs, settings)?;
+    let mut case = crate::harness::case::Case::from_specs(&format!("cosim-{name}"), &a.specs, settings)?;
+    case.stdin = a.stdin.messages()?;
     let mutant = match &a.mutant {
         Some(m) => crate::mutants::resolve(m).map_err(CliError::Invalid)?,
         None => 0,

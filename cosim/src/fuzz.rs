@@ -202,6 +202,7 @@ fn seed_report(path: &Path, text: &str, image: &Image, labels: &[&String]) -> St
         ],
         specs,
         settings: Settings::default(),
+        stdin: Vec::new(),
     };
     let row = RetireRow {
         step: 1,

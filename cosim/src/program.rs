@@ -33,6 +33,10 @@ pub enum ProgramError {
     Empty,
     #[error("{0}")]
     Exec(#[from] vm_ref::exec::ExecError),
+    #[error("{err}\n  hint: {hint}")]
+    ExecHint { err: vm_ref::exec::ExecError, hint: String },
+    #[error("{0}")]
+    Stdin(String),
 }
 
 /// A parsed SPEC.
@@ -64,6 +68,8 @@ pub struct LoadedFile {
     pub image: Image,
     /// Text labels (MVASM sources only).
     pub labels: Option<BTreeMap<String, u32>>,
+    /// An MVASM source that did not write `.data ADDR`: its data may be moved.
+    pub movable_data: bool,
 }
 
 /// Why a text is not a number the CLI accepts.
@@ -115,29 +121,53 @@ fn looks_numeric(e: &str) -> bool {
 /// Read a `.mvasm` (assembled) or `.hxe` file. Anything that is not `.mvasm` is read as
 /// an HXE image.
 pub fn read_program(path: &Path) -> Result<LoadedFile, ProgramError> {
+    read_program_at(path, None)
+}
+
+/// [`read_program`], placing an MVASM source's data at `data_addr` unless it writes
+/// `.data ADDR` itself.
+pub fn read_program_at(path: &Path, data_addr: Option<u32>) -> Result<LoadedFile, ProgramError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ProgramError::Io { path: shown, source })?;
-    program_from_bytes(path, &bytes)
+    program_from_bytes_with(path, &bytes, data_addr, &mut isa::asm::FsLoader)
 }
 
 /// Build a program from a file's bytes (`path` names it and decides, by its extension,
 /// whether it is MVASM source or an HXE image).
 pub fn program_from_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedFile, ProgramError> {
+    program_from_bytes_with(path, bytes, None, &mut isa::asm::FsLoader)
+}
+
+/// Is `path` an MVASM source (by its extension)?
+pub fn is_asm_path(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("mvasm") || e.eq_ignore_ascii_case("s"))
+}
+
+/// [`program_from_bytes`] with a default data address for MVASM sources and the loader
+/// their `.include`s are read through.
+pub fn program_from_bytes_with(
+    path: &Path,
+    bytes: &[u8],
+    data_addr: Option<u32>,
+    loader: &mut dyn isa::asm::SourceLoader,
+) -> Result<LoadedFile, ProgramError> {
     let shown = path.display().to_string();
-    let is_asm = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("mvasm") || e.eq_ignore_ascii_case("s"));
-    if is_asm {
+    if is_asm_path(path) {
         let src = String::from_utf8_lossy(bytes);
-        let prog: Program = isa::asm::assemble(&src, &shown).map_err(|e| ProgramError::Asm(e.to_string()))?;
+        let opts = isa::asm::AsmOptions { data_addr, ..Default::default() };
+        let prog: Program =
+            isa::asm::assemble_with(&src, &shown, &opts, loader).map_err(|e| ProgramError::Asm(e.to_string()))?;
         let labels = prog
             .labels
             .iter()
             .filter(|(_, l)| l.section == isa::asm::Section::Text)
             .map(|(n, l)| (n.clone(), l.value))
             .collect();
-        Ok(LoadedFile { path: path.to_path_buf(), image: prog.image, labels: Some(labels) })
+        let movable_data = !prog.explicit_data_addr;
+        Ok(LoadedFile { path: path.to_path_buf(), image: prog.image, labels: Some(labels), movable_data })
     } else {
         let image = Image::parse(bytes).map_err(|source| ProgramError::Hxe { path: shown, source })?;
-        Ok(LoadedFile { path: path.to_path_buf(), image, labels: None })
+        Ok(LoadedFile { path: path.to_path_buf(), image, labels: None, movable_data: false })
     }
 }
 
@@ -147,6 +177,60 @@ pub struct Plan {
     pub files: Vec<LoadedFile>,
     /// One per spec, in pid order: (spec, index into `files`, entry offset).
     pub tasks: Vec<PlannedTask>,
+    /// Input queued on tasks' `svc:stdio.in` right after they are spawned, in order.
+    pub stdin: Vec<StdinMsg>,
+}
+
+/// One message the host sends to a task's `svc:stdio.in` (`--stdin`, `--stdin-file`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StdinMsg {
+    pub pid: u8,
+    /// The payload as hex.
+    pub hex: String,
+}
+
+impl StdinMsg {
+    pub fn new(pid: u8, bytes: &[u8]) -> StdinMsg {
+        StdinMsg { pid, hex: bytes.iter().map(|b| format!("{b:02x}")).collect() }
+    }
+    pub fn bytes(&self) -> Vec<u8> {
+        (0..self.hex.len() / 2).filter_map(|i| u8::from_str_radix(&self.hex[2 * i..2 * i + 2], 16).ok()).collect()
+    }
+}
+
+/// Parse a `PID=VALUE` option.
+pub fn parse_pid_value(opt: &str, s: &str) -> Result<(u8, String), ProgramError> {
+    let bad = || ProgramError::Stdin(format!("{opt} `{s}`: expected PID=…, PID a task number 1..8"));
+    let (p, v) = s.split_once('=').ok_or_else(bad)?;
+    let pid: u8 = p.trim().parse().map_err(|_| bad())?;
+    if !(1..=isa::MAX_TASKS as u8).contains(&pid) {
+        return Err(bad());
+    }
+    Ok((pid, v.to_string()))
+}
+
+/// The messages of `--stdin PID=TEXT` (one message each) and `--stdin-file PID=PATH` (one
+/// message per line, newline included), in the order given (`--stdin` first).
+pub fn stdin_messages(texts: &[String], files: &[String]) -> Result<Vec<StdinMsg>, ProgramError> {
+    /// A message's length is a u16, with its 8 header bytes.
+    const MAX: usize = u16::MAX as usize - 8;
+    let mut out = Vec::new();
+    for t in texts {
+        let (pid, text) = parse_pid_value("--stdin", t)?;
+        for chunk in text.as_bytes().chunks(MAX) {
+            out.push(StdinMsg::new(pid, chunk));
+        }
+    }
+    for f in files {
+        let (pid, path) = parse_pid_value("--stdin-file", f)?;
+        let bytes = std::fs::read(&path).map_err(|source| ProgramError::Io { path: path.clone(), source })?;
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            for chunk in line.chunks(MAX) {
+                out.push(StdinMsg::new(pid, chunk));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone)]
@@ -163,7 +247,7 @@ impl Plan {
             specs,
             max_tasks,
             |p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
-            read_program,
+            read_program_at,
         )
     }
 
@@ -178,13 +262,13 @@ impl Plan {
             specs,
             max_tasks,
             |p| p.to_path_buf(),
-            |p| {
+            |p, data_addr| {
                 let name = p.display().to_string();
                 let (_, bytes) = files.iter().find(|(n, _)| *n == name).ok_or_else(|| ProgramError::Io {
                     path: name.clone(),
                     source: std::io::Error::new(std::io::ErrorKind::NotFound, "not among the case's files"),
                 })?;
-                program_from_bytes(p, bytes)
+                program_from_bytes_with(p, bytes, data_addr, &mut CaseFiles(files))
             },
         )
     }
@@ -193,7 +277,7 @@ impl Plan {
         specs: &[String],
         max_tasks: usize,
         key_of: impl Fn(&Path) -> PathBuf,
-        mut read: impl FnMut(&Path) -> Result<LoadedFile, ProgramError>,
+        mut read: impl FnMut(&Path, Option<u32>) -> Result<LoadedFile, ProgramError>,
     ) -> Result<Plan, ProgramError> {
         if specs.is_empty() {
             return Err(ProgramError::Empty);
@@ -210,7 +294,20 @@ impl Plan {
             let idx = match keys.iter().position(|k| *k == key) {
                 Some(i) => i,
                 None => {
-                    files.push(read(&spec.file)?);
+                    let mut f = read(&spec.file, None)?;
+                    // Data placement: an MVASM source without `.data ADDR` whose data would
+                    // overlap an earlier file's is assembled again at the next free address.
+                    let range = |f: &LoadedFile| {
+                        let len = f.image.data.len() as u32 + f.image.bss;
+                        (f.image.data_addr, f.image.data_addr + len)
+                    };
+                    let (lo, hi) = range(&f);
+                    let clash = hi > lo && files.iter().map(range).any(|(a, b)| b > a && lo < b && a < hi);
+                    if f.movable_data && clash {
+                        let next = files.iter().map(|g| range(g).1).max().unwrap_or(lo);
+                        f = read(&spec.file, Some(next.next_multiple_of(4)))?;
+                    }
+                    files.push(f);
                     keys.push(key);
                     files.len() - 1
                 }
@@ -218,7 +315,7 @@ impl Plan {
             let entry = resolve_entry(&spec, &files[idx])?;
             tasks.push(PlannedTask { spec, file: idx, entry });
         }
-        Ok(Plan { files, tasks })
+        Ok(Plan { files, tasks, stdin: Vec::new() })
     }
 
     /// Load every file and spawn every task on `host` through `exec`. Returns the pids.
@@ -230,13 +327,54 @@ impl Plan {
     ) -> Result<Vec<u8>, ProgramError> {
         let mut ids = vec![];
         for f in &self.files {
-            ids.push(exec.load_image(host, &f.path.display().to_string(), &f.image)?);
+            match exec.load_image(host, &f.path.display().to_string(), &f.image) {
+                Ok(id) => ids.push(id),
+                Err(err @ vm_ref::exec::ExecError::Overlap { .. }) if err.to_string().contains("overlaps image") => {
+                    let hint = "every image needs its own data addresses: .mvasm SPECs without `.data ADDR` \
+                                are placed at the next free data address, but .hxe images and an explicit \
+                                `.data ADDR` stay where they are — change the `.data ADDR` of one of them";
+                    return Err(ProgramError::ExecHint { err, hint: hint.into() });
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         let mut pids = vec![];
         for t in &self.tasks {
             pids.push(exec.spawn(host, ids[t.file], t.entry, opts)?);
         }
+        // Input for `svc:stdio.in`: the descriptor grows to hold everything queued.
+        let mut need: BTreeMap<u8, u32> = BTreeMap::new();
+        for m in &self.stdin {
+            *need.entry(m.pid).or_default() += m.hex.len() as u32 / 2 + 8;
+        }
+        for (&pid, &bytes) in &need {
+            let id = match pids.contains(&pid).then(|| exec.stdin_descriptor(pid)).flatten() {
+                Some(id) => id,
+                None => return Err(ProgramError::Stdin(format!("stdin for pid {pid}: no such task"))),
+            };
+            exec.host_reserve(id, bytes)
+                .map_err(|st| ProgramError::Stdin(format!("stdin for pid {pid}: mailbox status {st}")))?;
+        }
+        for m in &self.stdin {
+            let id = exec.stdin_descriptor(m.pid).unwrap_or(0);
+            exec.host_send(host, id, &m.bytes(), 0, 0)
+                .map_err(|st| ProgramError::Stdin(format!("stdin for pid {}: mailbox status {st}", m.pid)))?;
+        }
         Ok(pids)
+    }
+}
+
+/// Included files of an in-memory case: found by name among the case's files only.
+struct CaseFiles<'a>(&'a [(String, Vec<u8>)]);
+
+impl isa::asm::SourceLoader for CaseFiles<'_> {
+    fn load(&mut self, path: &Path) -> std::io::Result<String> {
+        let name = path.display().to_string();
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not among the case's files"))
     }
 }
 

@@ -18,6 +18,8 @@ commands:
   peek ADDR [LEN]           hex dump of LEN >= 1 bytes (default 16) of data memory
   poke ADDR HEXBYTES        write bytes (e.g. poke 0x4000 deadbeef)
   mbox                      mailbox descriptors, queues and waiters
+  send PID TEXT             queue TEXT as one message on task PID's svc:stdio.in
+  meta                      the .value/.cmd/.mailbox metadata of the loaded images
   sched stats [N]           per-task counters and the last N (default 16) trace events
   kill PID | pause PID | resume PID
   help | quit
@@ -51,6 +53,13 @@ pub enum Command {
         bytes: Vec<u8>,
     },
     Mbox,
+    /// `send PID TEXT`: TEXT is the rest of the line after PID (inner whitespace kept,
+    /// leading and trailing whitespace and a `;` comment dropped).
+    Send {
+        pid: u64,
+        text: String,
+    },
+    Meta,
     SchedStats(u64),
     Kill(u64),
     Pause(u64),
@@ -83,6 +92,8 @@ fn usage_of(cmd: &str) -> &'static str {
         "peek" => "peek ADDR [LEN]",
         "poke" => "poke ADDR HEXBYTES",
         "mbox" => "mbox",
+        "send" => "send PID TEXT",
+        "meta" => "meta",
         "sched" => "sched stats [N]",
         "kill" => "kill PID",
         "pause" => "pause PID",
@@ -104,6 +115,8 @@ fn static_name(cmd: &str) -> &'static str {
         "peek" => "peek",
         "poke" => "poke",
         "mbox" => "mbox",
+        "send" => "send",
+        "meta" => "meta",
         "sched" => "sched stats",
         "kill" => "kill",
         "pause" => "pause",
@@ -165,6 +178,23 @@ impl Command {
             "mbox" => {
                 at_most(0)?;
                 Command::Mbox
+            }
+            "meta" => {
+                at_most(0)?;
+                Command::Meta
+            }
+            "send" => {
+                let p = required(1, "PID")?;
+                let pid = num_arg(cmd, "PID", p, 1)?;
+                // The text after the command word and PID, as written.
+                fn after(s: &str) -> &str {
+                    s.trim_start().split_once(char::is_whitespace).map_or("", |(_, r)| r)
+                }
+                let text = after(after(line)).trim();
+                if text.is_empty() {
+                    return Err(usage("missing TEXT".into()));
+                }
+                Command::Send { pid, text: text.to_string() }
             }
             "clock" => {
                 match words.get(1) {
@@ -268,6 +298,8 @@ impl std::fmt::Display for Command {
                 bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
             }
             Command::Mbox => write!(f, "mbox"),
+            Command::Send { pid, text } => write!(f, "send {pid} {text}"),
+            Command::Meta => write!(f, "meta"),
             Command::SchedStats(n) => write!(f, "sched stats {n}"),
             Command::Kill(p) => write!(f, "kill {p}"),
             Command::Pause(p) => write!(f, "pause {p}"),
@@ -298,7 +330,18 @@ impl Shell {
         let idx = match self.files.iter().position(|(k, _, _)| *k == key) {
             Some(i) => i,
             None => {
-                let f = read_program(&spec.file)?;
+                let mut f = read_program(&spec.file)?;
+                // Data placement as for `hsx run`: an .mvasm without `.data ADDR` whose data
+                // would overlap a loaded image's goes to the next free data address.
+                let (lo, hi) = (f.image.data_addr, f.image.data_addr + f.image.data.len() as u32 + f.image.bss);
+                let imgs = self.sys.exec.images();
+                if f.movable_data
+                    && hi > lo
+                    && imgs.iter().any(|i| i.data_hi > i.data_lo && lo < i.data_hi && i.data_lo < hi)
+                {
+                    let next = imgs.iter().map(|i| i.data_hi).max().unwrap_or(lo);
+                    f = crate::program::read_program_at(&spec.file, Some(next.next_multiple_of(4)))?;
+                }
                 let id = self
                     .sys
                     .exec
@@ -369,6 +412,8 @@ impl Shell {
             Command::Peek { addr, len } => self.peek(*addr, *len),
             Command::Poke { addr, bytes } => self.poke(*addr, bytes),
             Command::Mbox => Ok(self.mbox()),
+            Command::Send { pid, text } => self.pid("send", *pid, true).and_then(|p| self.send(p, text)),
+            Command::Meta => Ok(self.meta()),
             Command::SchedStats(n) => Ok(self.stats(usize::try_from(*n).unwrap_or(usize::MAX))),
             Command::Kill(p) => self.pid("kill", *p, true).and_then(|p| {
                 self.sys
@@ -446,6 +491,103 @@ impl Shell {
         }
         out.push_str(&format!("{done} step(s); steps={} ticks={}", self.sys.machine.steps, self.sys.machine.ticks));
         Ok(out)
+    }
+
+    /// `send PID TEXT`: one message on the task's `svc:stdio.in`.
+    fn send(&mut self, pid: u8, text: &str) -> Result<String, ShellError> {
+        let fail = |msg: String| ShellError::Failed { cmd: "send", msg };
+        let id = self.sys.exec.stdin_descriptor(pid).ok_or_else(|| fail(format!("pid {pid} has no svc:stdio.in")))?;
+        let len = u32::try_from(text.len())
+            .ok()
+            .filter(|l| l.checked_add(8).is_some())
+            .ok_or_else(|| ShellError::BadArg { cmd: "send", arg: "TEXT", why: "is too long".into() })?;
+        self.sys.exec.host_reserve(id, len + 8).map_err(|st| fail(format!("mailbox status {st}")))?;
+        self.sys
+            .exec
+            .host_send(&mut self.sys.machine, id, text.as_bytes(), 0, 0)
+            .map_err(|st| fail(format!("mailbox status {st}")))?;
+        Ok(format!("sent {len} bytes to svc:stdio.in of pid {pid}"))
+    }
+
+    /// `meta`: what each loaded image declares (the executive acts only on `.mailbox`).
+    fn meta(&self) -> String {
+        fn f16(bits: u16) -> f64 {
+            let (s, e, m) = ((bits >> 15) as i32, ((bits >> 10) & 0x1F) as i32, (bits & 0x3FF) as f64);
+            let v = match e {
+                0 => m * 2f64.powi(-24),
+                31 if m == 0.0 => f64::INFINITY,
+                31 => f64::NAN,
+                _ => (1.0 + m / 1024.0) * 2f64.powi(e - 15),
+            };
+            if s == 1 {
+                -v
+            } else {
+                v
+            }
+        }
+        let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+        let mut s = String::new();
+        for (_, id, f) in &self.files {
+            let img = &f.image;
+            s.push_str(&format!("image {} ({})\n", id, f.path.display()));
+            match img.value_decls() {
+                Ok(v) => {
+                    for d in v {
+                        s.push_str(&format!(
+                            "  value {}:{} {} unit {} group {} flags 0x{:02X} auth {} init {} min {} max {} eps {} \
+                             persist {}\n",
+                            d.group,
+                            d.id,
+                            opt(&d.name),
+                            opt(&d.unit),
+                            opt(&d.group_name),
+                            d.flags,
+                            d.auth,
+                            f16(d.init),
+                            f16(d.min),
+                            f16(d.max),
+                            f16(d.epsilon),
+                            d.persist_key
+                        ))
+                    }
+                }
+                Err(e) => s.push_str(&format!("  values: {e}\n")),
+            }
+            match img.cmd_decls() {
+                Ok(c) => {
+                    for d in c {
+                        s.push_str(&format!(
+                            "  cmd {}:{} {} handler 0x{:04X} group {} flags 0x{:02X} auth {} help {}\n",
+                            d.group,
+                            d.id,
+                            opt(&d.name),
+                            d.handler,
+                            opt(&d.group_name),
+                            d.flags,
+                            d.auth,
+                            opt(&d.help)
+                        ))
+                    }
+                }
+                Err(e) => s.push_str(&format!("  commands: {e}\n")),
+            }
+            match img.mailbox_decls() {
+                Ok(m) => {
+                    for d in m {
+                        let owner = d.owner.map(|p| format!(" owner pid {p}")).unwrap_or_default();
+                        s.push_str(&format!(
+                            "  mailbox {} capacity {} mode 0x{:04X}{owner} (bound at spawn)\n",
+                            d.target, d.capacity, d.mode
+                        ))
+                    }
+                }
+                Err(e) => s.push_str(&format!("  mailboxes: {e}\n")),
+            }
+        }
+        if s.is_empty() {
+            s.push_str("no image loaded");
+        }
+        s.trim_end().to_string()
     }
 
     fn ps(&self) -> String {
@@ -814,6 +956,26 @@ mod tests {
     }
 
     #[test]
+    fn send_and_meta_errors_name_the_command_and_argument() {
+        let mut sh = shell();
+        assert_eq!(err(&mut sh, "send"), "send: missing PID (usage: send PID TEXT)");
+        assert_eq!(err(&mut sh, "send 1"), "send: missing TEXT (usage: send PID TEXT)");
+        assert_eq!(err(&mut sh, "send 1   ; only a comment"), "send: missing TEXT (usage: send PID TEXT)");
+        assert_eq!(err(&mut sh, "send x hi"), "send: PID `x` is not a number (decimal or 0x… hex)");
+        assert_eq!(err(&mut sh, "send 0 hi"), "send: PID `0` must be ≥ 1");
+        assert_eq!(err(&mut sh, "send 9 hi"), "send: PID 9 is not a task slot (1..=8)");
+        assert_eq!(err(&mut sh, "send 2 hi"), "send: no such task: slot 2 is empty");
+        assert_eq!(err(&mut sh, "meta all"), "meta: unexpected argument `all` (usage: meta)");
+        assert_eq!(
+            Command::parse("send 3   two  words  ; comment"),
+            Ok(Command::Send { pid: 3, text: "two  words".into() })
+        );
+        let hello = example("hello.mvasm");
+        ok(&mut sh, &format!("load {hello}"));
+        assert!(ok(&mut sh, "meta").contains("hello.mvasm"));
+    }
+
+    #[test]
     fn commands_print_back_to_themselves() {
         for line in [
             "help",
@@ -828,6 +990,8 @@ mod tests {
             "peek 0x1000 16",
             "poke 0x4000 deadbeef",
             "mbox",
+            "send 1 hi  there",
+            "meta",
             "sched stats 4",
             "kill 2",
             "pause 2",

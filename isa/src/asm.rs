@@ -17,8 +17,15 @@
 //! characters, and points at the offending token.
 
 mod lex;
+mod link;
+mod meta;
+mod source;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use link::{assemble_modules, Module};
+pub use source::{FsLoader, NoFiles, Recording, SourceLoader};
 
 use crate::arch::RODATA_BASE;
 use crate::format::*;
@@ -48,6 +55,18 @@ pub struct Label {
 pub struct Program {
     pub image: Image,
     pub labels: BTreeMap<String, Label>,
+    /// The source gave its data address (`.data ADDR`); otherwise the data sits at the
+    /// default address (`AsmOptions::data_addr`, else `RODATA_BASE`).
+    pub explicit_data_addr: bool,
+}
+
+/// Options of [`assemble_with`] and [`assemble_modules`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AsmOptions {
+    /// Directories searched (in order) for an `.include` not found next to its includer.
+    pub include_dirs: Vec<PathBuf>,
+    /// Where the data goes when no module writes `.data ADDR` (default `RODATA_BASE`).
+    pub data_addr: Option<u32>,
 }
 
 impl Program {
@@ -63,7 +82,7 @@ impl Program {
 pub enum AsmErrorKind {
     #[error("unexpected character `{0}`")]
     UnexpectedChar(char),
-    #[error("bad number `{0}` (numbers are decimal, 0x hex, or 'c')")]
+    #[error("bad number `{0}` (numbers are decimal, 0x hex, 0b binary, or 'c')")]
     BadNumber(String),
     #[error("number `{0}` does not fit 32 bits")]
     NumberTooLarge(String),
@@ -87,8 +106,8 @@ pub enum AsmErrorKind {
     OutOfRange { what: String, value: i64, range: String },
     #[error("{what} {value} is not a multiple of 4")]
     Misaligned { what: String, value: i64 },
-    #[error("duplicate label `{name}` (first defined on line {first_line})")]
-    DuplicateLabel { name: String, first_line: usize },
+    #[error("duplicate label `{name}` (first defined on line {first_line}{first_file})")]
+    DuplicateLabel { name: String, first_line: usize, first_file: String },
     #[error("undefined label `{0}`")]
     UndefinedLabel(String),
     #[error("`{0}` is a register name and cannot be a label")]
@@ -117,6 +136,26 @@ pub enum AsmErrorKind {
     BadAlign(i64),
     #[error("code offset 0x{0:X} is not a multiple of 4 below 0x10000")]
     BadOrigin(u32),
+    #[error("`{{…}}` bodies are only supported as the one-line JSON operand of .value, .cmd and .mailbox")]
+    BraceBody,
+    #[error("{0}")]
+    Metadata(String),
+    #[error("include cycle: {chain}")]
+    IncludeCycle { chain: String },
+    #[error("cannot include `{name}`: not found (looked at {looked}; include chain: {chain})")]
+    IncludeNotFound { name: String, looked: String, chain: String },
+    #[error("cannot include `{name}`: {error} (include chain: {chain})")]
+    IncludeIo { name: String, error: String, chain: String },
+    #[error("duplicate symbol `{name}`: also exported at {first}")]
+    DuplicateSymbol { name: String, first: String },
+    #[error("unresolved import `{0}`: no module exports it")]
+    UnresolvedImport(String),
+    #[error("undefined symbol `{0}`: declared .extern/.import but no module exports it")]
+    UnresolvedExtern(String),
+    #[error("off16() expects a .data label, `{0}` is a .text label")]
+    Off16NotData(String),
+    #[error("`.org 0x{target:X}` is behind the current code offset 0x{cur:X}")]
+    OrgBackwards { target: i64, cur: u32 },
 }
 
 /// One problem at one place: `Display` is `file:line:col: message`.
@@ -139,6 +178,18 @@ pub struct AsmError {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Diagnostics sorted by file (in order of first appearance), line and column.
+pub(crate) fn sorted(mut d: Vec<Diagnostic>) -> AsmError {
+    let mut files: Vec<String> = Vec::new();
+    for x in &d {
+        if !files.contains(&x.file) {
+            files.push(x.file.clone());
+        }
+    }
+    d.sort_by_key(|x| (files.iter().position(|f| *f == x.file), x.line, x.col));
+    AsmError { diagnostics: d }
+}
+
 fn display_all(d: &[Diagnostic]) -> String {
     d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
 }
@@ -150,13 +201,21 @@ impl AsmError {
     }
 }
 
-/// Assemble an MVASM source. `file` is only used in error messages.
+/// Assemble an MVASM source. `file` names it in error messages and is the directory
+/// `.include` is relative to (included files are read from disk).
 pub fn assemble(source: &str, file: &str) -> Result<Program, AsmError> {
-    let out = run(source, file, 0, true)?;
-    Ok(Program {
-        image: Image { entry: out.entry, code: out.code, data: out.data, data_addr: out.data_addr, ..Image::default() },
-        labels: out.labels,
-    })
+    assemble_with(source, file, &AsmOptions::default(), &mut FsLoader)
+}
+
+/// [`assemble`] with options and a loader for included files. A single module is linked
+/// exactly like [`assemble_modules`] links several.
+pub fn assemble_with(
+    source: &str,
+    file: &str,
+    opts: &AsmOptions,
+    loader: &mut dyn SourceLoader,
+) -> Result<Program, AsmError> {
+    assemble_modules(&[Module { name: file, text: source }], opts, loader)
 }
 
 /// Assemble `source` (typically one instruction) in `.text` as if its first statement sat
@@ -170,7 +229,12 @@ pub fn assemble_insn(source: &str, pc: u32) -> Result<Vec<u32>, AsmError> {
             diagnostics: vec![Diagnostic { file: FILE.into(), line: 1, col: 1, kind: AsmErrorKind::BadOrigin(pc) }],
         });
     }
-    let out = run(source, FILE, pc, false)?;
+    let (sources, diags) = source::expand(FILE, source, &mut NoFiles, &[]);
+    let mut a = Asm::new(sources, pc);
+    a.diags = diags;
+    a.pass1();
+    let out = a.pass2();
+    a.finish()?;
     Ok(out.code.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 
@@ -190,7 +254,29 @@ struct Expr {
 #[derive(Debug, Clone)]
 enum ExprKind {
     Num(i64),
-    Label(String),
+    Label(String, AddrOp),
+}
+
+/// An address operator applied to a label (the prototype's `lo16`, `hi16`, `off16`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AddrOp {
+    /// The label's address.
+    None,
+    /// `lo16(x)`: address & 0xFFFF.
+    Lo16,
+    /// `hi16(x)`: address >> 16.
+    Hi16,
+    /// `off16(x)`: the `.data` label's offset from the start of its module's data.
+    Off16,
+}
+
+/// A symbol exported by a module, placed by the linker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GSym {
+    pub value: u32,
+    /// Offset within its module's section (what `off16` gives).
+    pub offset: u32,
+    pub section: Section,
 }
 
 impl Expr {
@@ -209,21 +295,53 @@ struct Val {
 /// Parsed operands, by operand format (`CallOp` has two syntaxes).
 #[derive(Debug, Clone)]
 enum Ops {
-    RdImm { rd: u8, imm: Expr },
-    Load { rd: u8, rs1: u8, off: Expr },
-    Store { rs1: u8, off: Expr, rs2: u8 },
-    RdRs { rd: u8, rs1: u8 },
-    RdRsRs { rd: u8, rs1: u8, rs2: u8 },
-    RsRs { rs1: u8, rs2: u8 },
+    RdImm {
+        rd: u8,
+        imm: Expr,
+    },
+    Load {
+        rd: u8,
+        rs1: u8,
+        off: Expr,
+    },
+    Store {
+        rs1: u8,
+        off: Expr,
+        rs2: u8,
+    },
+    RdRs {
+        rd: u8,
+        rs1: u8,
+    },
+    RdRsRs {
+        rd: u8,
+        rs1: u8,
+        rs2: u8,
+    },
+    RsRs {
+        rs1: u8,
+        rs2: u8,
+    },
     Target(Expr),
     CallTarget(Expr),
-    CallReg { rs1: u8, imm: Expr },
+    CallReg {
+        rs1: u8,
+        imm: Expr,
+    },
     NoOperands,
-    Svc { module: Expr, func: Expr },
+    Svc {
+        module: Expr,
+        func: Expr,
+    },
+    /// `SVC imm12`: module = imm[11:8], function = imm[7:0].
+    SvcImm(Expr),
     Rs(u8),
     Rd(u8),
     Brk(Option<Expr>),
-    Imm32 { rd: u8, value: Expr },
+    Imm32 {
+        rd: u8,
+        value: Expr,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +375,7 @@ struct LabelDef {
     section: Section,
     offset: u32,
     line: usize,
+    col: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -268,13 +387,14 @@ enum EntrySpec {
 struct Output {
     code: Vec<u8>,
     data: Vec<u8>,
-    data_addr: u32,
-    entry: u32,
     labels: BTreeMap<String, Label>,
 }
 
-struct Asm<'f> {
-    file: &'f str,
+/// A position in the (include-expanded) source: line index and column.
+type Pos = (usize, usize);
+
+pub(crate) struct Asm {
+    src: source::Sources,
     origin: u32,
     section: Section,
     text_len: u32,
@@ -286,6 +406,15 @@ struct Asm<'f> {
     data_addr: Option<(u32, usize)>,
     entry: Option<(usize, usize, EntrySpec)>,
     diags: Vec<Diagnostic>,
+    /// `.extern`, `.import`, `.export` declarations (first position of each name).
+    externs: BTreeMap<String, Pos>,
+    imports: BTreeMap<String, Pos>,
+    exports: BTreeMap<String, Pos>,
+    /// `.value`, `.cmd`, `.mailbox` entries in source order.
+    metas: Vec<(Pos, meta::MetaEntry)>,
+    /// Set by the linker: the symbols every module exports, and this module's data base.
+    globals: BTreeMap<String, GSym>,
+    data_base: Option<u32>,
 }
 
 /// `R` or `r` followed by digits: a register name (valid or not), never a label.
@@ -356,8 +485,54 @@ fn expr(toks: &[Token]) -> Result<Expr, Err> {
                 AsmErrorKind::Syntax(format!("expected a number or label, found register `{}`", t.text)),
             ))
         }
-        Tok::Ident(name) => ExprKind::Label(name.clone()),
-        Tok::Str(_) | Tok::Comma | Tok::Colon | Tok::LBrack | Tok::RBrack | Tok::Plus | Tok::Minus | Tok::Eq => {
+        Tok::Ident(name) if rest.get(1).is_some_and(|n| n.tok == Tok::LParen) => {
+            let op = match name.as_str() {
+                "lo16" => AddrOp::Lo16,
+                "hi16" => AddrOp::Hi16,
+                "off16" => AddrOp::Off16,
+                _ => {
+                    return Err((
+                        t.col,
+                        AsmErrorKind::Syntax(format!(
+                            "unknown address operator `{name}(…)` (known: lo16, hi16, off16)"
+                        )),
+                    ))
+                }
+            };
+            match &rest[1..] {
+                [_, Token { tok: Tok::Ident(l), .. }, Token { tok: Tok::RParen, .. }, tail @ ..]
+                    if !is_register_like(l) =>
+                {
+                    if let Some(extra) = tail.first() {
+                        return Err((
+                            extra.col,
+                            AsmErrorKind::Syntax(format!(
+                                "unexpected `{}` after `{name}({l})` (expressions are not supported)",
+                                extra.text
+                            )),
+                        ));
+                    }
+                    return Ok(Expr { col: first.col, neg, kind: ExprKind::Label(l.clone(), op) });
+                }
+                _ => {
+                    return Err((
+                        rest[1].col,
+                        AsmErrorKind::Syntax(format!("`{name}` takes one label in parentheses: `{name}(label)`")),
+                    ))
+                }
+            }
+        }
+        Tok::Ident(name) => ExprKind::Label(name.clone(), AddrOp::None),
+        Tok::Str(_)
+        | Tok::Comma
+        | Tok::Colon
+        | Tok::LBrack
+        | Tok::RBrack
+        | Tok::Plus
+        | Tok::Minus
+        | Tok::Eq
+        | Tok::LParen
+        | Tok::RParen => {
             return Err((t.col, AsmErrorKind::Syntax(format!("expected a number or label, found `{}`", t.text))))
         }
     };
@@ -436,7 +611,7 @@ fn syntax_of(f: FormatKind) -> (&'static str, &'static str) {
         FormatKind::Target => ("1 operand", "target"),
         FormatKind::CallOp => ("1 or 2 operands", "target | Rs1, imm"),
         FormatKind::NoOperands => ("no operands", ""),
-        FormatKind::SvcOp => ("2 operands", "mod, fn | MOD=mod, FN=fn"),
+        FormatKind::SvcOp => ("1 or 2 operands", "mod, fn | MOD=mod, FN=fn | imm12"),
         FormatKind::Rs => ("1 operand", "Rs1"),
         FormatKind::Rd => ("1 operand", "Rd"),
         FormatKind::BrkOp => ("0 or 1 operand", "[code]"),
@@ -518,6 +693,7 @@ fn parse_ops(row: &'static Row, head: &Token, ops: &[&[Token]]) -> Result<Ops, E
             want(0)?;
             Ops::NoOperands
         }
+        FormatKind::SvcOp if n == 1 => Ops::SvcImm(expr(ops[0])?),
         FormatKind::SvcOp => {
             want(2)?;
             Ops::Svc { module: keyword_expr(ops[0], "MOD")?, func: keyword_expr(ops[1], "FN")? }
@@ -551,38 +727,68 @@ fn range_check(what: &str, v: &Val, lo: i64, hi: i64, range: &str, col: usize) -
 
 const SIMM12: (i64, i64, &str) = (-2048, 2047, "-2048..2047 (12 bits signed)");
 
-fn run(source: &str, file: &str, origin: u32, image: bool) -> Result<Output, AsmError> {
-    let mut a = Asm {
-        file,
-        origin,
-        section: Section::Text,
-        text_len: 0,
-        data_len: 0,
-        text_full: false,
-        data_full: false,
-        labels: BTreeMap::new(),
-        items: Vec::new(),
-        data_addr: None,
-        entry: None,
-        diags: Vec::new(),
-    };
-    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    for (i, line) in source.split('\n').enumerate() {
-        a.line(i + 1, line.strip_suffix('\r').unwrap_or(line));
+impl Asm {
+    pub(crate) fn new(src: source::Sources, origin: u32) -> Asm {
+        Asm {
+            src,
+            origin,
+            section: Section::Text,
+            text_len: 0,
+            data_len: 0,
+            text_full: false,
+            data_full: false,
+            labels: BTreeMap::new(),
+            items: Vec::new(),
+            data_addr: None,
+            entry: None,
+            diags: Vec::new(),
+            externs: BTreeMap::new(),
+            imports: BTreeMap::new(),
+            exports: BTreeMap::new(),
+            metas: Vec::new(),
+            globals: BTreeMap::new(),
+            data_base: None,
+        }
     }
-    let out = a.pass2(image);
-    if a.diags.is_empty() {
-        Ok(out)
-    } else {
-        let mut diagnostics = a.diags;
-        diagnostics.sort_by_key(|d| (d.line, d.col));
-        Err(AsmError { diagnostics })
-    }
-}
 
-impl Asm<'_> {
-    fn err(&mut self, line: usize, (col, kind): Err) {
-        self.diags.push(Diagnostic { file: self.file.to_string(), line, col, kind });
+    /// Pass 1 over every line.
+    pub(crate) fn pass1(&mut self) {
+        for i in 0..self.src.lines.len() {
+            let text = std::mem::take(&mut self.src.lines[i].text);
+            self.line(i, &text);
+            self.src.lines[i].text = text;
+        }
+    }
+
+    /// The diagnostics so far, sorted, as an error (or `Ok` when there are none).
+    pub(crate) fn finish(&mut self) -> Result<(), AsmError> {
+        if self.diags.is_empty() {
+            return Ok(());
+        }
+        Err(sorted(std::mem::take(&mut self.diags)))
+    }
+
+    /// `file:line` of a line index (for messages about another place).
+    pub(crate) fn where_(&self, idx: usize) -> String {
+        let l = &self.src.lines[idx];
+        format!("{}:{}", self.src.files[l.file], l.line)
+    }
+
+    /// The 1-based line number (in its own file) of a line index.
+    fn line_no(&self, idx: usize) -> usize {
+        self.src.lines.get(idx).map(|l| l.line).unwrap_or(1)
+    }
+
+    pub(crate) fn diag(&self, idx: usize, (col, kind): Err) -> Diagnostic {
+        match self.src.lines.get(idx) {
+            Some(l) => Diagnostic { file: self.src.files[l.file].clone(), line: l.line, col, kind },
+            None => Diagnostic { file: self.src.files.first().cloned().unwrap_or_default(), line: 1, col, kind },
+        }
+    }
+
+    fn err(&mut self, line: usize, e: Err) {
+        let d = self.diag(line, e);
+        self.diags.push(d);
     }
 
     fn cur_offset(&self) -> u32 {
@@ -626,6 +832,9 @@ impl Asm<'_> {
     }
 
     fn line(&mut self, no: usize, src: &str) {
+        if self.meta_line(no, src) {
+            return;
+        }
         let toks = match lex(src) {
             Ok(t) => t,
             Err(e) => return self.err(no, e),
@@ -663,10 +872,13 @@ impl Asm<'_> {
             return self.err(no, (col, AsmErrorKind::LabelIsRegister(name.to_string())));
         }
         if let Some(prev) = self.labels.get(name) {
-            let first_line = prev.line;
-            return self.err(no, (col, AsmErrorKind::DuplicateLabel { name: name.to_string(), first_line }));
+            let first_line = self.line_no(prev.line);
+            let (pf, nf) = (self.src.lines[prev.line].file, self.src.lines[no].file);
+            let first_file = if pf == nf { String::new() } else { format!(" of {}", self.src.files[pf]) };
+            let kind = AsmErrorKind::DuplicateLabel { name: name.to_string(), first_line, first_file };
+            return self.err(no, (col, kind));
         }
-        let def = LabelDef { section: self.section, offset: self.cur_offset(), line: no };
+        let def = LabelDef { section: self.section, offset: self.cur_offset(), line: no, col };
         self.labels.insert(name.to_string(), def);
     }
 
@@ -691,7 +903,7 @@ impl Asm<'_> {
     fn const_operand(&mut self, no: usize, what: &str, toks: &[Token]) -> Option<(i64, usize)> {
         match expr(toks) {
             Ok(Expr { col, neg, kind: ExprKind::Num(v) }) => Some((if neg { -v } else { v }, col)),
-            Ok(Expr { col, kind: ExprKind::Label(l), .. }) => {
+            Ok(Expr { col, kind: ExprKind::Label(l, _), .. }) => {
                 self.err(no, (col, AsmErrorKind::Syntax(format!("{what} must be a number, found label `{l}`"))));
                 None
             }
@@ -729,6 +941,7 @@ impl Asm<'_> {
                 }
                 match self.data_addr {
                     Some((first, line)) if first != v as u32 => {
+                        let line = self.line_no(line);
                         self.err(no, (col, AsmErrorKind::DataAddrTwice { first, line }));
                     }
                     Some(_) => {}
@@ -740,6 +953,7 @@ impl Asm<'_> {
                     return self.err(no, count_err("0 or 1 operand (.entry [label])"));
                 }
                 if let Some((line, _, _)) = self.entry {
+                    let line = self.line_no(line);
                     return self.err(no, (head.col, AsmErrorKind::EntryTwice(line)));
                 }
                 let spec = match ops.first() {
@@ -782,6 +996,15 @@ impl Asm<'_> {
                 }
                 let mut vals = Vec::with_capacity(n);
                 for op in ops {
+                    if let (1, [Token { tok: Tok::Str(bytes), col, .. }]) = (width, op) {
+                        // `.byte "text"`: the string's bytes (no NUL).
+                        vals.extend(bytes.iter().map(|&b| Expr {
+                            col: *col,
+                            neg: false,
+                            kind: ExprKind::Num(b as i64),
+                        }));
+                        continue;
+                    }
                     match expr(op) {
                         Ok(e) => vals.push(e),
                         Err(e) => {
@@ -790,7 +1013,7 @@ impl Asm<'_> {
                         }
                     }
                 }
-                let len = width as u64 * n as u64;
+                let len = width as u64 * vals.len() as u64;
                 let kind = match self.section {
                     Section::Text => ItemKind::CodeWords(vals),
                     Section::Data => ItemKind::Values { width, vals },
@@ -821,14 +1044,132 @@ impl Asm<'_> {
                 let len = bytes.len() as u64;
                 self.push(no, head.col, len, ItemKind::Bytes(bytes));
             }
+            ".extern" | ".import" | ".export" => {
+                if n == 0 {
+                    return self.err(no, count_err("at least 1 symbol"));
+                }
+                for op in ops {
+                    match op {
+                        [Token { tok: Tok::Ident(sym), col, .. }] if !is_register_like(sym) => {
+                            let map = match lower.as_str() {
+                                ".extern" => &mut self.externs,
+                                ".import" => &mut self.imports,
+                                _ => &mut self.exports,
+                            };
+                            map.entry(sym.clone()).or_insert((no, *col));
+                        }
+                        _ => {
+                            let kind =
+                                AsmErrorKind::Syntax(format!("expected a symbol name, found `{}`", describe(op)));
+                            self.err(no, (op[0].col, kind));
+                        }
+                    }
+                }
+            }
+            ".org" => {
+                if self.section != Section::Text {
+                    return self.err(no, (head.col, AsmErrorKind::NotInData("`.org`".into())));
+                }
+                if n != 1 {
+                    return self.err(no, count_err("1 operand (.org offset)"));
+                }
+                let Some((v, col)) = self.const_operand(no, ".org", ops[0]) else { return };
+                if !(0..=0xFFFF).contains(&v) || v % 4 != 0 {
+                    return self.err(no, (col, AsmErrorKind::BadOrigin(v as u32)));
+                }
+                if v < self.text_len as i64 {
+                    return self.err(no, (col, AsmErrorKind::OrgBackwards { target: v, cur: self.text_len }));
+                }
+                let pad = v as u64 - self.text_len as u64;
+                if pad > 0 {
+                    self.push(no, head.col, pad, ItemKind::Zeros(pad as usize));
+                }
+            }
+            ".zero" | ".ascii" => {
+                if self.section == Section::Text {
+                    return self.err(no, (head.col, AsmErrorKind::NotInText(format!("`{name}`"))));
+                }
+                if lower == ".zero" {
+                    if n != 1 {
+                        return self.err(no, count_err("1 operand (.zero count)"));
+                    }
+                    let Some((v, col)) = self.const_operand(no, ".zero", ops[0]) else { return };
+                    if !(0..=0x1_0000).contains(&v) {
+                        let range = "0..65536".to_string();
+                        return self
+                            .err(no, (col, AsmErrorKind::OutOfRange { what: ".zero count".into(), value: v, range }));
+                    }
+                    return self.push(no, head.col, v as u64, ItemKind::Zeros(v as usize));
+                }
+                if n == 0 {
+                    return self.err(no, count_err("at least 1 string"));
+                }
+                let mut bytes = Vec::new();
+                for op in ops {
+                    match op {
+                        [Token { tok: Tok::Str(s), .. }] => bytes.extend_from_slice(s),
+                        _ => {
+                            let kind =
+                                AsmErrorKind::Syntax(format!("expected a string literal, found `{}`", describe(op)));
+                            self.err(no, (op[0].col, kind));
+                        }
+                    }
+                }
+                let len = bytes.len() as u64;
+                self.push(no, head.col, len, ItemKind::Bytes(bytes));
+            }
             _ => self.err(no, (head.col, AsmErrorKind::UnknownDirective(name.to_string()))),
         }
+    }
+
+    /// `.value`, `.cmd`, `.mailbox` (optionally after labels): the rest of the line up to
+    /// the first `;` is JSON. Returns false when the line is something else.
+    fn meta_line(&mut self, no: usize, src: &str) -> bool {
+        let body = src.split(';').next().unwrap_or("");
+        // Skip leading `label:` definitions.
+        let mut rest = body.trim_start();
+        loop {
+            let word_end = rest.find(|c: char| c.is_whitespace() || c == ':').unwrap_or(rest.len());
+            if rest[word_end..].starts_with(':') && word_end > 0 && !rest.starts_with('.') {
+                rest = rest[word_end + 1..].trim_start();
+                continue;
+            }
+            break;
+        }
+        let word_end = rest.find(|c: char| c.is_whitespace() || c == '{' || c == '[').unwrap_or(rest.len());
+        let Some(kind) = meta::MetaKind::from_directive(&rest[..word_end]) else { return false };
+        // Labels before the directive are defined as usual.
+        let head_off = body.len() - rest.len();
+        if head_off > 0 {
+            if let Ok(toks) = lex(&body[..head_off]) {
+                for pair in toks.chunks(2) {
+                    if let [Token { tok: Tok::Ident(name), col, .. }, Token { tok: Tok::Colon, .. }] = pair {
+                        self.define_label(no, *col, name);
+                    }
+                }
+            }
+        }
+        let col = body[..head_off].chars().count() + 1;
+        let json = &rest[word_end..];
+        let json_col = col + rest[..word_end].chars().count();
+        match meta::parse(kind, json) {
+            Ok(entries) => {
+                for e in entries {
+                    self.metas.push(((no, col), e));
+                }
+            }
+            Err((off, kind)) => {
+                let c = if off == 0 { col } else { json_col + off };
+                self.err(no, (c, kind));
+            }
+        }
+        true
     }
 
     // ---- pass 2 ----
 
     fn data_base(&self) -> u32 {
-        self.data_addr.map(|d| d.0).unwrap_or(RODATA_BASE)
+        self.data_base.unwrap_or_else(|| self.data_addr.map(|d| d.0).unwrap_or(RODATA_BASE))
     }
 
     fn label_value(&self, d: &LabelDef) -> u32 {
@@ -841,9 +1182,27 @@ impl Asm<'_> {
     fn eval(&self, e: &Expr) -> Result<Val, Err> {
         let mut val = match &e.kind {
             ExprKind::Num(v) => Val { v: *v, label: None },
-            ExprKind::Label(name) => {
-                let d = self.labels.get(name).ok_or((e.col, AsmErrorKind::UndefinedLabel(name.clone())))?;
-                Val { v: self.label_value(d) as i64, label: Some((name.clone(), d.section)) }
+            ExprKind::Label(name, op) => {
+                let local = self.labels.get(name);
+                if local.is_none() && !self.externs.contains_key(name) && !self.imports.contains_key(name) {
+                    return Err((e.col, AsmErrorKind::UndefinedLabel(name.clone())));
+                }
+                if let (AddrOp::Off16, Some(LabelDef { section: Section::Text, .. })) = (op, local) {
+                    return Err((e.col, AsmErrorKind::Off16NotData(name.clone())));
+                }
+                // The prototype's linker resolves a name through the exported symbols
+                // first, then the module's own labels.
+                let sym = match (self.globals.get(name), local) {
+                    (Some(g), _) => *g,
+                    (None, Some(d)) => GSym { value: self.label_value(d), offset: d.offset, section: d.section },
+                    (None, None) => return Err((e.col, AsmErrorKind::UnresolvedExtern(name.clone()))),
+                };
+                match op {
+                    AddrOp::None => Val { v: sym.value as i64, label: Some((name.clone(), sym.section)) },
+                    AddrOp::Lo16 => Val { v: (sym.value & 0xFFFF) as i64, label: None },
+                    AddrOp::Hi16 => Val { v: (sym.value >> 16) as i64, label: None },
+                    AddrOp::Off16 => Val { v: (sym.offset & 0xFFFF) as i64, label: None },
+                }
             }
         };
         if e.neg {
@@ -916,6 +1275,12 @@ impl Asm<'_> {
                 let func = range_check(&format!("{m} function"), &fv, 0, 255, "0..255 (8 bits)", func.col)? as u8;
                 AnyOperands::SvcOp(SvcOp { module, func })
             }
+            Ops::SvcImm(e) => {
+                let v = self.eval(e)?;
+                let imm =
+                    range_check(&format!("{m} immediate"), &v, 0, 0xFFF, "0..0xFFF (module << 8 | function)", e.col)?;
+                AnyOperands::SvcOp(SvcOp { module: (imm >> 8) as u8, func: (imm & 0xFF) as u8 })
+            }
             Ops::Rs(r) => AnyOperands::Rs(Rs { rs1: *r }),
             Ops::Rd(r) => AnyOperands::Rd(Rd { rd: *r }),
             Ops::Brk(code) => {
@@ -968,7 +1333,7 @@ impl Asm<'_> {
         })
     }
 
-    fn pass2(&mut self, image: bool) -> Output {
+    fn pass2(&mut self) -> Output {
         let mut code: Vec<u8> = Vec::with_capacity(self.text_len as usize);
         let mut data: Vec<u8> = Vec::with_capacity(self.data_len as usize);
         let data_base = self.data_base();
@@ -1024,44 +1389,17 @@ impl Asm<'_> {
             }
         }
 
-        let mut entry = 0u32;
-        // The entry checks only when nothing else is wrong (an empty or short code
-        // section is usually a consequence of another error).
-        if image && self.diags.is_empty() && errs.is_empty() {
-            let (line, col, spec) = match &self.entry {
-                Some((line, col, spec)) => (*line, *col, Some(spec)),
-                None => (1, 1, None),
-            };
-            let target = match spec {
-                None => Ok(0),
-                Some(EntrySpec::Here(off)) => Ok(*off as i64),
-                Some(EntrySpec::At(e)) => self.code_target(e, ".entry").map(|v| v.v).and_then(|v| {
-                    if v % 4 != 0 {
-                        Err((e.col, AsmErrorKind::Misaligned { what: ".entry".into(), value: v }))
-                    } else {
-                        Ok(v)
-                    }
-                }),
-            };
-            match target {
-                Err(e) => errs.push((line, e)),
-                Ok(_) if code.is_empty() => errs.push((line, (col, AsmErrorKind::NoCode))),
-                Ok(t) if t < 0 || t >= code.len() as i64 => {
-                    errs.push((line, (col, AsmErrorKind::EntryOutsideCode { entry: t, code_len: code.len() })))
-                }
-                Ok(t) => entry = t as u32,
-            }
-        }
-
         for (line, e) in errs {
             self.err(line, e);
         }
         let labels = self
             .labels
             .iter()
-            .map(|(name, d)| (name.clone(), Label { section: d.section, value: self.label_value(d), line: d.line }))
+            .map(|(name, d)| {
+                (name.clone(), Label { section: d.section, value: self.label_value(d), line: self.line_no(d.line) })
+            })
             .collect();
-        Output { code, data, data_addr: data_base, entry, labels }
+        Output { code, data, labels }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod codegen;
 pub mod disasm;
 pub mod format;
 pub mod hxe;
+pub mod meta;
 pub mod table;
 #[cfg(test)]
 mod test_alloc;

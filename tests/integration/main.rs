@@ -10,6 +10,7 @@ mod engines;
 mod examples;
 mod exec_matrix;
 mod fuzz;
+mod interop;
 mod isa_vectors;
 mod isolation;
 mod mutants;

@@ -141,6 +141,9 @@ pub struct Case {
     pub files: Vec<SourceFile>,
     pub specs: Vec<String>,
     pub settings: Settings,
+    /// Input queued on tasks' `svc:stdio.in` after loading (`--stdin`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stdin: Vec<crate::program::StdinMsg>,
 }
 
 impl Case {
@@ -155,8 +158,19 @@ impl Case {
             }
             let bytes = std::fs::read(&spec.file).map_err(|source| ProgramError::Io { path: fname.clone(), source })?;
             files.push(SourceFile::from_bytes(&fname, &bytes));
+            // The files it includes travel with the case (so a replay needs nothing else).
+            if crate::program::is_asm_path(&spec.file) {
+                let mut rec = isa::asm::Recording { inner: isa::asm::FsLoader, read: Vec::new() };
+                let src = String::from_utf8_lossy(&bytes);
+                let _ = isa::asm::assemble_with(&src, &fname, &isa::asm::AsmOptions::default(), &mut rec);
+                for (n, text) in rec.read {
+                    if !files.iter().any(|f| f.name == n) {
+                        files.push(SourceFile { name: n, text: Some(text), hex: None });
+                    }
+                }
+            }
         }
-        Ok(Case { name: name.to_string(), seed: None, files, specs: specs.to_vec(), settings })
+        Ok(Case { name: name.to_string(), seed: None, files, specs: specs.to_vec(), settings, stdin: Vec::new() })
     }
 
     /// A generated random case.
@@ -168,6 +182,7 @@ impl Case {
             seed: Some(tc.seed),
             files: vec![SourceFile { name: file.clone(), text: Some(tc.to_mvasm()), hex: None }],
             specs: tc.specs(&file),
+            stdin: Vec::new(),
             settings: Settings {
                 slice: st.slice,
                 stack_size: st.stack_size,
@@ -182,7 +197,9 @@ impl Case {
     pub fn plan(&self, max_tasks: usize) -> Result<Plan, ProgramError> {
         let files =
             self.files.iter().map(|f| Ok((f.name.clone(), f.bytes()?))).collect::<Result<Vec<_>, ProgramError>>()?;
-        Plan::prepare_in_memory(&self.specs, max_tasks, &files)
+        let mut plan = Plan::prepare_in_memory(&self.specs, max_tasks, &files)?;
+        plan.stdin = self.stdin.clone();
+        Ok(plan)
     }
 
     /// A name safe for a directory.

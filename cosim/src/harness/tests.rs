@@ -36,6 +36,7 @@ fn a_mutant_is_caught_with_report_and_vcds() {
         files: vec![case::SourceFile { name: "addv.mvasm".into(), text: Some(src.into()), hex: None }],
         specs: vec!["addv.mvasm".into()],
         settings: case::Settings::default(),
+        stdin: Vec::new(),
     };
     let t = traces();
     let agree = run_case(&case, &CosimConfig::default(), &t).unwrap();
@@ -73,6 +74,7 @@ fn a_task_table_change_inside_an_instruction_is_a_divergence() {
         files: vec![case::SourceFile { name: "table.mvasm".into(), text: Some(src.into()), hex: None }],
         specs: vec!["table.mvasm".into()],
         settings: case::Settings::default(),
+        stdin: Vec::new(),
     };
     let mut ls = Lockstep::new(&case, CosimConfig::default()).unwrap();
     // The monitor reports a change on the next edge inside an instruction (its
@@ -98,6 +100,7 @@ fn printer(n: u32) -> Case {
         files: vec![case::SourceFile { name: "printer.mvasm".into(), text: Some(src), hex: None }],
         specs: vec!["printer.mvasm".into()],
         settings: case::Settings::default(),
+        stdin: Vec::new(),
     }
 }
 

@@ -18,6 +18,9 @@ pub(crate) enum Tok {
     Plus,
     Minus,
     Eq,
+    /// `(` and `)`: only in the address operators `lo16(x)`, `hi16(x)`, `off16(x)`.
+    LParen,
+    RParen,
 }
 
 /// A token with its column (1-based, in characters) and source text.
@@ -35,11 +38,14 @@ fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '$'
 }
 
-/// Parse a number literal's text: decimal or `0x` hex, at most 32 bits.
+/// Parse a number literal's text: decimal, `0x` hex or `0b` binary, at most 32 bits.
 fn parse_number(text: &str) -> Result<i64, AsmErrorKind> {
-    let (digits, radix) = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(h) => (h, 16),
-        None => (text, 10),
+    let (digits, radix) = if let Some(h) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        (h, 16)
+    } else if let Some(b) = text.strip_prefix("0b").or_else(|| text.strip_prefix("0B")) {
+        (b, 2)
+    } else {
+        (text, 10)
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(AsmErrorKind::BadNumber(text.to_string()));
@@ -105,6 +111,9 @@ pub(crate) fn lex(line: &str) -> Result<Vec<Token>, (usize, AsmErrorKind)> {
             '+' => Some(Tok::Plus),
             '-' => Some(Tok::Minus),
             '=' => Some(Tok::Eq),
+            '(' => Some(Tok::LParen),
+            ')' => Some(Tok::RParen),
+            '{' | '}' => return Err((start + 1, AsmErrorKind::BraceBody)),
             _ => None,
         };
         if let Some(tok) = punct {
@@ -210,6 +219,8 @@ mod tests {
         assert_eq!(lex("x 0x"), Err((3, AsmErrorKind::BadNumber("0x".into()))));
         assert_eq!(lex("12ab"), Err((1, AsmErrorKind::BadNumber("12ab".into()))));
         assert_eq!(lex("0x1_0"), Err((1, AsmErrorKind::BadNumber("0x1_0".into()))));
+        assert_eq!(toks("0b101 0B1"), vec![Tok::Num(5), Tok::Num(1)]);
+        assert_eq!(lex("0b102"), Err((1, AsmErrorKind::BadNumber("0b102".into()))));
     }
 
     #[test]
@@ -248,5 +259,6 @@ mod tests {
     fn unexpected_characters() {
         assert_eq!(lex("ADD R1 # 2"), Err((8, AsmErrorKind::UnexpectedChar('#'))));
         assert_eq!(lex("é"), Err((1, AsmErrorKind::UnexpectedChar('é'))));
+        assert_eq!(lex(".foo {\"a\":1}"), Err((6, AsmErrorKind::BraceBody)));
     }
 }

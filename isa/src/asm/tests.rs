@@ -153,7 +153,11 @@ fn svc_both_forms() {
     assert!(matches!(err1("SVC 1, 256"), (1, 8, AsmErrorKind::OutOfRange { value: 256, .. })));
     assert!(matches!(err1("SVC FN=1, MOD=2"), (1, 5, AsmErrorKind::Syntax(_))));
     assert!(matches!(err1("SVC MOD=, 2"), (1, 5, AsmErrorKind::Syntax(_))));
-    assert!(matches!(err1("SVC 1"), (1, 1, AsmErrorKind::OperandCount { found: 1, .. })));
+    // One operand: the 12-bit immediate, module in bits 11..8 (the prototype's form).
+    assert_eq!(words("SVC 0x500"), words("SVC 5, 0"));
+    assert_eq!(words("SVC 0x1FF"), words("SVC MOD=1, FN=0xFF"));
+    assert!(matches!(err1("SVC 0x1000"), (1, 5, AsmErrorKind::OutOfRange { value: 0x1000, .. })));
+    assert!(matches!(err1("SVC 1, 2, 3"), (1, 1, AsmErrorKind::OperandCount { found: 3, .. })));
 }
 
 #[test]
@@ -356,7 +360,10 @@ fn labels() {
         (p.labels["a"].value, p.labels["b"].value, p.labels[".L1"].value, p.labels["_x$.y"].value),
         (0, 0, 4, 8)
     );
-    assert_eq!(err1("a: RET\na: RET"), (2, 1, AsmErrorKind::DuplicateLabel { name: "a".into(), first_line: 1 }));
+    assert_eq!(
+        err1("a: RET\na: RET"),
+        (2, 1, AsmErrorKind::DuplicateLabel { name: "a".into(), first_line: 1, first_file: String::new() })
+    );
     assert_eq!(err1("JMP nowhere"), (1, 5, AsmErrorKind::UndefinedLabel("nowhere".into())));
     assert_eq!(err1("r3: RET"), (1, 1, AsmErrorKind::LabelIsRegister("r3".into())));
     assert_eq!(err1("R16: RET"), (1, 1, AsmErrorKind::LabelIsRegister("R16".into())));

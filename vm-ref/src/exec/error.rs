@@ -46,6 +46,12 @@ pub enum ExecError {
     NoDescriptors { pid: u8, need: usize, live: usize, max: usize },
     #[error("pid {0} is not a task slot of this machine")]
     NoSuchPid(u8),
+    #[error("image '{image}': {source}")]
+    Metadata { image: String, source: isa::meta::MetaError },
+    #[error("image '{image}': declared mailbox `{target}` is not a valid target")]
+    BadMailboxTarget { image: String, target: String },
+    #[error("pid {pid}: binding the declared mailbox `{target}` failed with mailbox status {status}")]
+    MailboxBind { pid: u8, target: String, status: u32 },
     #[error("the scheduler refused the command: {0}")]
     Command(#[from] CommandError),
 }

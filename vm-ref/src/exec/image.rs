@@ -16,6 +16,8 @@ pub struct LoadedImage {
     pub data_len: u32,
     /// Default entry: byte offset into the code.
     pub entry: u32,
+    /// Mailboxes its `.mailbox` metadata declares (bound for each task spawned from it).
+    pub mailboxes: Vec<isa::meta::MailboxDecl>,
 }
 
 impl LoadedImage {

@@ -482,6 +482,14 @@ impl Pool {
         Ok(id)
     }
 
+    /// Grow descriptor `id`'s capacity (never shrink it) so `extra` more bytes of
+    /// messages fit after what is queued. INVALID_HANDLE when no descriptor has that id.
+    pub fn reserve(&mut self, id: u32, extra: u32) -> Result<u32, u32> {
+        let d = self.descs.get_mut(&id).ok_or(status::INVALID_HANDLE)?;
+        d.capacity = d.capacity.max(d.used.saturating_add(extra));
+        Ok(d.capacity)
+    }
+
     /// A message from the host (`src` 0) into descriptor `id`, with SEND's rules.
     pub fn host_send(&mut self, id: u32, msg: Message) -> Result<(), u32> {
         self.room(id, msg.len())?;

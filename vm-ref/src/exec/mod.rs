@@ -237,7 +237,15 @@ impl Executive {
         if u64::from(lo) + len > isa::DATA_SIZE as u64 {
             return Err(ExecError::DataOutOfRange { image: name.to_string(), lo, len });
         }
+        let mailboxes =
+            image.mailbox_decls().map_err(|source| ExecError::Metadata { image: name.to_string(), source })?;
+        for m in &mailboxes {
+            if mailbox::parse_target(m.target.as_bytes(), m.owner.unwrap_or(1), n_tasks(host)).is_none() {
+                return Err(ExecError::BadMailboxTarget { image: name.to_string(), target: m.target.clone() });
+            }
+        }
         let me = LoadedImage {
+            mailboxes,
             name: name.to_string(),
             code_base: base,
             code_size: code_len as u32,
@@ -357,7 +365,8 @@ impl Executive {
                 });
             }
         }
-        let need = self.pool.start_needs(pid);
+        // Room for the stdio and pid: descriptors and (at most) every declared mailbox.
+        let need = self.pool.start_needs(pid) + img.mailboxes.len();
         if self.pool.live_descriptors() + need > self.cfg.max_descriptors {
             return Err(ExecError::NoDescriptors {
                 pid,
@@ -404,6 +413,19 @@ impl Executive {
             counters: MailboxCounters::default(),
             wait: Wait::None,
         };
+        // The image's `.mailbox` declarations, bound as the task (or its `owner_pid`)
+        // would BIND them. Cannot fail on room (checked above); targets were checked at load.
+        for m in &img.mailboxes {
+            let caller = m.owner.unwrap_or(pid);
+            let key = mailbox::parse_target(m.target.as_bytes(), caller, n)
+                .ok_or_else(|| ExecError::BadMailboxTarget { image: img.name.clone(), target: m.target.clone() })?;
+            let cap = if m.capacity == 0 { self.cfg.mailbox_capacity } else { m.capacity };
+            // The loader binds on the task's behalf (as the host, never refused for ownership).
+            let as_pid = key.owner.unwrap_or(caller);
+            if let Err(status) = self.pool.bind(as_pid, key, cap, m.mode) {
+                return Err(ExecError::MailboxBind { pid, target: m.target.clone(), status });
+            }
+        }
         Ok(pid)
     }
 
@@ -496,6 +518,30 @@ impl Executive {
     /// `pid`'s console: total bytes written, the tail, how much precedes it.
     pub fn console_log(&self, pid: u8) -> Option<&ConsoleLog> {
         self.tasks.get(pid as usize).map(|t| &t.console)
+    }
+
+    /// Grow descriptor `id` so `extra` more bytes of messages (each costing `len + 8`) fit
+    /// after what is queued — what a host BIND to a larger capacity does (the mode and the
+    /// queue are kept; a capacity is never reduced). Returns the new capacity; `Err` is
+    /// INVALID_HANDLE when no descriptor has that id. `--stdin` uses it on `svc:stdio.in`.
+    pub fn host_reserve(&mut self, id: u32, extra: u32) -> Result<u32, u32> {
+        self.pool.reserve(id, extra)
+    }
+
+    /// The descriptor id of `pid`'s `svc:stdio.in` (what `--stdin` feeds), while it lives.
+    pub fn stdin_descriptor(&self, pid: u8) -> Option<u32> {
+        self.pool.lookup(&mailbox::Key::svc("stdio.in", pid))
+    }
+
+    /// Which console stream a SEND into descriptor `desc` by `pid` is mirrored to, if any.
+    pub(crate) fn stdio_stream(&self, pid: u8, desc: u32) -> Option<Stream> {
+        if self.pool.lookup(&mailbox::Key::svc("stdio.out", pid)) == Some(desc) {
+            Some(Stream::Out)
+        } else if self.pool.lookup(&mailbox::Key::svc("stdio.err", pid)) == Some(desc) {
+            Some(Stream::Err)
+        } else {
+            None
+        }
     }
 
     /// Every live descriptor, by id.

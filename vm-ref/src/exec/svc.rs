@@ -278,6 +278,15 @@ impl Executive {
                 if len == 0 {
                     return write_regs(host, base, 0, &[status::OK, 0]);
                 }
+                // What a task sends to its own stdio.out/err is also shown on its console
+                // (docs/executive.md): everything it asks to write, whether or not the
+                // mailbox has room for it — the mailbox itself follows SEND's rules below.
+                let mirror = self.pool.desc_of(pid, h).ok().and_then(|d| self.stdio_stream(pid, d));
+                if let Some(stream) = mirror {
+                    let mut bytes = vec![0u8; len as usize];
+                    host.read_data(ptr, &mut bytes);
+                    self.console_write(pid, stream, &bytes);
+                }
                 // Refuse before reading a payload that would not be queued.
                 if let Err(st) = self.pool.send_check(pid, h, len) {
                     return r0(host, st);
