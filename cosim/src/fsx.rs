@@ -51,12 +51,19 @@ impl AtomicFile {
     }
 
     /// Flushes, syncs and renames the temporary file to the destination.
+    /// On any error (a full disk at the last flush, say) the temporary file is removed and
+    /// the destination is left as it was.
     pub fn commit(mut self) -> io::Result<()> {
         let out = self.out.take().expect("AtomicFile committed twice");
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&self.tmp, &self.dest)
+        let done = out.into_inner().map_err(|e| e.into_error()).and_then(|file| {
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&self.tmp, &self.dest)
+        });
+        if done.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        done
     }
 }
 

@@ -523,3 +523,62 @@ fn junit_validates_with_xmllint_when_installed() {
     let (ok, err) = validate(&bad);
     assert!(!ok && err.contains("assertions"), "{err}");
 }
+
+/// A full disk when the JUnit and results files are written at the end of a regression:
+/// exit 2 with the reason named, the summary still printed, the old JUnit file left whole
+/// (never truncated), no temporary file left behind. Needs root for a small tmpfs; skipped
+/// with a message otherwise.
+#[test]
+fn a_full_disk_never_truncates_the_junit_or_results_file() {
+    let mnt = scratch_dir("junit-enospc");
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        eprintln!("skipped: cannot mount a small tmpfs at {} (needs root)", mnt.display());
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(mnt.clone());
+    let junit = mnt.join("junit.xml");
+    let results = mnt.join("shard.jsonl");
+    std::fs::write(&junit, "old\n").unwrap();
+    // Fill the file system (the probe files of the path check still fit: they are empty).
+    let filler = vec![0u8; 4096];
+    let mut f = std::fs::File::create(mnt.join("filler")).unwrap();
+    use std::io::Write;
+    while f.write_all(&filler).and_then(|_| f.flush()).is_ok() {}
+    drop(f);
+    let traces = scratch_dir("junit-enospc-traces");
+    let r = hsx(&[
+        "regress",
+        "--no-directed",
+        "--seeds",
+        "40",
+        "--jobs",
+        "1",
+        "--junit",
+        &junit.display().to_string(),
+        "--results",
+        &results.display().to_string(),
+        "--traces",
+        &traces.display().to_string(),
+    ]);
+    assert_eq!(r.code, 2, "a file that could not be written is exit 2:\n{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("hsx regress: 40 cases run"), "the summary is still printed:\n{}", r.stdout);
+    assert!(r.stderr.contains("No space left on device"), "the reason is named:\n{}", r.stderr);
+    assert!(r.stderr.contains("JUnit") && r.stderr.contains("results"), "both files are named:\n{}", r.stderr);
+    assert_eq!(read(&junit), "old\n", "the old JUnit file is left whole");
+    assert!(!results.exists(), "no partial results file");
+    let names: Vec<String> =
+        std::fs::read_dir(&mnt).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 2, "only the old JUnit file and the filler remain: {names:?}");
+}
