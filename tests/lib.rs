@@ -441,3 +441,32 @@ fn measured<S: AsRef<std::ffi::OsStr>>(cwd: &Path, args: &[S], whole_stdout: boo
         stderr: err.join().expect("stderr reader"),
     }
 }
+
+/// A small tmpfs mounted on a fresh scratch directory (for full-disk tests), unmounted when
+/// dropped. `None` when it cannot be mounted (not root): the caller skips with a message.
+pub struct SmallTmpfs(pub PathBuf);
+
+impl SmallTmpfs {
+    /// Mounts a tmpfs of `size` (e.g. `"48k"`) on `scratch_dir(tag)`.
+    pub fn mount(tag: &str, size: &str) -> Option<SmallTmpfs> {
+        let dir = scratch_dir(tag);
+        let ok = Proc::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok {
+            Some(SmallTmpfs(dir))
+        } else {
+            eprintln!("skipped: cannot mount a small tmpfs at {} (needs root)", dir.display());
+            None
+        }
+    }
+}
+
+impl Drop for SmallTmpfs {
+    fn drop(&mut self) {
+        let _ = Proc::new("umount").arg(&self.0).status();
+    }
+}

@@ -530,24 +530,8 @@ fn junit_validates_with_xmllint_when_installed() {
 /// with a message otherwise.
 #[test]
 fn a_full_disk_never_truncates_the_junit_or_results_file() {
-    let mnt = scratch_dir("junit-enospc");
-    let ok = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-        .arg(&mnt)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        eprintln!("skipped: cannot mount a small tmpfs at {} (needs root)", mnt.display());
-        return;
-    }
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _guard = Unmount(mnt.clone());
+    let Some(fs) = hsx_tests::SmallTmpfs::mount("junit-enospc", "64k") else { return };
+    let mnt = fs.0.clone();
     let junit = mnt.join("junit.xml");
     let results = mnt.join("shard.jsonl");
     std::fs::write(&junit, "old\n").unwrap();

@@ -342,24 +342,8 @@ fn regress_waves_all_writes_every_case() {
 /// root for a small tmpfs; skipped with a message otherwise.
 #[test]
 fn full_disk_while_writing_waves_is_an_error_not_a_hang() {
-    let mnt = scratch_dir("waves-enospc");
-    let ok = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=48k", "tmpfs"])
-        .arg(&mnt)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        eprintln!("skipped: cannot mount a small tmpfs at {} (needs root)", mnt.display());
-        return;
-    }
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _guard = Unmount(mnt.clone());
+    let Some(fs) = hsx_tests::SmallTmpfs::mount("waves-enospc", "48k") else { return };
+    let mnt = fs.0.clone();
     let t0 = std::time::Instant::now();
     let r = hsx(&[
         "cosim",
