@@ -58,6 +58,14 @@ fn measure(tag: &str, n: u32, args: &[&str]) -> Measured {
     m
 }
 
+/// [`measure`] of a short run, as the baseline (see [`hsx_measured_baseline`]).
+fn baseline(tag: &str, n: u32, args: &[&str]) -> Measured {
+    let d = flood_dir(tag, n);
+    let m = hsx_measured_baseline(&d, args);
+    let _ = std::fs::remove_dir_all(&d);
+    m
+}
+
 fn assert_bounded(what: &str, small: &Measured, big: &Measured) {
     assert!(
         big.peak_kib <= LIMIT_KIB && big.peak_kib <= small.peak_kib + GROWTH_KIB,
@@ -78,7 +86,7 @@ fn run_ref_streams_215_mib_in_bounded_memory() {
     let n = 4000;
     let big = measure("flood-ref", n, &["run", "flood.mvasm"]);
     assert_eq!(big.code, 0, "{}", big.stderr.tail_text());
-    let small = measure("flood-ref1", 1, &["run", "flood.mvasm"]);
+    let small = baseline("flood-ref1", 1, &["run", "flood.mvasm"]);
     assert_bounded("hsx run", &small, &big);
     // Every byte was printed, then the summary.
     let tail = big.stdout.tail_text();
@@ -118,7 +126,7 @@ fn run_rtl_streams_in_bounded_memory() {
     let n = 300;
     let big = measure("flood-rtl", n, &args);
     assert_eq!(big.code, 0, "{}", big.stderr.tail_text());
-    let small = measure("flood-rtl1", 1, &args);
+    let small = baseline("flood-rtl1", 1, &args);
     assert_bounded("hsx run --engine rtl", &small, &big);
     let tail = big.stdout.tail_text();
     let summary = &tail[tail.find("outcome: finished").expect("summary")..];
@@ -132,7 +140,7 @@ fn cosim_compares_consoles_in_bounded_memory() {
     let big = measure("flood-cosim", 300, &args);
     assert_eq!(big.code, 0, "{}{}", big.stdout.tail_text(), big.stderr.tail_text());
     assert!(big.stdout.tail_text().starts_with("agree:"), "{}", big.stdout.tail_text());
-    let small = measure("flood-cosim1", 1, &args);
+    let small = baseline("flood-cosim1", 1, &args);
     assert_bounded("hsx cosim", &small, &big);
     eprintln!("hsx cosim: peak {} KiB (one write: {}) in {:.1} s", big.peak_kib, small.peak_kib, big.secs);
 }
@@ -149,8 +157,10 @@ fn regress_dir(tag: &str, n: u32) -> std::path::PathBuf {
     d
 }
 
+const REGRESS: [&str; 8] = ["regress", "--seeds", "0", "--jobs", "1", "--no-shrink", "--traces", "traces"];
+
 fn regress(d: &Path) -> Measured {
-    hsx_measured(d, &["regress", "--seeds", "0", "--jobs", "1", "--no-shrink", "--traces", "traces"])
+    hsx_measured(d, &REGRESS)
 }
 
 #[test]
@@ -160,7 +170,7 @@ fn regress_directed_flood_in_bounded_memory() {
     assert_eq!(big.code, 0, "{}{}", big.stdout.tail_text(), big.stderr.tail_text());
     let head = String::from_utf8_lossy(&big.stdout.head).into_owned();
     assert!(head.contains("5 cases run (5 directed, 0 random)") && head.contains("agreed 5"), "{head}");
-    let small = regress(&ds);
+    let small = hsx_measured_baseline(&ds, &REGRESS);
     assert_bounded("hsx regress", &small, &big);
     eprintln!("hsx regress: peak {} KiB (one write: {}) in {:.1} s", big.peak_kib, small.peak_kib, big.secs);
     let _ = std::fs::remove_dir_all(&db);
