@@ -77,7 +77,7 @@ module hsx_core #(
 
   // FPU.
   output logic        fpu_start_o,
-  output logic [2:0]  fpu_op_o,
+  output hsx_isa_pkg::fpu_op_e fpu_op_o,
   output logic [31:0] fpu_a_o,
   output logic [31:0] fpu_b_o,
   input  logic        fpu_done_i,
@@ -171,30 +171,35 @@ module hsx_core #(
   // Decode (the word comes straight from code RAM in StDecode, from ir_q afterwards)
   // ---------------------------------------------------------------------------------------
 
+  // Typed controls only: no module but the decoder looks at the opcode byte.
   logic [31:0]          insn;
-  logic [7:0]           op;         // opcode byte (hsx_isa_pkg::OpXxx)
-  hsx_pkg::cls_e        cls;
+  hsx_isa_pkg::cls_e    cls;
+  hsx_isa_pkg::alu_op_e alu_op;
+  logic                 alu_we;     // the ALU result is written to rd (not CMP)
+  hsx_isa_pkg::fpu_op_e fpu_op;
+  logic                 fp_unary;
+  hsx_isa_pkg::jump_e   jump;
   logic [3:0]           rd, rs1, rs2;
   logic [31:0]          simm;
   logic [11:0]          uimm;
   hsx_pkg::size_e       msize;
-  logic [2:0]           fpu_op;
-  logic                 fp_unary;
 
   assign insn = (st_q == hsx_pkg::StDecode) ? cm_rdata_i : ir_q;
 
   hsx_decoder u_decoder (
     .insn_i     (insn),
-    .op_o       (op),
     .cls_o      (cls),
+    .alu_op_o   (alu_op),
+    .alu_we_o   (alu_we),
+    .fpu_op_o   (fpu_op),
+    .fp_unary_o (fp_unary),
+    .jump_o     (jump),
+    .size_o     (msize),
     .rd_o       (rd),
     .rs1_o      (rs1),
     .rs2_o      (rs2),
     .simm_o     (simm),
-    .uimm_o     (uimm),
-    .size_o     (msize),
-    .fpu_op_o   (fpu_op),
-    .fp_unary_o (fp_unary)
+    .uimm_o     (uimm)
   );
 
   // ---------------------------------------------------------------------------------------
@@ -240,7 +245,7 @@ module hsx_core #(
   logic push_ovf;
   always_comb begin
     push_ovf = {1'b0, cur_sp_i} < ({1'b0, cur_stack_limit_i} + 18'd4);
-    if (mut == hsx_pkg::MutPushGuard && op == hsx_isa_pkg::OpPush) begin
+    if (mut == hsx_pkg::MutPushGuard && cls == hsx_isa_pkg::ClsPush) begin
       push_ovf = cur_sp_i < cur_stack_limit_i;
     end
   end
@@ -261,7 +266,7 @@ module hsx_core #(
   assign alu_b = (st_q == hsx_pkg::StOpB) ? dm_rdata_i : b_q;
 
   hsx_alu u_alu (
-    .op_i     (op),
+    .op_i     (alu_op),
     .a_i      (alu_a),
     .b_i      (alu_b),
     .psw_i    (cur_psw_i),
@@ -301,7 +306,7 @@ module hsx_core #(
   hsx_lsu #(.NTasks(NTasks)) u_lsu (
     .addr_i            (lsu_addr),
     .size_i            (msize),
-    .is_sth_i          (op == hsx_isa_pkg::OpSth),
+    .is_sth_i          (cls == hsx_isa_pkg::ClsStore && msize == hsx_pkg::SizeH),
     .protect_i         (protect_i),
     .stack_region_lo_i (stack_region_lo_i),
     .stack_limit_i     (cur_stack_limit_i),
@@ -332,11 +337,11 @@ module hsx_core #(
   always_comb begin
     fp_res = fpu_result_i;
     // Mutant 10: I2F rounds a tie up (away from zero) instead of to even.
-    if (mut == hsx_pkg::MutFpRound && op == hsx_isa_pkg::OpI2f) begin
+    if (mut == hsx_pkg::MutFpRound && fpu_op == hsx_isa_pkg::FpuI2f) begin
       fp_res = i2f_tie_up(a_q, fpu_result_i);
     end
   end
-  assign fp_merged = (op == hsx_isa_pkg::OpF2i) ? fp_res : {fp_old_hi, fp_res[15:0]};
+  assign fp_merged = (fpu_op == hsx_isa_pkg::FpuF2i) ? fp_res : {fp_old_hi, fp_res[15:0]};
 
   // Mutant 10 helper: if |x| needs rounding to 11 significant bits, the dropped bits are
   // exactly one half and round-to-even rounded down, bump the magnitude by one ulp.
@@ -528,12 +533,12 @@ module hsx_core #(
       hsx_pkg::StDecode: begin
         ir_d = cm_rdata_i;
         unique case (cls)
-          hsx_pkg::ClsIllegal: fault(hsx_isa_pkg::FaultIllegal);
-          hsx_pkg::ClsLdi: begin
+          hsx_isa_pkg::ClsIllegal: fault(hsx_isa_pkg::FaultIllegal);
+          hsx_isa_pkg::ClsLdi: begin
             wreg(rd, simm);
             done(pc4);
           end
-          hsx_pkg::ClsLdi32: begin
+          hsx_isa_pkg::ClsLdi32: begin
             if (bad_lit) begin
               fault(hsx_isa_pkg::FaultBadPc);
             end else begin
@@ -542,19 +547,19 @@ module hsx_core #(
               st_d      = hsx_pkg::StLit;
             end
           end
-          hsx_pkg::ClsJump: begin
-            unique case (op)
-              hsx_isa_pkg::OpJmp: done({4'd0, uimm});
-              hsx_isa_pkg::OpJz:  done(cur_psw_i[hsx_isa_pkg::PswZ] ? {4'd0, uimm} : pc4);
-              hsx_isa_pkg::OpJnz: done(cur_psw_i[hsx_isa_pkg::PswZ] ? pc4 : {4'd0, uimm});
-              default:            done(pc4);   // not a jump opcode (unreachable)
+          hsx_isa_pkg::ClsJump: begin
+            unique case (jump)
+              hsx_isa_pkg::JumpJmp: done({4'd0, uimm});
+              hsx_isa_pkg::JumpJz:  done(cur_psw_i[hsx_isa_pkg::PswZ] ? {4'd0, uimm} : pc4);
+              hsx_isa_pkg::JumpJnz: done(cur_psw_i[hsx_isa_pkg::PswZ] ? pc4 : {4'd0, uimm});
+              default:              done(pc4);   // not a jump_e value (unreachable)
             endcase
           end
-          hsx_pkg::ClsBrk: begin
+          hsx_isa_pkg::ClsBrk: begin
             done(pc4);
             end_kind = hsx_pkg::EndBrk;
           end
-          hsx_pkg::ClsSvc: begin
+          hsx_isa_pkg::ClsSvc: begin
             if (mut == hsx_pkg::MutSvcNoResult && uimm == 12'h602) begin
               // Mutant 7: GETPID retires without trapping (no result written).
               done(pc4);
@@ -567,7 +572,7 @@ module hsx_core #(
               trap_pc_d    = cur_pc_i;
             end
           end
-          hsx_pkg::ClsRet: begin
+          hsx_isa_pkg::ClsRet: begin
             if (ret_top) begin
               rreg(4'd0);                       // exit status R0
               st_d = hsx_pkg::StOpA;
@@ -581,7 +586,7 @@ module hsx_core #(
               st_d    = hsx_pkg::StOpA;
             end
           end
-          hsx_pkg::ClsPop: begin
+          hsx_isa_pkg::ClsPop: begin
             if (pop_unf) begin
               fault(hsx_isa_pkg::FaultStackUnderflow);
             end else if (pop_mem) begin
@@ -592,7 +597,7 @@ module hsx_core #(
               st_d    = hsx_pkg::StOpA;
             end
           end
-          hsx_pkg::ClsPush, hsx_pkg::ClsCall: begin
+          hsx_isa_pkg::ClsPush, hsx_isa_pkg::ClsCall: begin
             if (push_ovf) begin
               fault(hsx_isa_pkg::FaultStackOverflow);
             end else if (push_mem) begin
@@ -602,8 +607,8 @@ module hsx_core #(
               st_d = hsx_pkg::StOpA;
             end
           end
-          hsx_pkg::ClsAluR, hsx_pkg::ClsAluRr, hsx_pkg::ClsDiv, hsx_pkg::ClsLoad,
-          hsx_pkg::ClsStore, hsx_pkg::ClsFp: begin
+          hsx_isa_pkg::ClsAluR, hsx_isa_pkg::ClsAluRr, hsx_isa_pkg::ClsDiv,
+          hsx_isa_pkg::ClsLoad, hsx_isa_pkg::ClsStore, hsx_isa_pkg::ClsFp: begin
             rreg(rs1);
             st_d = hsx_pkg::StOpA;
           end
@@ -615,16 +620,16 @@ module hsx_core #(
       hsx_pkg::StOpA: begin
         a_d = dm_rdata_i;
         unique case (cls)
-          hsx_pkg::ClsAluR: begin             // MOV, NOT
+          hsx_isa_pkg::ClsAluR: begin             // MOV, NOT
             wreg(rd, alu_res);
             new_psw = alu_psw;
             done(pc4);
           end
-          hsx_pkg::ClsAluRr, hsx_pkg::ClsDiv: begin
+          hsx_isa_pkg::ClsAluRr, hsx_isa_pkg::ClsDiv: begin
             rreg(rs2);
             st_d = hsx_pkg::StOpB;
           end
-          hsx_pkg::ClsFp: begin
+          hsx_isa_pkg::ClsFp: begin
             if (fp_unary) begin                 // I2F, F2I: start now, read old rd
               fpu_start_o = 1'b1;
               fpu_a_o     = dm_rdata_i;
@@ -636,7 +641,7 @@ module hsx_core #(
               st_d = hsx_pkg::StOpB;
             end
           end
-          hsx_pkg::ClsLoad: begin
+          hsx_isa_pkg::ClsLoad: begin
             ea_d = ea_full;
             if (lsu_mem_fault) begin
               fault(hsx_isa_pkg::FaultMemFault);
@@ -648,7 +653,7 @@ module hsx_core #(
               st_d    = hsx_pkg::StMem0;
             end
           end
-          hsx_pkg::ClsStore: begin
+          hsx_isa_pkg::ClsStore: begin
             ea_d = ea_full;
             if (lsu_mem_fault) begin
               fault(hsx_isa_pkg::FaultMemFault);
@@ -659,14 +664,14 @@ module hsx_core #(
               st_d = hsx_pkg::StOpB;
             end
           end
-          hsx_pkg::ClsPush: begin                // M32[SP - 4] <- R[rs1]
+          hsx_isa_pkg::ClsPush: begin                // M32[SP - 4] <- R[rs1]
             wr      = 1'b1;
             wr_word = sp_m4[15:2];
             wr_be   = 4'hF;
             wr_data = dm_rdata_i;
             st_d    = hsx_pkg::StWr2;
           end
-          hsx_pkg::ClsCall: begin                // push PC + 4, target from base
+          hsx_isa_pkg::ClsCall: begin                // push PC + 4, target from base
             logic [15:0] base;
             base    = (rs1 != 4'd0) ? dm_rdata_i[15:0] : cur_pc_i;
             npc_d   = base + {simm[13:0], 2'b00};     // (base + (simm << 2)) & 0xFFFF
@@ -676,11 +681,11 @@ module hsx_core #(
             wr_data = {16'd0, pc4};
             st_d    = hsx_pkg::StWr2;
           end
-          hsx_pkg::ClsPop: begin                 // v <- M32[SP]; R15 <- SP + 4
+          hsx_isa_pkg::ClsPop: begin                 // v <- M32[SP]; R15 <- SP + 4
             wreg(4'd15, {15'd0, sp_p4});
             st_d = hsx_pkg::StWr2;
           end
-          hsx_pkg::ClsRet: begin
+          hsx_isa_pkg::ClsRet: begin
             if (ret_top) begin
               done(cur_pc_i);
               end_kind = hsx_pkg::EndReturn;
@@ -691,8 +696,8 @@ module hsx_core #(
               new_sp = sp_p4;
             end
           end
-          hsx_pkg::ClsIllegal, hsx_pkg::ClsLdi, hsx_pkg::ClsLdi32, hsx_pkg::ClsJump,
-          hsx_pkg::ClsSvc, hsx_pkg::ClsBrk: begin
+          hsx_isa_pkg::ClsIllegal, hsx_isa_pkg::ClsLdi, hsx_isa_pkg::ClsLdi32,
+          hsx_isa_pkg::ClsJump, hsx_isa_pkg::ClsSvc, hsx_isa_pkg::ClsBrk: begin
             fault(hsx_isa_pkg::FaultIllegal);   // unreachable: finished in StDecode
           end
           default: fault(hsx_isa_pkg::FaultIllegal);
@@ -703,18 +708,18 @@ module hsx_core #(
       hsx_pkg::StOpB: begin
         b_d = dm_rdata_i;
         unique case (cls)
-          hsx_pkg::ClsAluRr: begin
-            if (op == hsx_isa_pkg::OpMul && mut == hsx_pkg::MutMulSlow) begin
+          hsx_isa_pkg::ClsAluRr: begin
+            if (alu_op == hsx_isa_pkg::AluMul && mut == hsx_pkg::MutMulSlow) begin
               st_d = hsx_pkg::StMulX;             // mutant 9: one cycle more
             end else begin
-              if (op != hsx_isa_pkg::OpCmp) begin
+              if (alu_we) begin
                 wreg(rd, alu_res);
               end
               new_psw = alu_psw;
               done(pc4);
             end
           end
-          hsx_pkg::ClsDiv: begin
+          hsx_isa_pkg::ClsDiv: begin
             if (dm_rdata_i == 32'd0) begin
               fault(hsx_isa_pkg::FaultDivZero);
             end else begin
@@ -722,7 +727,7 @@ module hsx_core #(
               st_d      = hsx_pkg::StDiv;
             end
           end
-          hsx_pkg::ClsStore: begin
+          hsx_isa_pkg::ClsStore: begin
             wr      = 1'b1;
             wr_word = lsu_w0;
             wr_be   = lsu_be0;
@@ -733,7 +738,7 @@ module hsx_core #(
               done(pc4);
             end
           end
-          hsx_pkg::ClsFp: begin                  // FADD FSUB FMUL FDIV
+          hsx_isa_pkg::ClsFp: begin                  // FADD FSUB FMUL FDIV
             fpu_start_o = 1'b1;
             fpu_a_o     = a_q;
             fpu_b_o     = dm_rdata_i;
@@ -741,9 +746,10 @@ module hsx_core #(
             fpu_first_d = 1'b1;
             st_d        = hsx_pkg::StFpu;
           end
-          hsx_pkg::ClsIllegal, hsx_pkg::ClsLdi, hsx_pkg::ClsLdi32, hsx_pkg::ClsAluR,
-          hsx_pkg::ClsLoad, hsx_pkg::ClsJump, hsx_pkg::ClsCall, hsx_pkg::ClsRet,
-          hsx_pkg::ClsPush, hsx_pkg::ClsPop, hsx_pkg::ClsSvc, hsx_pkg::ClsBrk: begin
+          hsx_isa_pkg::ClsIllegal, hsx_isa_pkg::ClsLdi, hsx_isa_pkg::ClsLdi32,
+          hsx_isa_pkg::ClsAluR, hsx_isa_pkg::ClsLoad, hsx_isa_pkg::ClsJump, hsx_isa_pkg::ClsCall,
+          hsx_isa_pkg::ClsRet, hsx_isa_pkg::ClsPush, hsx_isa_pkg::ClsPop, hsx_isa_pkg::ClsSvc,
+          hsx_isa_pkg::ClsBrk: begin
             fault(hsx_isa_pkg::FaultIllegal);   // unreachable
           end
           default: fault(hsx_isa_pkg::FaultIllegal);
@@ -772,7 +778,7 @@ module hsx_core #(
 
       // ----- load: second word arrives / store: second word -----
       hsx_pkg::StMem1: begin
-        if (cls == hsx_pkg::ClsStore) begin
+        if (cls == hsx_isa_pkg::ClsStore) begin
           wr      = 1'b1;
           wr_word = lsu_w1;
           wr_be   = lsu_be1;
@@ -785,14 +791,14 @@ module hsx_core #(
 
       // ----- second write: PUSH/CALL R15, POP rd -----
       hsx_pkg::StWr2: begin
-        if (cls == hsx_pkg::ClsPop) begin
+        if (cls == hsx_isa_pkg::ClsPop) begin
           wreg(rd, a_q);
           new_sp = sp_p4;
           done(pc4);
         end else begin
           wreg(4'd15, {15'd0, sp_m4});
           new_sp = sp_m4;
-          done((cls == hsx_pkg::ClsCall) ? npc_q : pc4);
+          done((cls == hsx_isa_pkg::ClsCall) ? npc_q : pc4);
         end
       end
 

@@ -8,7 +8,7 @@
 //
 // Interface
 //   start_i  one-cycle pulse; op_i, a_i and b_i are valid only in that cycle
-//   op_i     0 FADD, 1 FSUB, 2 FMUL, 3 FDIV, 4 I2F, 5 F2I (6, 7: result 0)
+//   op_i     hsx_isa_pkg::fpu_op_e: 0 FADD, 1 FSUB, 2 FMUL, 3 FDIV, 4 I2F, 5 F2I (6, 7: result 0)
 //   a_i/b_i  binary16 in [15:0] (a_i is an int32 for I2F; b_i unused by I2F/F2I)
 //   done_o   one-cycle pulse when result_o is valid
 //   result_o binary16 in [15:0] with [31:16] = 0 (an int32 for F2I); holds its value
@@ -43,20 +43,12 @@ module hsx_fpu (
   input  logic        clk_i,
   input  logic        rst_ni,
   input  logic        start_i,
-  input  logic [2:0]  op_i,
+  input  hsx_isa_pkg::fpu_op_e op_i,   // one member per FP row of the ISA table
   input  logic [31:0] a_i,
   input  logic [31:0] b_i,
   output logic        done_o,
   output logic [31:0] result_o
 );
-
-  // FPU operation codes (op_i).
-  localparam logic [2:0] FpuFadd = 3'd0;
-  localparam logic [2:0] FpuFsub = 3'd1;
-  localparam logic [2:0] FpuFmul = 3'd2;
-  localparam logic [2:0] FpuFdiv = 3'd3;
-  localparam logic [2:0] FpuI2f  = 3'd4;
-  localparam logic [2:0] FpuF2i  = 3'd5;
 
   localparam logic [14:0] MagInf = 15'h7C00;  // exponent all ones, fraction 0
   localparam logic [15:0] QNaN   = 16'h7E00;  // the canonical NaN
@@ -74,11 +66,11 @@ module hsx_fpu (
 
   always_comb begin
     en_any = start_i;
-    en_add = start_i && (op_i == FpuFadd || op_i == FpuFsub);
-    en_mul = start_i && (op_i == FpuFmul);
-    en_div = start_i && (op_i == FpuFdiv);
-    en_i2f = start_i && (op_i == FpuI2f);
-    en_f2i = start_i && (op_i == FpuF2i);
+    en_add = start_i && (op_i == hsx_isa_pkg::FpuFadd || op_i == hsx_isa_pkg::FpuFsub);
+    en_mul = start_i && (op_i == hsx_isa_pkg::FpuFmul);
+    en_div = start_i && (op_i == hsx_isa_pkg::FpuFdiv);
+    en_i2f = start_i && (op_i == hsx_isa_pkg::FpuI2f);
+    en_f2i = start_i && (op_i == hsx_isa_pkg::FpuF2i);
   end
 
   always_comb begin
@@ -87,10 +79,10 @@ module hsx_fpu (
     if (en_any) begin
       fa = a_i[15:0];
       fb = b_i[15:0];
-      if (op_i == FpuFsub) begin
+      if (op_i == hsx_isa_pkg::FpuFsub) begin
         fb[15] = ~b_i[15];                           // a - b = a + (-b)
       end
-      if (op_i == FpuFdiv && b_i[14:0] == 15'd0) begin
+      if (op_i == hsx_isa_pkg::FpuFdiv && b_i[14:0] == 15'd0) begin
         fb = {1'b0, MagInf};                         // divisor +-0 becomes +inf
       end
     end
@@ -291,7 +283,7 @@ module hsx_fpu (
     sel_sticky      = 1'b0;
     if (en_any) begin
       unique case (op_i)
-        FpuFadd, FpuFsub: begin
+        hsx_isa_pkg::FpuFadd, hsx_isa_pkg::FpuFsub: begin
           sel_sign = add_sign;
           sel_r    = {6'd0, add_sum};
           sel_x    = add_x;
@@ -305,7 +297,7 @@ module hsx_fpu (
             sel_special = 1'b0;
           end
         end
-        FpuFmul: begin
+        hsx_isa_pkg::FpuFmul: begin
           sel_sign = fa[15] ^ fb[15];
           sel_r    = {10'd0, mul_prod};
           sel_x    = mul_x;
@@ -319,7 +311,7 @@ module hsx_fpu (
             sel_special = 1'b0;
           end
         end
-        FpuFdiv: begin
+        hsx_isa_pkg::FpuFdiv: begin
           sel_sign   = fa[15] ^ fb[15];
           sel_r      = {17'd0, div_q};
           sel_x      = div_x;
@@ -335,7 +327,7 @@ module hsx_fpu (
             sel_special = 1'b0;
           end
         end
-        FpuI2f: begin
+        hsx_isa_pkg::FpuI2f: begin
           sel_sign = a_i[31];
           sel_r    = i2f_mag;
           sel_x    = 10'd0;
@@ -345,7 +337,7 @@ module hsx_fpu (
             sel_special = 1'b0;
           end
         end
-        FpuF2i: begin
+        hsx_isa_pkg::FpuF2i: begin
           sel_special_val = 16'd0;   // F2I has its own path below
         end
         default: begin
@@ -484,7 +476,7 @@ module hsx_fpu (
     result_d = result_q;
     done_d   = start_i;
     if (start_i) begin
-      if (op_i == FpuF2i) begin
+      if (op_i == hsx_isa_pkg::FpuF2i) begin
         result_d = f2i_res;
       end else if (sel_special) begin
         result_d = {16'd0, sel_special_val};

@@ -1,5 +1,7 @@
-// hsx_pkg: hand-written types and constants of the HSX RTL (the generated ISA package,
-// hsx_isa_pkg, holds the opcodes, task states, wait kinds and fault codes).
+// hsx_pkg: hand-written types and constants internal to the HSX RTL. Everything the RTL
+// shares with the Rust side is in the generated ISA package, hsx_isa_pkg (opcodes,
+// instruction classes, alu_op_e/fpu_op_e/jump_e, task states, wait kinds, fault codes,
+// PSW bits, the control-register map and command codes).
 //
 // Yosys 0.23 note: never `import hsx_pkg::*`; refer to items as `hsx_pkg::name`.
 
@@ -22,20 +24,6 @@ package hsx_pkg;
   localparam logic [1:0] TrapSvc     = 2'd1;
   localparam logic [1:0] TrapTimeout = 2'd2;
 
-  // Scheduler commands (control register CMD, bits 3:0), docs/rtl-interface.md.
-  typedef enum logic [3:0] {
-    CmdNone     = 4'd0,
-    CmdSpawn    = 4'd1,
-    CmdBlock    = 4'd2,
-    CmdWake     = 4'd3,
-    CmdExit     = 4'd4,
-    CmdYield    = 4'd5,
-    CmdPause    = 4'd6,
-    CmdResume   = 4'd7,
-    CmdKill     = 4'd8,
-    CmdSetSlice = 4'd9
-  } cmd_e;
-
   // Core control states (docs/rtl.md has the state diagram and docs/timing.md the cycles).
   typedef enum logic [3:0] {
     StBoundary = 4'd0,   // step boundary: host bus served, halt, or start a step
@@ -53,27 +41,6 @@ package hsx_pkg;
     StMulX     = 4'd12   // mutant 9 only: the extra MUL cycle
   } core_st_e;
 
-  // Instruction classes: how the core sequences an instruction (hsx_decoder maps every
-  // opcode to one; the core's state machine cases over the class).
-  typedef enum logic [3:0] {
-    ClsIllegal = 4'd0,   // undefined opcode: ILLEGAL fault
-    ClsLdi     = 4'd1,   // LDI
-    ClsLdi32   = 4'd2,   // LDI32
-    ClsAluR    = 4'd3,   // MOV, NOT: one register operand
-    ClsAluRr   = 4'd4,   // ADD SUB MUL AND OR XOR LSL LSR ASR ADC SBC CMP
-    ClsDiv     = 4'd5,   // DIV (iterative)
-    ClsLoad    = 4'd6,   // LD LDB LDH
-    ClsStore   = 4'd7,   // ST STB STH
-    ClsJump    = 4'd8,   // JMP JZ JNZ
-    ClsCall    = 4'd9,   // CALL
-    ClsRet     = 4'd10,  // RET
-    ClsPush    = 4'd11,  // PUSH
-    ClsPop     = 4'd12,  // POP
-    ClsSvc     = 4'd13,  // SVC
-    ClsBrk     = 4'd14,  // BRK
-    ClsFp      = 4'd15   // FADD FSUB FMUL FDIV I2F F2I
-  } cls_e;
-
   // How a step ends (core -> scheduler at commit).
   typedef enum logic [2:0] {
     EndNormal = 3'd0,    // the task stays RUNNING (may rotate)
@@ -89,14 +56,6 @@ package hsx_pkg;
     SizeH = 2'd1,
     SizeW = 2'd2
   } size_e;
-
-  // FPU operation codes (hsx_fpu op_i).
-  localparam logic [2:0] FpuFadd = 3'd0;
-  localparam logic [2:0] FpuFsub = 3'd1;
-  localparam logic [2:0] FpuFmul = 3'd2;
-  localparam logic [2:0] FpuFdiv = 3'd3;
-  localparam logic [2:0] FpuI2f  = 3'd4;
-  localparam logic [2:0] FpuF2i  = 3'd5;
 
   // Mutant numbers (docs/mutants.md). Only used under `ifdef HSX_MUTANTS.
   localparam logic [7:0] MutAddV        = 8'd1;

@@ -304,41 +304,43 @@ module hsx_sched #(
       if (ctrl_addr_i[15:12] == 4'h0) begin
         if (rd_pid != 5'd0 && rd_pid <= NPid) begin
           unique case (rd_f)
-            5'd0:  ctrl_rdata_o = 32'(state_q[rd_idx]);
-            5'd1:  ctrl_rdata_o = 32'(pc_q[rd_idx]);
-            5'd2:  ctrl_rdata_o = 32'(code_base_q[rd_idx]);
-            5'd3:  ctrl_rdata_o = 32'(code_size_q[rd_idx]);
-            5'd4:  ctrl_rdata_o = 32'(psw_q[rd_idx]);
-            5'd5:  ctrl_rdata_o = 32'(sp_q[rd_idx]);
-            5'd6:  ctrl_rdata_o = 32'(reg_base_q[rd_idx]);
-            5'd7:  ctrl_rdata_o = 32'(stack_limit_q[rd_idx]);
-            5'd8:  ctrl_rdata_o = 32'(stack_top_q[rd_idx]);
-            5'd9:  ctrl_rdata_o = slice_q[rd_idx];
-            5'd10: ctrl_rdata_o = slice_used_q[rd_idx];
-            5'd11: ctrl_rdata_o = 32'(wait_q[rd_idx]);
-            5'd12: ctrl_rdata_o = 32'(dl_valid_q[rd_idx]);
-            5'd13: ctrl_rdata_o = deadline_q[rd_idx][31:0];
-            5'd14: ctrl_rdata_o = deadline_q[rd_idx][63:32];
-            5'd15: ctrl_rdata_o = acct_q[rd_idx][31:0];
-            5'd16: ctrl_rdata_o = acct_q[rd_idx][63:32];
-            5'd17: ctrl_rdata_o = exit_code_q[rd_idx];
-            5'd18: ctrl_rdata_o = fault_q[rd_idx];
+            hsx_isa_pkg::CtrlFieldState:         ctrl_rdata_o = 32'(state_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldPc:            ctrl_rdata_o = 32'(pc_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldCodeBase:      ctrl_rdata_o = 32'(code_base_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldCodeSize:      ctrl_rdata_o = 32'(code_size_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldPsw:           ctrl_rdata_o = 32'(psw_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldSp:            ctrl_rdata_o = 32'(sp_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldRegBase:       ctrl_rdata_o = 32'(reg_base_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldStackLimit:    ctrl_rdata_o = 32'(stack_limit_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldStackTop:      ctrl_rdata_o = 32'(stack_top_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldSlice:         ctrl_rdata_o = slice_q[rd_idx];
+            hsx_isa_pkg::CtrlFieldSliceUsed:     ctrl_rdata_o = slice_used_q[rd_idx];
+            hsx_isa_pkg::CtrlFieldWait:          ctrl_rdata_o = 32'(wait_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldDeadlineValid: ctrl_rdata_o = 32'(dl_valid_q[rd_idx]);
+            hsx_isa_pkg::CtrlFieldDeadlineLo:    ctrl_rdata_o = deadline_q[rd_idx][31:0];
+            hsx_isa_pkg::CtrlFieldDeadlineHi:    ctrl_rdata_o = deadline_q[rd_idx][63:32];
+            hsx_isa_pkg::CtrlFieldAcctLo:        ctrl_rdata_o = acct_q[rd_idx][31:0];
+            hsx_isa_pkg::CtrlFieldAcctHi:        ctrl_rdata_o = acct_q[rd_idx][63:32];
+            hsx_isa_pkg::CtrlFieldExitCode:      ctrl_rdata_o = exit_code_q[rd_idx];
+            hsx_isa_pkg::CtrlFieldFault:         ctrl_rdata_o = fault_q[rd_idx];
             default: ctrl_rdata_o = '0;   // unmapped field: reads 0
           endcase
         end
       end else if (ctrl_addr_i[15:12] == 4'h1 && ctrl_addr_i[11:8] == 4'h0) begin
         unique case (rd_g)
-          6'd0:  ctrl_rdata_o = 32'(current_q);
-          6'd1:  ctrl_rdata_o = 32'(last_ran_q);
-          6'd2:  ctrl_rdata_o = steps_q[31:0];
-          6'd3:  ctrl_rdata_o = steps_q[63:32];
-          6'd4:  ctrl_rdata_o = ticks_q[31:0];
-          6'd5:  ctrl_rdata_o = ticks_q[63:32];
-          6'd6:  ctrl_rdata_o = 32'(stack_region_lo_q);
-          6'd7:  ctrl_rdata_o = 32'(protect_q);
-          6'd8, 6'd9, 6'd10, 6'd11, 6'd12, 6'd13, 6'd14, 6'd15:
-                 ctrl_rdata_o = arg_q[rd_g[2:0]];
-          6'd17: ctrl_rdata_o = 32'(NTasks);
+          hsx_isa_pkg::CtrlGlobalCurrent:       ctrl_rdata_o = 32'(current_q);
+          hsx_isa_pkg::CtrlGlobalLastRan:       ctrl_rdata_o = 32'(last_ran_q);
+          hsx_isa_pkg::CtrlGlobalStepsLo:       ctrl_rdata_o = steps_q[31:0];
+          hsx_isa_pkg::CtrlGlobalStepsHi:       ctrl_rdata_o = steps_q[63:32];
+          hsx_isa_pkg::CtrlGlobalTicksLo:       ctrl_rdata_o = ticks_q[31:0];
+          hsx_isa_pkg::CtrlGlobalTicksHi:       ctrl_rdata_o = ticks_q[63:32];
+          hsx_isa_pkg::CtrlGlobalStackRegionLo: ctrl_rdata_o = 32'(stack_region_lo_q);
+          hsx_isa_pkg::CtrlGlobalProtect:       ctrl_rdata_o = 32'(protect_q);
+          hsx_isa_pkg::CtrlGlobalArg0, hsx_isa_pkg::CtrlGlobalArg1, hsx_isa_pkg::CtrlGlobalArg2,
+          hsx_isa_pkg::CtrlGlobalArg3, hsx_isa_pkg::CtrlGlobalArg4, hsx_isa_pkg::CtrlGlobalArg5,
+          hsx_isa_pkg::CtrlGlobalArg6, hsx_isa_pkg::CtrlGlobalArg7:
+                                                ctrl_rdata_o = arg_q[rd_g[2:0]];
+          hsx_isa_pkg::CtrlGlobalNTasks:        ctrl_rdata_o = 32'(NTasks);
           default: ctrl_rdata_o = '0;     // CMD (write-only) and unmapped: read 0
         endcase
       end
@@ -350,13 +352,13 @@ module hsx_sched #(
   // ---------------------------------------------------------------------------------------
 
   logic          cmd_valid;
-  logic [3:0]    cmd_op;           // hsx_pkg::cmd_e
+  logic [3:0]    cmd_op;           // hsx_isa_pkg::cmd_e
   logic [4:0]    cmd_pid;
   logic [Iw-1:0] cmd_idx;
   logic          cmd_pid_ok;
   logic          gwr;              // a write to the globals page
   assign gwr        = ctrl_req_i && ctrl_we_i && ctrl_addr_i[15:8] == 8'h10;
-  assign cmd_valid  = gwr && rd_g == 6'd16;
+  assign cmd_valid  = gwr && rd_g == hsx_isa_pkg::CtrlGlobalCmd;
   assign cmd_op     = ctrl_wdata_i[3:0];
   assign cmd_pid    = ctrl_wdata_i[12:8];
   assign cmd_idx    = idx_of(cmd_pid);
@@ -400,9 +402,11 @@ module hsx_sched #(
     if (gwr) begin
       // ----- host-bus writes to the globals page: registers and commands -----
       unique case (rd_g)
-        6'd6: stack_region_lo_d = ctrl_wdata_i[16:0];
-        6'd7: protect_d = ctrl_wdata_i[0];
-        6'd8, 6'd9, 6'd10, 6'd11, 6'd12, 6'd13, 6'd14, 6'd15: begin
+        hsx_isa_pkg::CtrlGlobalStackRegionLo: stack_region_lo_d = ctrl_wdata_i[16:0];
+        hsx_isa_pkg::CtrlGlobalProtect:       protect_d = ctrl_wdata_i[0];
+        hsx_isa_pkg::CtrlGlobalArg0, hsx_isa_pkg::CtrlGlobalArg1, hsx_isa_pkg::CtrlGlobalArg2,
+        hsx_isa_pkg::CtrlGlobalArg3, hsx_isa_pkg::CtrlGlobalArg4, hsx_isa_pkg::CtrlGlobalArg5,
+        hsx_isa_pkg::CtrlGlobalArg6, hsx_isa_pkg::CtrlGlobalArg7: begin
           arg_we  = 1'b1;
           arg_idx = rd_g[2:0];
         end
@@ -410,7 +414,7 @@ module hsx_sched #(
       endcase
       if (cmd_valid && cmd_pid_ok) begin
         unique case (cmd_op)
-          hsx_pkg::CmdSpawn: begin
+          hsx_isa_pkg::CmdSpawn: begin
             if (cmd_st == hsx_isa_pkg::TaskEmpty && arg_q[7] != 32'd0) begin
               st_we_a  = 1'b1;  st_idx_a  = cmd_idx;  st_wd_a = hsx_isa_pkg::TaskReady;
               ctx_we   = 1'b1;  ctx_idx   = cmd_idx;
@@ -431,7 +435,7 @@ module hsx_sched #(
               fault_we = 1'b1;  fault_idx = cmd_idx;
             end
           end
-          hsx_pkg::CmdBlock: begin
+          hsx_isa_pkg::CmdBlock: begin
             if (cmd_st == hsx_isa_pkg::TaskRunning || cmd_st == hsx_isa_pkg::TaskReady) begin
               st_we_a = 1'b1;  st_idx_a = cmd_idx;  st_wd_a = hsx_isa_pkg::TaskBlocked;
               wait_we = 1'b1;  wait_idx = cmd_idx;
@@ -440,33 +444,33 @@ module hsx_sched #(
               dl_wd   = arg_q[1][0] ? {arg_q[3], arg_q[2]} : 64'd0;
             end
           end
-          hsx_pkg::CmdWake: begin
+          hsx_isa_pkg::CmdWake: begin
             if (cmd_st == hsx_isa_pkg::TaskBlocked) begin
               st_we_a = 1'b1;  st_idx_a = cmd_idx;  st_wd_a = hsx_isa_pkg::TaskReady;
               wait_we = 1'b1;  wait_idx = cmd_idx;
             end
           end
-          hsx_pkg::CmdExit: begin
+          hsx_isa_pkg::CmdExit: begin
             if (cmd_st != hsx_isa_pkg::TaskEmpty) begin
               st_we_a = 1'b1;  st_idx_a = cmd_idx;  st_wd_a = hsx_isa_pkg::TaskReturned;
               exit_we = 1'b1;  exit_idx = cmd_idx;  exit_wd = arg_q[0];
               wait_we = 1'b1;  wait_idx = cmd_idx;  // wait and deadline cleared
             end
           end
-          hsx_pkg::CmdYield: begin
+          hsx_isa_pkg::CmdYield: begin
             su_we_a = 1'b1;  su_idx_a = cmd_idx;  su_wd_a = slice_q[cmd_idx];
           end
-          hsx_pkg::CmdPause: begin
+          hsx_isa_pkg::CmdPause: begin
             if (cmd_st == hsx_isa_pkg::TaskRunning || cmd_st == hsx_isa_pkg::TaskReady) begin
               st_we_a = 1'b1;  st_idx_a = cmd_idx;  st_wd_a = hsx_isa_pkg::TaskPaused;
             end
           end
-          hsx_pkg::CmdResume: begin
+          hsx_isa_pkg::CmdResume: begin
             if (cmd_st == hsx_isa_pkg::TaskPaused) begin
               st_we_a = 1'b1;  st_idx_a = cmd_idx;  st_wd_a = hsx_isa_pkg::TaskReady;
             end
           end
-          hsx_pkg::CmdKill: begin
+          hsx_isa_pkg::CmdKill: begin
             // Any state -> EMPTY; the whole record returns to its reset value.
             st_we_a  = 1'b1;  st_idx_a  = cmd_idx;  st_wd_a = hsx_isa_pkg::TaskEmpty;
             ctx_we   = 1'b1;  ctx_idx   = cmd_idx;
@@ -481,12 +485,12 @@ module hsx_sched #(
               current_d = 5'd0;
             end
           end
-          hsx_pkg::CmdSetSlice: begin
+          hsx_isa_pkg::CmdSetSlice: begin
             if (arg_q[0] != 32'd0) begin
               slice_we = 1'b1;  slice_idx = cmd_idx;  slice_wd = arg_q[0];
             end
           end
-          hsx_pkg::CmdNone: ;
+          hsx_isa_pkg::CmdNone: ;
           default: ;  // undefined command codes are ignored
         endcase
       end

@@ -274,7 +274,7 @@ module hsx_top #(
   // ---------------------------------------------------------------------------------------
 
   logic        fpu_start, fpu_done;
-  logic [2:0]  fpu_op;
+  hsx_isa_pkg::fpu_op_e fpu_op;
   logic [31:0] fpu_a, fpu_b, fpu_result;
 
   hsx_fpu u_fpu (

@@ -1,19 +1,22 @@
 //! # hsx-isa — the one ISA table and everything derived from it
 //!
-//! * [`table`]: a row per instruction (mnemonic, opcode, operand format) that generates
+//! * [`table`]: a row per instruction (mnemonic, opcode, operand format, class, base
+//!   cycles) that generates
 //!   [`Insn`], [`Opcode`], the decoder and the encoder;
 //! * [`format`]: the operand formats;
 //! * [`asm`]: the MVASM assembler; [`disasm`]: the disassembler;
 //! * [`hxe`]: HXE v1/v2 image reader and writer;
 //! * [`arch`]: architectural constants and the plain data types both models and the
 //!   harness share (task states, fault codes, the retire record);
-//! * [`codegen`]: the generated RTL package (`rtl/hsx_isa_pkg.sv`).
+//! * [`ctrl`]: the RTL's control-register map and scheduler command codes;
+//! * [`codegen`]: the generated RTL package (`rtl/hsx_isa_pkg.sv`) and FPU test-bench header.
 //!
 //! This crate depends on nothing else in the workspace.
 
 pub mod arch;
 pub mod asm;
 pub mod codegen;
+pub mod ctrl;
 pub mod disasm;
 pub mod format;
 pub mod hxe;

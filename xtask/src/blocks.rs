@@ -16,7 +16,9 @@
 //! * `file PATH` — the file at PATH (relative to the workspace root) verbatim, in a code
 //!   block (`asm` for `.mvasm`);
 //! * `isa-table` / `fault-table` — the manual's instruction and fault tables
-//!   ([`crate::isa_doc`]).
+//!   ([`crate::isa_doc`]);
+//! * `ctrl-map` — the RTL's control-register map and command codes (`isa::ctrl`), in
+//!   docs/rtl-interface.md.
 //!
 //! `cargo xtask docs` rewrites every stale block; `cargo xtask docs --check` and the
 //! integration test `docs::generated_blocks_are_current` fail on one.
@@ -44,6 +46,15 @@ pub enum Source {
     IsaTable,
     /// The fault-code table from `isa::fault`.
     FaultTable,
+    /// The control-register map and command codes from `isa::ctrl`.
+    CtrlMap,
+}
+
+impl Source {
+    /// Rendered from the `isa` crate alone (no `hsx` run, no file read).
+    pub fn is_isa_derived(&self) -> bool {
+        matches!(self, Source::IsaTable | Source::FaultTable | Source::CtrlMap)
+    }
 }
 
 impl std::fmt::Display for Source {
@@ -54,6 +65,7 @@ impl std::fmt::Display for Source {
             Source::File(path) => write!(f, "file {path}"),
             Source::IsaTable => f.write_str("isa-table"),
             Source::FaultTable => f.write_str("fault-table"),
+            Source::CtrlMap => f.write_str("ctrl-map"),
         }
     }
 }
@@ -122,6 +134,7 @@ fn parse_source(spec: &str) -> Result<Source, String> {
     match words.as_slice() {
         ["isa-table"] => Ok(Source::IsaTable),
         ["fault-table"] => Ok(Source::FaultTable),
+        ["ctrl-map"] => Ok(Source::CtrlMap),
         ["file", path] => {
             if path.starts_with('/') || path.split('/').any(|c| c == "..") {
                 return Err(format!("`{path}`: a path inside the repository, relative to its root"));
@@ -134,7 +147,9 @@ fn parse_source(spec: &str) -> Result<Source, String> {
             }
             Ok(Source::Hsx { args: args.iter().map(|s| s.to_string()).collect(), first })
         }
-        _ => Err(format!("unknown source `{spec}` (expected `hsx ARGS…`, `file PATH`, `isa-table` or `fault-table`)")),
+        _ => Err(format!(
+            "unknown source `{spec}` (expected `hsx ARGS…`, `file PATH`, `isa-table`, `fault-table` or `ctrl-map`)"
+        )),
     }
 }
 
@@ -144,6 +159,7 @@ pub fn render(source: &Source, hsx: &Path, root: &Path) -> Result<String, String
     match source {
         Source::IsaTable => crate::isa_doc::instruction_table().map_err(|e| e.to_string()),
         Source::FaultTable => Ok(crate::isa_doc::fault_table()),
+        Source::CtrlMap => Ok(crate::isa_doc::ctrl_map()),
         Source::File(path) => {
             let text = std::fs::read_to_string(root.join(path)).map_err(|e| format!("reading {path}: {e}"))?;
             let lang = if path.ends_with(".mvasm") { "asm" } else { "text" };

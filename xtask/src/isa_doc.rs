@@ -4,7 +4,7 @@
 //! mnemonic added to the table without a description here is an error, so the manual
 //! cannot silently miss an instruction.
 
-use isa::{fault, FormatKind, TABLE};
+use isa::{ctrl, fault, FormatKind, TABLE};
 use std::fmt::Write;
 
 /// What the manual says about one instruction: `(mnemonic, effect, flags, faults)`.
@@ -212,6 +212,34 @@ pub fn fault_table() -> String {
     let _ = writeln!(s, "| 0x{:08X} | ENOSYS (not a fault: what R0 gets from an unknown SVC) |", fault::ENOSYS);
     for (name, code) in fault::ALL {
         let _ = writeln!(s, "| 0x{code:08X} | {name} |");
+    }
+    s
+}
+
+/// docs/rtl-interface.md's control-register tables (`isa::ctrl`, the numbers the RTL
+/// package's `CtrlField*`, `CtrlGlobal*` and `cmd_e` are generated from).
+pub fn ctrl_map() -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Per slot, pid `p` in 1..NTasks, at `0x0000 + p*0x{:X} + 4*f`:\n", ctrl::SLOT_STRIDE);
+    s.push_str("| f | field | access |\n|---|---|---|\n");
+    for (_, f, what) in ctrl::field::ALL {
+        let _ = writeln!(s, "| {f} | {what} | R |");
+    }
+    let _ = writeln!(s, "\nGlobals at `0x{:X} + 4*g`:\n", ctrl::GLOBALS_BASE);
+    s.push_str("| g | register | access |\n|---|---|---|\n");
+    let args = ctrl::global::ARG0;
+    let mut args_done = false;
+    for (_, g, access, what) in ctrl::global::ALL {
+        if *g > args && !args_done {
+            let last = args + ctrl::global::N_ARGS - 1;
+            let _ = writeln!(s, "| {args}..{last} | command arguments A0..A{} | RW |", ctrl::global::N_ARGS - 1);
+            args_done = true;
+        }
+        let _ = writeln!(s, "| {g} | {what} | {access} |");
+    }
+    s.push_str("\nCommands (the `op` of CMD):\n\n| op | command | arguments |\n|---|---|---|\n");
+    for (name, code, a) in ctrl::op::ALL {
+        let _ = writeln!(s, "| {code} | {name} | {a} |");
     }
     s
 }

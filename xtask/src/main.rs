@@ -20,7 +20,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-const USAGE: &str = "usage: cargo xtask codegen            regenerate rtl/hsx_isa_pkg.sv from the ISA table\n       \
+const USAGE: &str = "usage: cargo xtask codegen            regenerate rtl/hsx_isa_pkg.sv and rtl/tb/fpu/fpu_ops.h from the ISA table\n       \
                      cargo xtask docs [--check] [--hsx PATH]\n                                    \
                      regenerate the generated blocks of README.md and docs/ (--check: only report stale ones)\n       \
                      cargo xtask fuzz --minutes N [--target hxe|asm|disasm|shell|replay] [--seed S] [--out DIR]\n                                    \
@@ -30,10 +30,11 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("codegen") if args.len() == 1 => {
-            let path = root().join(isa::codegen::RTL_PKG_PATH);
-            std::fs::write(&path, isa::codegen::rtl_isa_pkg())
-                .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("wrote {}", path.display());
+            for (rel, text) in isa::codegen::generated_files() {
+                let path = root().join(rel);
+                std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
             Ok(())
         }
         Some("docs") => {

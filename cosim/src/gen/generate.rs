@@ -237,7 +237,7 @@ impl Gen {
                 Item::Set { rd, value, wide: self.rng.chance(1, 6) }
             }
             ItemKind::Int3 => {
-                let (op, bk) = self.rng.pick(w::INT3_OPS);
+                let (op, bk) = self.rng.pick(&w::INT3_OPS);
                 let a = if bk == BKind::Divisor && self.rng.chance(1, 3) { 0x8000_0000 } else { self.int() };
                 let b = match bk {
                     BKind::Shift => self.rng.pick(w::SHIFTS),
@@ -248,13 +248,13 @@ impl Gen {
                 Item::Alu3 { op, rd: self.reg(), a, b }
             }
             ItemKind::Fp3 => {
-                let op = self.rng.pick(w::FP3_OPS);
+                let op = self.rng.pick(&w::FP3_OPS);
                 let (x, y) = (self.f16(), self.f16());
                 let (a, b) = self.two_operands(x, y);
                 Item::Alu3 { op, rd: self.reg(), a, b }
             }
             ItemKind::Unary => {
-                let op = self.rng.pick(w::UNARY_OPS);
+                let op = self.rng.pick(&w::UNARY_OPS);
                 let v = if op == Opcode::F2i { self.f16() } else { self.int() };
                 let r = self.reg();
                 let a = self.operand(r, v);
@@ -283,7 +283,7 @@ impl Gen {
                 Item::Loop { count, body: self.body(ctx) }
             }
             ItemKind::Mem => {
-                let op = self.rng.pick(w::MEM_OPS);
+                let op = self.rng.pick(&w::MEM_OPS);
                 let base = self.rng.pick(w::BASE_REGS);
                 let reg = self.reg_not(base);
                 let addr = self.addr(ctx);

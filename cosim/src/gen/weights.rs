@@ -2,7 +2,8 @@
 //! a value is drawn with probability weight / (sum of the table's weights). Changing a
 //! table changes which case a seed produces (docs/generator.md lists the tables).
 
-use isa::Opcode;
+use isa::{FormatKind, InsnClass, Opcode, Row, TABLE};
+use std::sync::LazyLock;
 
 // ---------------------------------------------------------------- case level
 
@@ -157,23 +158,43 @@ pub enum BKind {
     Shift,
     Divisor,
 }
-pub const INT3_OPS: &[(Opcode, BKind)] = &[
-    (Opcode::Add, BKind::Int),
-    (Opcode::Sub, BKind::Int),
-    (Opcode::Mul, BKind::Int),
-    (Opcode::Div, BKind::Divisor),
-    (Opcode::And, BKind::Int),
-    (Opcode::Or, BKind::Int),
-    (Opcode::Xor, BKind::Int),
-    (Opcode::Lsl, BKind::Shift),
-    (Opcode::Lsr, BKind::Shift),
-    (Opcode::Asr, BKind::Shift),
-    (Opcode::Adc, BKind::Int),
-    (Opcode::Sbc, BKind::Int),
-];
-pub const FP3_OPS: &[Opcode] = &[Opcode::Fadd, Opcode::Fsub, Opcode::Fmul, Opcode::Fdiv];
-pub const UNARY_OPS: &[Opcode] = &[Opcode::Mov, Opcode::Not, Opcode::I2f, Opcode::F2i];
-pub const MEM_OPS: &[Opcode] = &[Opcode::Ld, Opcode::St, Opcode::Ldb, Opcode::Stb, Opcode::Ldh, Opcode::Sth];
+/// How `b` of an integer op is drawn: a shift amount for the shifts, a divisor for the
+/// DIV class, any integer otherwise.
+fn b_kind(op: Opcode) -> BKind {
+    match (op.class(), op) {
+        (InsnClass::Div, _) => BKind::Divisor,
+        (_, Opcode::Lsl | Opcode::Lsr | Opcode::Asr) => BKind::Shift,
+        _ => BKind::Int,
+    }
+}
+
+/// The instruction groups the items draw from, derived from the ISA table's class and
+/// format columns, in table order (the order is part of what a seed produces; a test
+/// pins it). A row added to the table joins its group here without an edit.
+fn rows(pred: impl Fn(&Row) -> bool) -> impl Iterator<Item = Opcode> {
+    TABLE.iter().filter(move |r| pred(r)).map(|r| r.opcode)
+}
+/// Three-register integer ops: the ALU and DIV classes that write Rd (CMP does not).
+pub static INT3_OPS: LazyLock<Vec<(Opcode, BKind)>> = LazyLock::new(|| {
+    rows(|r| matches!(r.class, InsnClass::AluRr | InsnClass::Div) && r.format == FormatKind::RdRsRs)
+        .map(|op| (op, b_kind(op)))
+        .collect()
+});
+/// Three-register FP ops.
+pub static FP3_OPS: LazyLock<Vec<Opcode>> =
+    LazyLock::new(|| rows(|r| r.class == InsnClass::Fp && r.format == FormatKind::RdRsRs).collect());
+/// One source, one destination: the one-operand ALU class and the FP conversions.
+pub static UNARY_OPS: LazyLock<Vec<Opcode>> = LazyLock::new(|| {
+    rows(|r| matches!(r.class, InsnClass::AluR | InsnClass::Fp) && r.format == FormatKind::RdRs).collect()
+});
+/// Loads and stores: each load of the table followed by the store in the same position
+/// (LD ST, LDB STB, LDH STH).
+pub static MEM_OPS: LazyLock<Vec<Opcode>> = LazyLock::new(|| {
+    let stores: Vec<Opcode> = rows(|r| r.class == InsnClass::Store).collect();
+    let loads: Vec<Opcode> = rows(|r| r.class == InsnClass::Load).collect();
+    assert_eq!(loads.len(), stores.len(), "every load of the ISA table has a store");
+    loads.into_iter().zip(stores).flat_map(|(l, s)| [l, s]).collect()
+});
 
 /// Integer edge operands.
 pub const INT_EDGES: &[u32] = &[

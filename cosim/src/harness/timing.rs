@@ -2,7 +2,7 @@
 //! (its retire record and how the step started), so `--check-timing` holds the RTL to the
 //! documented table rather than to itself.
 
-use isa::{fault, Opcode, Retire};
+use isa::{fault, InsnClass, Opcode, Retire};
 
 /// How the reference step started (scheduler.md "One step").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,71 +17,35 @@ pub struct StepStart {
     pub access: Option<(u32, u32)>,
 }
 
-/// Cycles of the instruction itself (`I` of docs/timing.md).
+/// Cycles of the instruction itself (`I` of docs/timing.md): the ISA table's base cycle
+/// count of its row (`isa::Opcode::cycles`), adjusted per class for the cases the table
+/// of docs/timing.md lists separately (faults, an access spanning two RAM words).
 pub fn instruction_cycles(r: &Retire, start: &StepStart) -> u64 {
     let Some(&w) = r.insn_words().first() else {
         return 1; // BAD_PC fetch: the R0 write
     };
-    let spans = start.access.is_some_and(|(a, len)| (a & 3) + len > 4);
-    let mem = if spans { 5 } else { 4 };
     let Some(op) = Opcode::from_byte((w >> 24) as u8) else {
         return 2; // ILLEGAL: fetch, decode + write R0
     };
+    let base = u64::from(op.cycles());
     let f = r.fault;
     let stack_fault = matches!(f, Some(fault::STACK_OVERFLOW) | Some(fault::STACK_UNDERFLOW));
     let mem_fault = matches!(f, Some(fault::MEM_FAULT) | Some(fault::ACCESS_VIOLATION));
-    match op {
-        Opcode::Ldi | Opcode::Jmp | Opcode::Jz | Opcode::Jnz | Opcode::Brk | Opcode::Svc => 2,
-        Opcode::Ldi32 => {
-            if f == Some(fault::BAD_PC) {
-                2
-            } else {
-                3
-            }
+    match op.class() {
+        // The literal lies outside the image: fetch, decode + write R0.
+        InsnClass::Ldi32 if f == Some(fault::BAD_PC) => 2,
+        // Fetch, read rs1, read rs2, write R0.
+        InsnClass::Div if f == Some(fault::DIV_ZERO) => 4,
+        // Fetch, read rs1, checks + write R0.
+        InsnClass::Load | InsnClass::Store if mem_fault => 3,
+        // One more cycle for the second RAM word.
+        InsnClass::Load | InsnClass::Store => {
+            let spans = start.access.is_some_and(|(a, len)| (a & 3) + len > 4);
+            base + u64::from(spans)
         }
-        Opcode::Mov | Opcode::Not => 3,
-        Opcode::Add
-        | Opcode::Sub
-        | Opcode::Mul
-        | Opcode::And
-        | Opcode::Or
-        | Opcode::Xor
-        | Opcode::Lsl
-        | Opcode::Lsr
-        | Opcode::Asr
-        | Opcode::Adc
-        | Opcode::Sbc
-        | Opcode::Cmp => 4,
-        Opcode::Div => {
-            if f == Some(fault::DIV_ZERO) {
-                4
-            } else {
-                36
-            }
-        }
-        Opcode::Ld | Opcode::Ldh | Opcode::Ldb | Opcode::St | Opcode::Sth | Opcode::Stb => {
-            if mem_fault {
-                3
-            } else {
-                mem
-            }
-        }
-        Opcode::Push | Opcode::Call | Opcode::Pop => {
-            if stack_fault {
-                2
-            } else {
-                4
-            }
-        }
-        Opcode::Ret => {
-            if stack_fault {
-                2
-            } else {
-                3
-            }
-        }
-        Opcode::Fadd | Opcode::Fsub | Opcode::Fmul | Opcode::Fdiv => 5,
-        Opcode::I2f | Opcode::F2i => 4,
+        // Fetch, guard + write R0.
+        InsnClass::Push | InsnClass::Call | InsnClass::Pop | InsnClass::Ret if stack_fault => 2,
+        _ => base,
     }
 }
 

@@ -19,9 +19,9 @@ fi
 verilator --cc --exe --build -j 2 \
   -Wall -O3 --x-assign fast --x-initial fast \
   --top-module hsx_fpu --Mdir "$build" -o Vtb \
-  -CFLAGS "-O2 -std=c++17" \
+  -CFLAGS "-O2 -std=c++17 -I$here" \
   -MAKEFLAGS "OPT_FAST=-O2 OPT_SLOW=-O2 OPT_GLOBAL=-O2" \
-  "$root/rtl/hsx_fpu.sv" "$here/tb.cpp" >"$build/build.log" 2>&1 || {
+  "$here/tb.vlt" "$root/rtl/hsx_isa_pkg.sv" "$root/rtl/hsx_fpu.sv" "$here/tb.cpp" >"$build/build.log" 2>&1 || {
   cat "$build/build.log"
   echo "run.sh: build failed" >&2
   exit 2

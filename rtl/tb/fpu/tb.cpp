@@ -22,12 +22,10 @@
 #include <vector>
 
 #include "Vhsx_fpu.h"
+#include "fpu_ops.h"  // Op, kOpName: generated from the ISA table (cargo xtask codegen)
 #include "verilated.h"
 
 namespace {
-
-enum Op : uint8_t { kFadd = 0, kFsub = 1, kFmul = 2, kFdiv = 3, kI2f = 4, kF2i = 5 };
-const char* const kOpName[6] = {"FADD", "FSUB", "FMUL", "FDIV", "I2F", "F2I"};
 
 constexpr uint16_t kQNaN = 0x7E00;
 
