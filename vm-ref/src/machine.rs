@@ -42,9 +42,9 @@ pub struct Machine {
     /// timeout check is one compare. Maintained by the scheduler's command handlers.
     pub next_deadline: u64,
     /// The last scheduler events (scheduler.md "Observability").
-    pub trace: crate::sched::TraceRing,
+    pub trace: crate::trace::TraceRing,
     /// Per-task scheduler counters, `counters[pid - 1]` (reset at SPAWN).
-    pub counters: Vec<crate::sched::TaskCounters>,
+    pub counters: Vec<crate::trace::TaskCounters>,
     /// Bit `pid - 1` set ⇔ that slot is READY. Kept in step with `slots[..].state` by the
     /// scheduler (every state change goes through [`Machine::sync_ready`]), so the pick and
     /// rotate searches are a few bit operations instead of a scan of the table.
@@ -78,7 +78,7 @@ impl Machine {
             ready: 0,
             in_step: false,
             last_access: std::cell::Cell::new(0),
-            trace: crate::sched::TraceRing::new(cfg.trace_capacity),
+            trace: crate::trace::TraceRing::new(cfg.trace_capacity),
             counters: vec![Default::default(); cfg.n_tasks],
             brk_code: vec![None; cfg.n_tasks],
         }

@@ -6,7 +6,7 @@
 use crate::core::{self, Effect, NoRecord, Record};
 use crate::exec::{ExecConfig, Executive};
 use crate::machine::{Machine, MachineConfig};
-use crate::sched::{EventKind, TraceEvent};
+use crate::trace::{EventKind, TraceEvent};
 use isa::{Retire, TaskState};
 
 /// How a run ended (cli.md `outcome`).
