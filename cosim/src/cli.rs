@@ -388,7 +388,12 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
 
 /// `hsx shell`.
 pub fn shell(a: ShellArgs) -> Result<i32, CliError> {
-    crate::shell::run_shell(a)
+    a.machine.validate()?;
+    if a.max_steps == 0 {
+        return Err(CliError::Invalid("--max-steps must be at least 1".into()));
+    }
+    let sys = System::new(&a.machine.machine_config(), a.machine.exec_config());
+    Ok(crate::shell::run_shell(sys, a.max_steps, &a.specs)?)
 }
 
 /// `hsx cosim` options.

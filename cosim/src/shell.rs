@@ -1,312 +1,18 @@
 //! `hsx shell`: an interactive (and scriptable — it reads stdin) executive shell on the
 //! reference machine (cli.md "Shell commands").
 
-use crate::cli::{CliError, ShellArgs};
-use crate::program::{read_program, LoadedFile, Spec};
+use crate::program::{read_program, LoadedFile, ProgramError, Spec};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use vm_ref::exec::{ImageId, SpawnOptions};
 use vm_ref::system::System;
 
-const HELP: &str = "\
-commands:
-  load SPEC                 load FILE[@ENTRY] and spawn it as a new task
-  ps                        list tasks
-  clock step [N] [-p PID]   run N >= 1 steps (default 1); with -p only that task runs, nothing rotates
-  run [N]                   run to quiescence, at most N steps (default: the shell's --max-steps)
-  dumpregs PID              registers read through reg_base, with the context pointers
-  peek ADDR [LEN]           hex dump of LEN >= 1 bytes (default 16) of data memory
-  poke ADDR HEXBYTES        write bytes (e.g. poke 0x4000 deadbeef)
-  mbox                      mailbox descriptors, queues and waiters
-  send PID TEXT             queue TEXT as one message on task PID's svc:stdio.in
-  meta                      the .value/.cmd/.mailbox metadata of the loaded images
-  sched stats [N]           per-task counters and the last N (default 16) trace events
-  kill PID | pause PID | resume PID
-  help | quit
-numbers are decimal or 0x… hex; `;` starts a comment";
+mod command;
+#[cfg(test)]
+mod tests;
 
-/// The default step cap of `run` without a count: `hsx run --max-steps`' default.
-pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
-
-/// A shell command line, parsed (numbers checked for form and sign; ranges that depend on
-/// the machine — pids, addresses — are checked when it runs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// An empty or comment-only line.
-    Nothing,
-    Help,
-    Quit,
-    Load(String),
-    Ps,
-    ClockStep {
-        n: u64,
-        pid: Option<u64>,
-    },
-    Run(Option<u64>),
-    DumpRegs(u64),
-    Peek {
-        addr: u64,
-        len: u64,
-    },
-    Poke {
-        addr: u64,
-        bytes: Vec<u8>,
-    },
-    Mbox,
-    /// `send PID TEXT`: TEXT is the rest of the line after PID (inner whitespace kept,
-    /// leading and trailing whitespace and a `;` comment dropped).
-    Send {
-        pid: u64,
-        text: String,
-    },
-    Meta,
-    SchedStats(u64),
-    Kill(u64),
-    Pause(u64),
-    Resume(u64),
-}
-
-/// A shell command that failed: every message names the command and, where there is
-/// one, the argument.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ShellError {
-    #[error("unknown command `{0}` (try `help`)")]
-    Unknown(String),
-    #[error("{cmd}: {msg} (usage: {usage})")]
-    Usage { cmd: &'static str, msg: String, usage: &'static str },
-    #[error("{cmd}: {arg} `{text}` {why}")]
-    BadNumber { cmd: &'static str, arg: &'static str, text: String, why: String },
-    #[error("{cmd}: {arg} {why}")]
-    BadArg { cmd: &'static str, arg: &'static str, why: String },
-    #[error("{cmd}: {msg}")]
-    Failed { cmd: &'static str, msg: String },
-}
-
-fn usage_of(cmd: &str) -> &'static str {
-    match cmd {
-        "load" => "load FILE[@ENTRY]",
-        "ps" => "ps",
-        "clock" => "clock step [N] [-p PID]",
-        "run" => "run [N]",
-        "dumpregs" => "dumpregs PID",
-        "peek" => "peek ADDR [LEN]",
-        "poke" => "poke ADDR HEXBYTES",
-        "mbox" => "mbox",
-        "send" => "send PID TEXT",
-        "meta" => "meta",
-        "sched" => "sched stats [N]",
-        "kill" => "kill PID",
-        "pause" => "pause PID",
-        "resume" => "resume PID",
-        "help" => "help",
-        "quit" => "quit",
-        _ => "help",
-    }
-}
-
-/// The command names as `&'static str` (errors carry them).
-fn static_name(cmd: &str) -> &'static str {
-    match cmd {
-        "load" => "load",
-        "ps" => "ps",
-        "clock" => "clock step",
-        "run" => "run",
-        "dumpregs" => "dumpregs",
-        "peek" => "peek",
-        "poke" => "poke",
-        "mbox" => "mbox",
-        "send" => "send",
-        "meta" => "meta",
-        "sched" => "sched stats",
-        "kill" => "kill",
-        "pause" => "pause",
-        "resume" => "resume",
-        "quit" | "exit" => "quit",
-        _ => "help",
-    }
-}
-
-/// Parse a number argument of `cmd` (`min` is the smallest value it accepts).
-fn num_arg(cmd: &'static str, arg: &'static str, text: &str, min: u64) -> Result<u64, ShellError> {
-    use crate::program::NumError;
-    let bad = |why: String| ShellError::BadNumber { cmd, arg, text: text.to_string(), why };
-    match crate::program::parse_number(text) {
-        Ok(n) if n >= min => Ok(n),
-        Ok(_) | Err(NumError::Negative) => Err(bad(format!("must be ≥ {min}"))),
-        Err(e) => Err(bad(e.to_string())),
-    }
-}
-
-impl Command {
-    /// Parse one line (a `;` and what follows it is a comment).
-    pub fn parse(line: &str) -> Result<Command, ShellError> {
-        let line = line.split(';').next().unwrap_or("");
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let Some(&word) = words.first() else { return Ok(Command::Nothing) };
-        let cmd = static_name(word);
-        let usage = |msg: String| ShellError::Usage { cmd, msg, usage: usage_of(word) };
-        // At most `n` arguments after the command word.
-        let at_most = |n: usize| -> Result<(), ShellError> {
-            match words.get(n + 1) {
-                Some(extra) => Err(usage(format!("unexpected argument `{extra}`"))),
-                None => Ok(()),
-            }
-        };
-        let required = |i: usize, what: &str| -> Result<&str, ShellError> {
-            words.get(i).copied().ok_or_else(|| usage(format!("missing {what}")))
-        };
-        let pid = |i: usize| -> Result<u64, ShellError> {
-            let t = required(i, "PID")?;
-            at_most(i)?;
-            num_arg(cmd, "PID", t, 1)
-        };
-        Ok(match word {
-            "quit" | "exit" => {
-                at_most(0)?;
-                Command::Quit
-            }
-            "help" | "?" => Command::Help,
-            "load" => {
-                let s = required(1, "SPEC")?;
-                at_most(1)?;
-                Command::Load(s.to_string())
-            }
-            "ps" => {
-                at_most(0)?;
-                Command::Ps
-            }
-            "mbox" => {
-                at_most(0)?;
-                Command::Mbox
-            }
-            "meta" => {
-                at_most(0)?;
-                Command::Meta
-            }
-            "send" => {
-                let p = required(1, "PID")?;
-                let pid = num_arg(cmd, "PID", p, 1)?;
-                // The text after the command word and PID, as written.
-                fn after(s: &str) -> &str {
-                    s.trim_start().split_once(char::is_whitespace).map_or("", |(_, r)| r)
-                }
-                let text = after(after(line)).trim();
-                if text.is_empty() {
-                    return Err(usage("missing TEXT".into()));
-                }
-                Command::Send { pid, text: text.to_string() }
-            }
-            "clock" => {
-                match words.get(1) {
-                    Some(&"step") => {}
-                    Some(other) => return Err(usage(format!("unknown subcommand `{other}`"))),
-                    None => return Err(usage("missing `step`".into())),
-                }
-                let (mut n, mut pid) = (None, None);
-                let mut i = 2;
-                while i < words.len() {
-                    let w = words[i];
-                    if w == "-p" {
-                        if pid.is_some() {
-                            return Err(usage("`-p` given twice".into()));
-                        }
-                        let t = words.get(i + 1).ok_or_else(|| usage("`-p` needs a PID".into()))?;
-                        pid = Some(num_arg(cmd, "PID", t, 1)?);
-                        i += 2;
-                    } else if w.starts_with('-') && !w[1..].starts_with(|c: char| c.is_ascii_digit()) {
-                        return Err(usage(format!("unknown option `{w}`")));
-                    } else {
-                        if n.is_some() {
-                            return Err(usage(format!("unexpected argument `{w}` (N given twice)")));
-                        }
-                        n = Some(num_arg(cmd, "N", w, 1)?);
-                        i += 1;
-                    }
-                }
-                Command::ClockStep { n: n.unwrap_or(1), pid }
-            }
-            "run" => {
-                at_most(1)?;
-                Command::Run(words.get(1).map(|t| num_arg(cmd, "N", t, 1)).transpose()?)
-            }
-            "dumpregs" => Command::DumpRegs(pid(1)?),
-            "peek" => {
-                let a = required(1, "ADDR")?;
-                at_most(2)?;
-                let addr = num_arg(cmd, "ADDR", a, 0)?;
-                let len = words.get(2).map(|t| num_arg(cmd, "LEN", t, 1)).transpose()?.unwrap_or(16);
-                Command::Peek { addr, len }
-            }
-            "poke" => {
-                let a = required(1, "ADDR")?;
-                let h = required(2, "HEXBYTES")?;
-                at_most(2)?;
-                let addr = num_arg(cmd, "ADDR", a, 0)?;
-                let bad = |why: String| ShellError::BadNumber { cmd, arg: "HEXBYTES", text: h.to_string(), why };
-                let hex = h.strip_prefix("0x").or_else(|| h.strip_prefix("0X")).unwrap_or(h);
-                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(bad("is not hex digits".into()));
-                }
-                if hex.len() % 2 != 0 {
-                    return Err(bad(format!("has an odd number ({}) of hex digits", hex.len())));
-                }
-                // ASCII only (checked above): byte indexing is safe.
-                let bytes = (0..hex.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
-                    .collect::<Result<Vec<u8>, _>>()
-                    .map_err(|_| bad("is not hex digits".into()))?;
-                if bytes.is_empty() {
-                    return Err(bad("has no bytes".into()));
-                }
-                Command::Poke { addr, bytes }
-            }
-            "sched" => {
-                match words.get(1) {
-                    Some(&"stats") => {}
-                    Some(other) => return Err(usage(format!("unknown subcommand `{other}`"))),
-                    None => return Err(usage("missing `stats`".into())),
-                }
-                at_most(2)?;
-                Command::SchedStats(words.get(2).map(|t| num_arg(cmd, "N", t, 0)).transpose()?.unwrap_or(16))
-            }
-            "kill" => Command::Kill(pid(1)?),
-            "pause" => Command::Pause(pid(1)?),
-            "resume" => Command::Resume(pid(1)?),
-            other => return Err(ShellError::Unknown(other.to_string())),
-        })
-    }
-}
-
-impl std::fmt::Display for Command {
-    /// The canonical text of the command (parses back to the same command).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Command::Nothing => Ok(()),
-            Command::Help => write!(f, "help"),
-            Command::Quit => write!(f, "quit"),
-            Command::Load(s) => write!(f, "load {s}"),
-            Command::Ps => write!(f, "ps"),
-            Command::ClockStep { n, pid: None } => write!(f, "clock step {n}"),
-            Command::ClockStep { n, pid: Some(p) } => write!(f, "clock step {n} -p {p}"),
-            Command::Run(None) => write!(f, "run"),
-            Command::Run(Some(n)) => write!(f, "run {n}"),
-            Command::DumpRegs(p) => write!(f, "dumpregs {p}"),
-            Command::Peek { addr, len } => write!(f, "peek 0x{addr:X} {len}"),
-            Command::Poke { addr, bytes } => {
-                write!(f, "poke 0x{addr:X} ")?;
-                bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
-            }
-            Command::Mbox => write!(f, "mbox"),
-            Command::Send { pid, text } => write!(f, "send {pid} {text}"),
-            Command::Meta => write!(f, "meta"),
-            Command::SchedStats(n) => write!(f, "sched stats {n}"),
-            Command::Kill(p) => write!(f, "kill {p}"),
-            Command::Pause(p) => write!(f, "pause {p}"),
-            Command::Resume(p) => write!(f, "resume {p}"),
-        }
-    }
-}
+use command::HELP;
+pub use command::{Command, ShellError, DEFAULT_MAX_STEPS};
 
 /// The shell's state: one reference system and the files loaded into it.
 pub struct Shell {
@@ -324,7 +30,7 @@ impl Shell {
     }
 
     /// `load SPEC`: a file loaded twice shares one image.
-    pub fn load(&mut self, text: &str) -> Result<u8, CliError> {
+    pub fn load(&mut self, text: &str) -> Result<u8, ProgramError> {
         let spec = Spec::parse(text);
         let key = std::fs::canonicalize(&spec.file).unwrap_or_else(|_| spec.file.clone());
         let idx = match self.files.iter().position(|(k, _, _)| *k == key) {
@@ -346,7 +52,7 @@ impl Shell {
                     .sys
                     .exec
                     .load_image(&mut self.sys.machine, &spec.file.display().to_string(), &f.image)
-                    .map_err(crate::program::ProgramError::from)?;
+                    .map_err(ProgramError::from)?;
                 self.files.push((key, id, f));
                 self.files.len() - 1
             }
@@ -357,7 +63,7 @@ impl Shell {
             .sys
             .exec
             .spawn(&mut self.sys.machine, *id, entry, SpawnOptions::default())
-            .map_err(crate::program::ProgramError::from)?;
+            .map_err(ProgramError::from)?;
         self.specs[pid as usize] = Some(text.to_string());
         Ok(pid)
     }
@@ -750,15 +456,13 @@ impl Shell {
 
 /// Run the shell over stdin/stdout until `quit` or end of input. Exit code 0, or 1 when
 /// input that is not a terminal (a script) had commands that failed.
-pub fn run_shell(a: ShellArgs) -> Result<i32, CliError> {
-    a.machine.validate()?;
-    if a.max_steps == 0 {
-        return Err(CliError::Invalid("--max-steps must be at least 1".into()));
-    }
-    let sys = System::new(&a.machine.machine_config(), a.machine.exec_config());
+/// `sys` is the machine to drive, `max_steps` the cap of `run` without a count (at least
+/// 1), `specs` the programs to load before the first prompt. (The command line is parsed
+/// by `cli`, which calls this: the shell does not know the CLI.)
+pub fn run_shell(sys: System, max_steps: u64, specs: &[String]) -> Result<i32, ProgramError> {
     let mut sh = Shell::new(sys);
-    sh.max_steps = a.max_steps;
-    for s in &a.specs {
+    sh.max_steps = max_steps.max(1);
+    for s in specs {
         let pid = sh.load(s)?;
         eprintln!("loaded {s} as pid {pid}");
     }
@@ -820,188 +524,4 @@ pub fn run_shell(a: ShellArgs) -> Result<i32, CliError> {
         return Ok(1);
     }
     Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shell() -> Shell {
-        let sys = System::new(&vm_ref::MachineConfig::default(), vm_ref::exec::ExecConfig::default());
-        Shell::new(sys)
-    }
-
-    fn example(name: &str) -> String {
-        format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
-    }
-
-    fn err(sh: &mut Shell, line: &str) -> String {
-        match sh.exec_line(line) {
-            Some(Err(e)) => e.to_string(),
-            other => panic!("`{line}` did not fail: {other:?}"),
-        }
-    }
-
-    fn ok(sh: &mut Shell, line: &str) -> String {
-        match sh.exec_line(line) {
-            Some(Ok(s)) => s,
-            other => panic!("`{line}` failed: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn peek_and_poke_near_2_pow_64_and_non_ascii_hex_are_errors() {
-        let mut sh = shell();
-        assert_eq!(
-            err(&mut sh, "peek 0xFFFFFFFFFFFFFFFF 16"),
-            "peek: ADDR 0xFFFFFFFFFFFFFFFF is outside data memory (0..0x10000)"
-        );
-        assert_eq!(
-            err(&mut sh, "peek 0xFFF0 0xFFFFFFFFFFFFFFFF"),
-            "peek: LEN 18446744073709551615 byte(s) at 0xFFF0 run past the end of data memory (0x10000)"
-        );
-        assert_eq!(
-            err(&mut sh, "peek 0xFFF8 9"),
-            "peek: LEN 9 byte(s) at 0xFFF8 run past the end of data memory (0x10000)"
-        );
-        assert!(ok(&mut sh, "peek 0xFFF8 8").starts_with("FFF8: 00"));
-        assert_eq!(
-            err(&mut sh, "poke 0xFFFFFFFFFFFFFFFF 00"),
-            "poke: ADDR 0xFFFFFFFFFFFFFFFF is outside data memory (0..0x10000)"
-        );
-        assert_eq!(
-            err(&mut sh, "poke 0xFFFF 0102"),
-            "poke: LEN 2 byte(s) at 0xFFFF run past the end of data memory (0x10000)"
-        );
-        assert_eq!(err(&mut sh, "poke 0 éé"), "poke: HEXBYTES `éé` is not hex digits");
-        assert_eq!(err(&mut sh, "poke 0 aé"), "poke: HEXBYTES `aé` is not hex digits");
-        assert_eq!(err(&mut sh, "poke 0 abc"), "poke: HEXBYTES `abc` has an odd number (3) of hex digits");
-        assert_eq!(err(&mut sh, "poke 0 +1"), "poke: HEXBYTES `+1` is not hex digits");
-        assert_eq!(ok(&mut sh, "poke 0xFFFF 7f"), "wrote 1 byte(s) at 0xFFFF");
-        assert_eq!(sh.sys.machine.dmem[0xFFFF], 0x7F);
-        assert_eq!(ok(&mut sh, "poke 0x10 0xCAFE"), "wrote 2 byte(s) at 0x0010");
-        assert_eq!(sh.sys.machine.dmem[0x10..0x12], [0xCA, 0xFE]);
-    }
-
-    #[test]
-    fn malformed_numbers_are_errors_not_defaults() {
-        let mut sh = shell();
-        assert_eq!(err(&mut sh, "peek 0 zz"), "peek: LEN `zz` is not a number (decimal or 0x… hex)");
-        assert_eq!(err(&mut sh, "peek 0 0"), "peek: LEN `0` must be ≥ 1");
-        assert_eq!(err(&mut sh, "peek zz"), "peek: ADDR `zz` is not a number (decimal or 0x… hex)");
-        assert_eq!(err(&mut sh, "peek -1 4"), "peek: ADDR `-1` must be ≥ 0");
-        assert_eq!(err(&mut sh, "peek"), "peek: missing ADDR (usage: peek ADDR [LEN])");
-        assert_eq!(err(&mut sh, "peek 0 4 4"), "peek: unexpected argument `4` (usage: peek ADDR [LEN])");
-        assert_eq!(err(&mut sh, "sched stats x"), "sched stats: N `x` is not a number (decimal or 0x… hex)");
-        assert_eq!(err(&mut sh, "sched"), "sched stats: missing `stats` (usage: sched stats [N])");
-        assert_eq!(err(&mut sh, "clock step -5"), "clock step: N `-5` must be ≥ 1");
-        assert_eq!(err(&mut sh, "clock step 0"), "clock step: N `0` must be ≥ 1");
-        assert_eq!(
-            err(&mut sh, "clock step 1 2"),
-            "clock step: unexpected argument `2` (N given twice) (usage: clock step [N] [-p PID])"
-        );
-        assert_eq!(err(&mut sh, "clock step -p"), "clock step: `-p` needs a PID (usage: clock step [N] [-p PID])");
-        assert_eq!(err(&mut sh, "clock step -q 1"), "clock step: unknown option `-q` (usage: clock step [N] [-p PID])");
-        assert_eq!(err(&mut sh, "clock step -p 0"), "clock step: PID `0` must be ≥ 1");
-        assert_eq!(err(&mut sh, "clock step -p 9"), "clock step: PID 9 is not a task slot (1..=8)");
-        assert_eq!(
-            err(&mut sh, "clock tick"),
-            "clock step: unknown subcommand `tick` (usage: clock step [N] [-p PID])"
-        );
-        assert_eq!(
-            err(&mut sh, "run 99999999999999999999999"),
-            "run: N `99999999999999999999999` is too large (more than 64 bits)"
-        );
-        assert_eq!(err(&mut sh, "run 0"), "run: N `0` must be ≥ 1");
-        assert_eq!(err(&mut sh, "dumpregs 300"), "dumpregs: PID 300 is not a task slot (1..=8)");
-        assert_eq!(err(&mut sh, "ps all"), "ps: unexpected argument `all` (usage: ps)");
-        assert_eq!(err(&mut sh, "frobnicate"), "unknown command `frobnicate` (try `help`)");
-        assert_eq!(err(&mut sh, "load"), "load: missing SPEC (usage: load FILE[@ENTRY])");
-        assert!(err(&mut sh, "load /nonexistent.mvasm").starts_with("load: /nonexistent.mvasm: "));
-    }
-
-    #[test]
-    fn kill_pause_resume_of_an_empty_slot_say_there_is_no_such_task() {
-        let mut sh = shell();
-        assert_eq!(err(&mut sh, "kill 3"), "kill: no such task: slot 3 is empty");
-        assert_eq!(err(&mut sh, "clock step 2 -p 3"), "clock step: no such task: slot 3 is empty");
-        assert_eq!(err(&mut sh, "peek \u{FFFD}"), "peek: ADDR `\u{FFFD}` is not a number (decimal or 0x… hex)");
-        assert_eq!(err(&mut sh, "pause 3"), "pause: no such task: slot 3 is empty");
-        assert_eq!(err(&mut sh, "resume 3"), "resume: no such task: slot 3 is empty");
-        let hello = example("hello.mvasm");
-        assert_eq!(ok(&mut sh, &format!("load {hello}")), format!("loaded {hello} as pid 1"));
-        assert_eq!(err(&mut sh, "resume 1"), "resume: pid 1 is READY; only a PAUSED task can be resumed");
-        assert_eq!(ok(&mut sh, "pause 1"), "pid 1: PAUSED");
-        assert_eq!(err(&mut sh, "pause 1"), "pause: pid 1 is PAUSED; only a READY or RUNNING task can be paused");
-        assert_eq!(ok(&mut sh, "resume 1"), "pid 1: READY");
-        assert_eq!(ok(&mut sh, "kill 1"), "killed pid 1");
-        assert_eq!(err(&mut sh, "kill 1"), "kill: no such task: slot 1 is empty");
-    }
-
-    #[test]
-    fn run_without_a_count_stops_at_the_cap() {
-        let mut sh = shell();
-        sh.max_steps = 1000;
-        // A task that never ends: `spin` loops forever.
-        let src = std::env::temp_dir().join(format!("hsx-shell-spin-{}.mvasm", std::process::id()));
-        std::fs::write(&src, "main: JMP main\n").unwrap();
-        ok(&mut sh, &format!("load {}", src.display()));
-        let out = ok(&mut sh, "run");
-        assert!(out.starts_with("1000 steps, outcome: max_steps (stopped after the cap of 1000 steps"), "{out}");
-        assert!(ok(&mut sh, "run 5").starts_with("5 steps, outcome: max_steps"));
-        assert_eq!(sh.sys.machine.steps, 1005);
-        let _ = std::fs::remove_file(&src);
-        assert_eq!(sh.exec_line("quit"), None);
-        assert_eq!(sh.exec_line("  ; a comment"), Some(Ok(String::new())));
-    }
-
-    #[test]
-    fn send_and_meta_errors_name_the_command_and_argument() {
-        let mut sh = shell();
-        assert_eq!(err(&mut sh, "send"), "send: missing PID (usage: send PID TEXT)");
-        assert_eq!(err(&mut sh, "send 1"), "send: missing TEXT (usage: send PID TEXT)");
-        assert_eq!(err(&mut sh, "send 1   ; only a comment"), "send: missing TEXT (usage: send PID TEXT)");
-        assert_eq!(err(&mut sh, "send x hi"), "send: PID `x` is not a number (decimal or 0x… hex)");
-        assert_eq!(err(&mut sh, "send 0 hi"), "send: PID `0` must be ≥ 1");
-        assert_eq!(err(&mut sh, "send 9 hi"), "send: PID 9 is not a task slot (1..=8)");
-        assert_eq!(err(&mut sh, "send 2 hi"), "send: no such task: slot 2 is empty");
-        assert_eq!(err(&mut sh, "meta all"), "meta: unexpected argument `all` (usage: meta)");
-        assert_eq!(
-            Command::parse("send 3   two  words  ; comment"),
-            Ok(Command::Send { pid: 3, text: "two  words".into() })
-        );
-        let hello = example("hello.mvasm");
-        ok(&mut sh, &format!("load {hello}"));
-        assert!(ok(&mut sh, "meta").contains("hello.mvasm"));
-    }
-
-    #[test]
-    fn commands_print_back_to_themselves() {
-        for line in [
-            "help",
-            "quit",
-            "load a.mvasm@main",
-            "ps",
-            "clock step 3",
-            "clock step 1 -p 2",
-            "run",
-            "run 7",
-            "dumpregs 1",
-            "peek 0x1000 16",
-            "poke 0x4000 deadbeef",
-            "mbox",
-            "send 1 hi  there",
-            "meta",
-            "sched stats 4",
-            "kill 2",
-            "pause 2",
-            "resume 2",
-        ] {
-            let c = Command::parse(line).unwrap();
-            assert_eq!(c.to_string(), line);
-            assert_eq!(Command::parse(&c.to_string()), Ok(c));
-        }
-        assert_eq!(Command::parse("clock step -p 2 4"), Ok(Command::ClockStep { n: 4, pid: Some(2) }));
-        assert_eq!(Command::parse("peek 16"), Ok(Command::Peek { addr: 16, len: 16 }));
-    }
 }

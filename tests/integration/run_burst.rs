@@ -18,7 +18,7 @@ use vm_ref::MachineConfig;
 
 /// The system of a generated case, its trace ring holding `trace_capacity` events.
 fn system_of(tc: &TestCase, trace_capacity: usize) -> System {
-    let case = Case::from_generated(tc);
+    let case = tc.case();
     let mcfg = MachineConfig { protect: case.settings.protect, trace_capacity, ..MachineConfig::default() };
     let plan = case.plan(mcfg.n_tasks).expect("generated cases assemble");
     let mut sys = System::new(&mcfg, case.settings.exec_config());

@@ -25,6 +25,7 @@ pub mod weights;
 
 pub use shrink::shrink;
 
+use crate::harness::case::{Case, Settings, SourceFile};
 use isa::Opcode;
 
 /// Knobs of the generator. The same `(seed, GenConfig)` always gives the same case.
@@ -337,6 +338,29 @@ impl TestCase {
     /// this order, so shrinking always terminates.
     pub fn cost(&self) -> (usize, usize) {
         (self.size(), shrink::complexity(self))
+    }
+}
+
+impl TestCase {
+    /// This case as the harness runs it: its program as one `seed<N>.mvasm` file, its
+    /// SPECs and settings. (The harness's `Case` knows nothing of the generator.)
+    pub fn case(&self) -> Case {
+        let file = format!("seed{}.mvasm", self.seed);
+        let st = self.settings();
+        Case {
+            name: format!("seed-{}", self.seed),
+            seed: Some(self.seed),
+            files: vec![SourceFile { name: file.clone(), text: Some(self.to_mvasm()), hex: None }],
+            specs: self.specs(&file),
+            stdin: Vec::new(),
+            settings: Settings {
+                slice: st.slice,
+                stack_size: st.stack_size,
+                protect: st.protect,
+                ticks_per_ms: st.ticks_per_ms,
+                max_steps: st.max_steps,
+            },
+        }
     }
 }
 

@@ -173,26 +173,6 @@ impl Case {
         Ok(Case { name: name.to_string(), seed: None, files, specs: specs.to_vec(), settings, stdin: Vec::new() })
     }
 
-    /// A generated random case.
-    pub fn from_generated(tc: &crate::gen::TestCase) -> Case {
-        let file = format!("seed{}.mvasm", tc.seed);
-        let st = tc.settings();
-        Case {
-            name: format!("seed-{}", tc.seed),
-            seed: Some(tc.seed),
-            files: vec![SourceFile { name: file.clone(), text: Some(tc.to_mvasm()), hex: None }],
-            specs: tc.specs(&file),
-            stdin: Vec::new(),
-            settings: Settings {
-                slice: st.slice,
-                stack_size: st.stack_size,
-                protect: st.protect,
-                ticks_per_ms: st.ticks_per_ms,
-                max_steps: st.max_steps,
-            },
-        }
-    }
-
     /// Assemble / parse the programs and resolve the SPECs.
     pub fn plan(&self, max_tasks: usize) -> Result<Plan, ProgramError> {
         let files =

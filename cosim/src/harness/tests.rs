@@ -16,7 +16,7 @@ fn random_cases_agree_on_the_real_rtl() {
     let t = traces();
     let n: u64 = std::env::var("HSX_HARNESS_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     for seed in 0..n {
-        let case = Case::from_generated(&TestCase::generate(seed, &GenConfig::default()));
+        let case = TestCase::generate(seed, &GenConfig::default()).case();
         match run_case(&case, &cfg, &t).expect("case runs") {
             CaseResult::Agree { .. } => {}
             CaseResult::Diverged { report, dir } => {

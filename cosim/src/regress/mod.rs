@@ -677,7 +677,7 @@ fn build_case(w: &Work) -> Result<(Case, Option<TestCase>), String> {
         }
         Work::Random(seed) => {
             let tc = TestCase::generate(*seed, &GenConfig::default());
-            Ok((Case::from_generated(&tc), Some(tc)))
+            Ok((tc.case(), Some(tc)))
         }
     }
 }
@@ -701,7 +701,7 @@ fn shrink_case(
         if spent >= opts.shrink_steps || cancel() {
             return false;
         }
-        let mut case = Case::from_generated(c);
+        let mut case = c.case();
         case.settings.max_steps = case.settings.max_steps.min(cap);
         let Ok(mut ls) = Lockstep::new(&case, *cfg) else { return false };
         match ls.run_until(&mut NoObserver, cancel) {
@@ -784,7 +784,7 @@ pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: 
             if let (true, Some(tc), false) = (opts.shrink, &tc, (ctl.cancel)()) {
                 let min = shrink_case(tc, &d.mismatch.check, d.step, cfg, opts, ctl.cancel);
                 if min != *tc {
-                    match run_case(&Case::from_generated(&min), cfg, &opts.traces) {
+                    match run_case(&min.case(), cfg, &opts.traces) {
                         Ok(CaseResult::Diverged { mut report, dir }) => {
                             report.shrunk_from = Some(format!("seed {}, {} code words", tc.seed, tc.size()));
                             match report.write(&dir) {
