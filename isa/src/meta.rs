@@ -1,5 +1,7 @@
 //! Reading the v2 metadata entries the assembler writes for `.value` (type 1), `.cmd`
 //! (type 2) and `.mailbox` (type 3) — the layouts of docs/asm.md "Metadata directives".
+//! [`ValueDecl`] and [`CmdDecl`] are also what the assembler builds (`asm/meta.rs`), so a
+//! declaration has one type from source to image and back.
 //! The executive creates the declared mailboxes when it spawns a task; values and
 //! commands are only listed (the shell's `meta`).
 
@@ -33,6 +35,8 @@ pub struct CmdDecl {
     pub auth: u8,
     /// Code offset of the handler.
     pub handler: u32,
+    /// The reserved upper half of the entry's last word (carried through unchanged).
+    pub reserved: u16,
     pub name: Option<String>,
     pub help: Option<String>,
     pub group_name: Option<String>,
@@ -133,6 +137,7 @@ impl Image {
                     flags: e[2],
                     auth: e[3],
                     handler: u32::from_be_bytes([e[4], e[5], e[6], e[7]]),
+                    reserved: be16(e, 12),
                     name: string_at(2, W, p, be16(e, 8))?,
                     help: string_at(2, W, p, be16(e, 10))?,
                     group_name: string_at(2, W, p, be16(e, 14))?,
@@ -235,5 +240,28 @@ on_reset: RET
         let m = img.mailbox_decls().unwrap();
         let targets: Vec<_> = m.iter().map(|d| (d.target.as_str(), d.capacity, d.mode, d.owner)).collect();
         assert_eq!(targets, vec![("app:telemetry", 96, 3, None), ("shared:x", 0, 0, Some(2)), ("svc:log", 0, 0, None)]);
+    }
+
+    /// The assembler and the reader share `CmdDecl`: what a `.cmd` says comes back whole,
+    /// including the reserved half-word (only its low 16 bits are stored).
+    #[test]
+    fn a_command_round_trips_with_its_reserved_bits() {
+        let src = r#"
+.cmd {"group":4,"cmd":2,"name":"go","handler":8,"reserved":74565,"flags":"ASYNC"}
+main: RET
+"#;
+        let c = assemble(src, "c.mvasm").unwrap().image.cmd_decls().unwrap();
+        let want = super::CmdDecl {
+            group: 4,
+            id: 2,
+            flags: 2,
+            auth: 0,
+            handler: 8,
+            reserved: 0x2345,
+            name: Some("go".into()),
+            help: None,
+            group_name: None,
+        };
+        assert_eq!(c, vec![want]);
     }
 }

@@ -14,13 +14,14 @@
 //!   mailboxes by target; a duplicate key is an error; command handlers that name a
 //!   symbol are resolved to its code offset.
 
-use super::meta::{self, CmdMeta, Handler, MetaEntry, ValueMeta};
+use super::meta::{self, Handler, MetaEntry};
 use super::{
     sorted, source, AddrOp, Asm, AsmError, AsmErrorKind, AsmOptions, Diagnostic, EntrySpec, Expr, ExprKind, GSym,
     Label, Pos, Program, Section, SourceLoader,
 };
 use crate::arch::RODATA_BASE;
 use crate::hxe::{Image, MetaEntry as HxeMeta};
+use crate::meta::{CmdDecl, ValueDecl};
 use std::collections::BTreeMap;
 
 /// One source module: its name (for messages and relative includes) and text.
@@ -229,8 +230,8 @@ fn entry(asms: &[Asm], globals: &BTreeMap<String, GSym>, code_len: usize) -> Res
 }
 
 fn metadata(asms: &[Asm], globals: &BTreeMap<String, GSym>) -> Result<Vec<HxeMeta>, LinkErr> {
-    let mut values: Vec<(ValueMeta, usize, Pos)> = Vec::new();
-    let mut cmds: Vec<(CmdMeta, u32, usize, Pos)> = Vec::new();
+    let mut values: Vec<(ValueDecl, usize, Pos)> = Vec::new();
+    let mut cmds: Vec<(CmdDecl, usize, Pos)> = Vec::new();
     let mut boxes: Vec<(String, serde_json::Map<String, serde_json::Value>, usize, Pos)> = Vec::new();
     for (i, a) in asms.iter().enumerate() {
         for ((line, col), e) in &a.metas {
@@ -245,11 +246,11 @@ fn metadata(asms: &[Asm], globals: &BTreeMap<String, GSym>) -> Result<Vec<HxeMet
                     }
                     values.push((v.clone(), i, (*line, *col)));
                 }
-                MetaEntry::Cmd(c) => {
-                    if let Some((_, _, fi, fp)) = cmds.iter().find(|(x, ..)| (x.group, x.id) == (c.group, c.id)) {
+                MetaEntry::Cmd { decl: c, handler } => {
+                    if let Some((_, fi, fp)) = cmds.iter().find(|(x, ..)| (x.group, x.id) == (c.group, c.id)) {
                         return dup(format!("command metadata ({},{})", c.group, c.id), (*fi, *fp));
                     }
-                    let handler = match &c.handler {
+                    let handler = match handler {
                         Handler::Offset(o) => *o,
                         Handler::Symbol(name) => match (globals.get(name), a.labels.get(name)) {
                             (Some(g), _) if g.section == Section::Text => g.value,
@@ -264,7 +265,7 @@ fn metadata(asms: &[Asm], globals: &BTreeMap<String, GSym>) -> Result<Vec<HxeMet
                             }
                         },
                     };
-                    cmds.push((c.clone(), handler, i, (*line, *col)));
+                    cmds.push((CmdDecl { handler, ..c.clone() }, i, (*line, *col)));
                 }
                 MetaEntry::Mailbox { target, object } => {
                     if let Some((_, _, fi, fp)) = boxes.iter().find(|(t, ..)| t == target) {
@@ -280,11 +281,11 @@ fn metadata(asms: &[Asm], globals: &BTreeMap<String, GSym>) -> Result<Vec<HxeMet
     boxes.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = Vec::new();
     if !values.is_empty() {
-        let v: Vec<ValueMeta> = values.into_iter().map(|x| x.0).collect();
+        let v: Vec<ValueDecl> = values.into_iter().map(|x| x.0).collect();
         out.push(HxeMeta { kind: 1, count: v.len() as u32, payload: meta::encode_values(&v) });
     }
     if !cmds.is_empty() {
-        let c: Vec<(CmdMeta, u32)> = cmds.into_iter().map(|x| (x.0, x.1)).collect();
+        let c: Vec<CmdDecl> = cmds.into_iter().map(|x| x.0).collect();
         out.push(HxeMeta { kind: 2, count: c.len() as u32, payload: meta::encode_cmds(&c) });
     }
     if !boxes.is_empty() {

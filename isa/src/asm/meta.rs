@@ -12,6 +12,7 @@
 //! mailbox payload is the compact JSON `{"mailboxes":[…],"version":1}` with sorted keys.
 
 use super::AsmErrorKind;
+use crate::meta::{CmdDecl, ValueDecl};
 use serde_json::{Map, Value};
 
 /// Which directive.
@@ -40,23 +41,6 @@ impl MetaKind {
     }
 }
 
-/// A `.value` entry, validated.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ValueMeta {
-    pub group: u8,
-    pub id: u8,
-    pub flags: u8,
-    pub auth: u8,
-    pub init: u16,
-    pub epsilon: u16,
-    pub min: u16,
-    pub max: u16,
-    pub persist_key: u16,
-    pub name: Option<String>,
-    pub unit: Option<String>,
-    pub group_name: Option<String>,
-}
-
 /// A command handler: a number or a `.text` symbol resolved at link time.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Handler {
@@ -64,30 +48,15 @@ pub(crate) enum Handler {
     Symbol(String),
 }
 
-/// A `.cmd` entry, validated.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct CmdMeta {
-    pub group: u8,
-    pub id: u8,
-    pub flags: u8,
-    pub auth: u8,
-    pub handler: Handler,
-    pub reserved: u32,
-    pub name: Option<String>,
-    pub help: Option<String>,
-    pub group_name: Option<String>,
-}
-
 /// One entry of a metadata directive.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum MetaEntry {
-    Value(ValueMeta),
-    Cmd(CmdMeta),
+    /// A `.value` entry, validated: exactly what the image's reader gives back.
+    Value(ValueDecl),
+    /// A `.cmd` entry, validated; `decl.handler` is 0 until the linker resolves `handler`.
+    Cmd { decl: CmdDecl, handler: Handler },
     /// The object as written, `target` trimmed (taken from `name` when absent).
-    Mailbox {
-        target: String,
-        object: Map<String, Value>,
-    },
+    Mailbox { target: String, object: Map<String, Value> },
 }
 
 type R<T> = Result<T, String>;
@@ -373,7 +342,7 @@ fn opt_f16(m: &mut Map<String, Value>, raw: &[&str], float: &[&str], what: &str)
     })
 }
 
-fn value_entry(mut m: Map<String, Value>) -> R<ValueMeta> {
+fn value_entry(mut m: Map<String, Value>) -> R<ValueDecl> {
     let group = pop(&mut m, &["group", "group_id", "groupId"]).ok_or(".value entry requires group/group_id")?;
     let group = coerce_uint("value metadata group", &group, 8)? as u8;
     let id = pop(&mut m, &["id", "value", "value_id", "valueId"]).ok_or(".value entry requires id/value")?;
@@ -405,10 +374,10 @@ fn value_entry(mut m: Map<String, Value>) -> R<ValueMeta> {
     if let Some(v) = pop(&mut m, &["reserved"]) {
         coerce_uint("value metadata reserved", &v, 16)?;
     }
-    Ok(ValueMeta { group, id, flags, auth, init, epsilon, min, max, persist_key, name, unit, group_name })
+    Ok(ValueDecl { group, id, flags, auth, init, epsilon, min, max, persist_key, name, unit, group_name })
 }
 
-fn cmd_entry(mut m: Map<String, Value>) -> R<CmdMeta> {
+fn cmd_entry(mut m: Map<String, Value>) -> R<MetaEntry> {
     let group = pop(&mut m, &["group", "group_id", "groupId"]).ok_or(".cmd entry requires group/group_id")?;
     let group = coerce_uint("command metadata group", &group, 8)? as u8;
     let id = pop(&mut m, &["id", "cmd", "cmd_id", "command_id", "commandId"]).ok_or(".cmd entry requires id/cmd")?;
@@ -444,7 +413,11 @@ fn cmd_entry(mut m: Map<String, Value>) -> R<CmdMeta> {
         Some(v) => coerce_uint("command metadata reserved", &v, 32)? as u32,
         None => 0,
     };
-    Ok(CmdMeta { group, id, flags, auth, handler, reserved, name, help, group_name })
+    // Only the low 16 bits of `reserved` are stored (the entry's last word is
+    // `reserved << 16 | group_name`).
+    let reserved = (reserved & 0xFFFF) as u16;
+    let decl = CmdDecl { group, id, flags, auth, handler: 0, reserved, name, help, group_name };
+    Ok(MetaEntry::Cmd { decl, handler })
 }
 
 fn mailbox_entry(mut m: Map<String, Value>) -> R<MetaEntry> {
@@ -493,7 +466,7 @@ pub(crate) fn parse(kind: MetaKind, json: &str) -> Result<Vec<MetaEntry>, (usize
         };
         let entry = match kind {
             MetaKind::Value => value_entry(m).map(MetaEntry::Value),
-            MetaKind::Cmd => cmd_entry(m).map(MetaEntry::Cmd),
+            MetaKind::Cmd => cmd_entry(m),
             MetaKind::Mailbox => mailbox_entry(m),
         };
         out.push(entry.map_err(|e| (0, AsmErrorKind::Metadata(e)))?);
@@ -526,7 +499,7 @@ impl Strings {
 }
 
 /// Type-1 payload of `values` (already sorted by (group, id), no duplicates).
-pub(crate) fn encode_values(values: &[ValueMeta]) -> Vec<u8> {
+pub(crate) fn encode_values(values: &[ValueDecl]) -> Vec<u8> {
     let mut strings = Strings::new(values.len() * 20);
     let mut out = Vec::with_capacity(values.len() * 20);
     for v in values {
@@ -542,19 +515,19 @@ pub(crate) fn encode_values(values: &[ValueMeta]) -> Vec<u8> {
     out
 }
 
-/// Type-2 payload of `cmds` (sorted, duplicates refused, handlers resolved to `handlers`).
-pub(crate) fn encode_cmds(cmds: &[(CmdMeta, u32)]) -> Vec<u8> {
+/// Type-2 payload of `cmds` (sorted, duplicates refused, handlers resolved).
+pub(crate) fn encode_cmds(cmds: &[CmdDecl]) -> Vec<u8> {
     let mut strings = Strings::new(cmds.len() * 16);
     let mut out = Vec::with_capacity(cmds.len() * 16);
-    for (c, handler) in cmds {
+    for c in cmds {
         let name = strings.intern(&c.name);
         let help = strings.intern(&c.help);
         let group_name = strings.intern(&c.group_name);
         out.extend([c.group, c.id, c.flags, c.auth]);
-        out.extend(handler.to_be_bytes());
+        out.extend(c.handler.to_be_bytes());
         out.extend(name.to_be_bytes());
         out.extend(help.to_be_bytes());
-        out.extend((((c.reserved & 0xFFFF) << 16) | group_name as u32).to_be_bytes());
+        out.extend(((u32::from(c.reserved) << 16) | group_name as u32).to_be_bytes());
     }
     out.extend(strings.table);
     out
