@@ -10,7 +10,6 @@
 //! not a power of two, and off.
 
 use cosim::gen::{GenConfig, TestCase};
-use cosim::harness::case::Case;
 use hsx_tests::*;
 use vm_ref::exec::SpawnOptions;
 use vm_ref::system::{Outcome, System};
