@@ -392,7 +392,7 @@ module hsx_core #(
   // An instruction is in flight from the cycle after its fetch to its commit cycle
   // (an SVC's trap included); the step-start phase (StStart, TIMEOUT traps) is not.
   assign in_flight_o     = !((st_q == hsx_pkg::StBoundary) || (st_q == hsx_pkg::StStart) ||
-                             (st_q == hsx_pkg::StTrap && trap_cause_q == hsx_pkg::TrapTimeout));
+                             (st_q == hsx_pkg::StTrap && trap_cause_q == hsx_isa_pkg::TrapTimeout));
   // (a StStart cycle without work only clears a stale `current`: no step starts.)
   assign timing_skip_o   = (st_q == hsx_pkg::StTrap) ||
                            ((st_q == hsx_pkg::StBoundary) && !(go && any_work)) ||
@@ -502,7 +502,7 @@ module hsx_core #(
         begin
           if (tmo_valid_i) begin
             st_d         = hsx_pkg::StTrap;
-            trap_cause_d = hsx_pkg::TrapTimeout;
+            trap_cause_d = hsx_isa_pkg::TrapTimeout;
             trap_pid_d   = tmo_pid_i;
             trap_pc_d    = tmo_pc_i;
           end else if (cur_running_i) begin
@@ -567,7 +567,7 @@ module hsx_core #(
               rv_trap  = 1'b1;
             end else begin
               st_d         = hsx_pkg::StTrap;
-              trap_cause_d = hsx_pkg::TrapSvc;
+              trap_cause_d = hsx_isa_pkg::TrapSvc;
               trap_pid_d   = cur_i;
               trap_pc_d    = cur_pc_i;
             end
@@ -833,7 +833,7 @@ module hsx_core #(
       // ----- trap pending -----
       hsx_pkg::StTrap: begin
         if (trap_ack_i) begin
-          if (trap_cause_q == hsx_pkg::TrapSvc) begin
+          if (trap_cause_q == hsx_isa_pkg::TrapSvc) begin
             done(pc4);
             end_kind = hsx_pkg::EndSvc;
             rv_trap  = 1'b1;
@@ -905,7 +905,7 @@ module hsx_core #(
       fpu_first_q  <= 1'b0;
       ea_q         <= '0;
       npc_q        <= '0;
-      trap_cause_q <= hsx_pkg::TrapNone;
+      trap_cause_q <= hsx_isa_pkg::TrapNone;
       trap_pid_q   <= '0;
       trap_pc_q    <= '0;
       nwr_q        <= '0;
@@ -1019,10 +1019,10 @@ module hsx_core #(
 
   // trap_o drops in the cycle the (registered) acknowledge is acted on.
   assign trap_o       = (st_q == hsx_pkg::StTrap) && !trap_ack_i;
-  assign trap_cause_o = (st_q == hsx_pkg::StTrap) ? trap_cause_q : hsx_pkg::TrapNone;
+  assign trap_cause_o = (st_q == hsx_pkg::StTrap) ? trap_cause_q : hsx_isa_pkg::TrapNone;
   assign trap_pid_o   = trap_pid_q;
-  assign trap_mod_o   = (trap_cause_q == hsx_pkg::TrapSvc) ? ir_q[11:8] : 4'd0;
-  assign trap_fn_o    = (trap_cause_q == hsx_pkg::TrapSvc) ? ir_q[7:0] : 8'd0;
+  assign trap_mod_o   = (trap_cause_q == hsx_isa_pkg::TrapSvc) ? ir_q[11:8] : 4'd0;
+  assign trap_fn_o    = (trap_cause_q == hsx_isa_pkg::TrapSvc) ? ir_q[7:0] : 8'd0;
   assign trap_pc_o    = trap_pc_q;
 
 endmodule

@@ -149,6 +149,17 @@ package hsx_isa_pkg;
     CmdSetSlice = 4'd9   // SET_SLICE
   } cmd_e;
 
+  // Host-bus address spaces (hb_space_i) and trap causes (trap_cause_o).
+  localparam logic [1:0] SpaceData = 2'd0;
+  localparam logic [1:0] SpaceCode = 2'd1;
+  localparam logic [1:0] SpaceCtrl = 2'd2;
+  localparam logic [1:0] TrapNone = 2'd0;
+  localparam logic [1:0] TrapSvc = 2'd1;
+  localparam logic [1:0] TrapTimeout = 2'd2;
+
+  // Memory map (isa.md): the register windows.
+  localparam logic [15:0] WindowBase = 16'h1000;
+
   // Control registers (host bus space 2), docs/rtl-interface.md.
   // Slot fields: pid p at 16'h0000 + p*16'h0080 + 4*f (addr[6:2] is f).
   localparam logic [4:0] CtrlFieldState = 5'd0;

@@ -42,7 +42,7 @@ module hsx_lsu #(
 
   // One past the window region. The reserved area ends where the windows start
   // (isa.md memory map), so [0, LowHi) is the whole forbidden low block.
-  localparam logic [16:0] LowHi = {1'b0, hsx_pkg::WindowBase} + 17'(64 * NTasks);
+  localparam logic [16:0] LowHi = {1'b0, hsx_isa_pkg::WindowBase} + 17'(64 * NTasks);
 
   logic [7:0] mut;
 `ifdef HSX_MUTANTS

@@ -1,7 +1,8 @@
 // hsx_pkg: hand-written types and constants internal to the HSX RTL. Everything the RTL
 // shares with the Rust side is in the generated ISA package, hsx_isa_pkg (opcodes,
 // instruction classes, alu_op_e/fpu_op_e/jump_e, task states, wait kinds, fault codes,
-// PSW bits, the control-register map and command codes).
+// PSW bits, the control-register map and command codes, host-bus spaces, trap causes,
+// the window base).
 //
 // Yosys 0.23 note: never `import hsx_pkg::*`; refer to items as `hsx_pkg::name`.
 
@@ -10,19 +11,6 @@ package hsx_pkg;
   // Memory geometry: 64 KiB data RAM and 64 KiB code RAM, both 32-bit words.
   localparam int unsigned RamWords = 16384;
   localparam int unsigned RamAw    = 14;     // word-address width
-
-  // Memory map (isa.md, context.md).
-  localparam logic [15:0] WindowBase = 16'h1000;
-
-  // Host-bus address spaces (hb_space_i).
-  localparam logic [1:0] SpaceData = 2'd0;
-  localparam logic [1:0] SpaceCode = 2'd1;
-  localparam logic [1:0] SpaceCtrl = 2'd2;
-
-  // Trap causes (trap_cause_o).
-  localparam logic [1:0] TrapNone    = 2'd0;
-  localparam logic [1:0] TrapSvc     = 2'd1;
-  localparam logic [1:0] TrapTimeout = 2'd2;
 
   // Core control states (docs/rtl.md has the state diagram and docs/timing.md the cycles).
   typedef enum logic [3:0] {

@@ -109,7 +109,7 @@ module hsx_top #(
       trap_ack_q   <= 1'b0;
       hb_vld_q     <= 1'b0;
       hb_ack_q     <= 1'b0;
-      hb_rspace_q  <= hsx_pkg::SpaceData;
+      hb_rspace_q  <= hsx_isa_pkg::SpaceData;
       ctrl_rdata_q <= '0;
     end else begin
       trap_ack_q <= trap_ack_i;
@@ -126,7 +126,7 @@ module hsx_top #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       hb_we_q    <= 1'b0;
-      hb_space_q <= hsx_pkg::SpaceData;
+      hb_space_q <= hsx_isa_pkg::SpaceData;
       hb_addr_q  <= '0;
       hb_be_q    <= '0;
       hb_wdata_q <= '0;
@@ -144,9 +144,9 @@ module hsx_top #(
   assign hb_ack_o = hb_ack_q;
   always_comb begin
     unique case (hb_rspace_q)
-      hsx_pkg::SpaceData: hb_rdata_o = dm_rdata;
-      hsx_pkg::SpaceCode: hb_rdata_o = cm_rdata;
-      hsx_pkg::SpaceCtrl: hb_rdata_o = ctrl_rdata_q;
+      hsx_isa_pkg::SpaceData: hb_rdata_o = dm_rdata;
+      hsx_isa_pkg::SpaceCode: hb_rdata_o = cm_rdata;
+      hsx_isa_pkg::SpaceCtrl: hb_rdata_o = ctrl_rdata_q;
       default:            hb_rdata_o = '0;   // unmapped space: reads 0, writes ignored
     endcase
   end
@@ -174,9 +174,9 @@ module hsx_top #(
   logic [13:0] core_cm_addr;
   logic        hb_data, hb_code, hb_ctrl;
 
-  assign hb_data = hb_go && (hb_space_q == hsx_pkg::SpaceData);
-  assign hb_code = hb_go && (hb_space_q == hsx_pkg::SpaceCode);
-  assign hb_ctrl = hb_go && (hb_space_q == hsx_pkg::SpaceCtrl);
+  assign hb_data = hb_go && (hb_space_q == hsx_isa_pkg::SpaceData);
+  assign hb_code = hb_go && (hb_space_q == hsx_isa_pkg::SpaceCode);
+  assign hb_ctrl = hb_go && (hb_space_q == hsx_isa_pkg::SpaceCtrl);
 
   assign dm_from_host = hb_data;
   assign dm_req   = hb_data ? 1'b1           : core_dm_req;

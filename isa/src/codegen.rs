@@ -2,7 +2,8 @@
 //! `rtl/hsx_isa_pkg.sv`; a test fails when the committed file is stale). Only numbers
 //! and names cross over: opcodes, instruction classes and the typed decode controls
 //! (`alu_op_e`, `fpu_op_e`, `jump_e`), task-state and wait encodings, fault codes, PSW
-//! bits, the control-register map and the scheduler command codes. The RTL's behaviour
+//! bits, the control-register map, the scheduler command codes, host-bus spaces, trap
+//! causes and the window base. The RTL's behaviour
 //! (decoder, ALU, core) stays hand-written.
 //!
 //! It also writes the FPU test bench's operation codes (`rtl/tb/fpu/fpu_ops.h`), so the
@@ -137,6 +138,16 @@ pub fn rtl_isa_pkg() -> String {
     sv_enum(&mut t, "", "cmd_e", &cmds, Some(4));
     s.push_str(t.split_once('\n').map(|x| x.1).unwrap_or(""));
 
+    s.push_str("  // Host-bus address spaces (hb_space_i) and trap causes (trap_cause_o).\n");
+    for (n, v) in ctrl::space::ALL {
+        let _ = writeln!(s, "  localparam logic [1:0] Space{} = 2'd{v};", camel(n));
+    }
+    for (n, v) in ctrl::trap_cause::ALL {
+        let _ = writeln!(s, "  localparam logic [1:0] Trap{} = 2'd{v};", camel(n));
+    }
+    s.push_str("\n  // Memory map (isa.md): the register windows.\n");
+    let _ = writeln!(s, "  localparam logic [15:0] WindowBase = 16'h{:04X};\n", crate::WINDOW_BASE);
+
     s.push_str("  // Control registers (host bus space 2), docs/rtl-interface.md.\n");
     let fw = bits_for(ctrl::field::COUNT as u32);
     let _ = writeln!(
@@ -212,6 +223,9 @@ mod tests {
         assert!(p.contains("localparam logic [5:0] CtrlGlobalArg7 = 6'd15;"), "{p}");
         assert!(p.contains("localparam logic [5:0] CtrlGlobalNTasks = 6'd17;"), "{p}");
         assert!(p.contains("localparam int unsigned PswV = 3;"));
+        assert!(p.contains("localparam logic [1:0] SpaceCtrl = 2'd2;"), "{p}");
+        assert!(p.contains("localparam logic [1:0] TrapTimeout = 2'd2;"), "{p}");
+        assert!(p.contains("localparam logic [15:0] WindowBase = 16'h1000;"), "{p}");
     }
 
     #[test]

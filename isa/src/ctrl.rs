@@ -1,5 +1,6 @@
 //! The control-register map of the RTL's host bus (`hb_space_i = 2`,
-//! docs/rtl-interface.md): slot fields, global registers and scheduler command codes.
+//! docs/rtl-interface.md): slot fields, global registers and scheduler command codes;
+//! also the host-bus address spaces and the trap causes of the RTL's ports.
 //! The driver (`sim`) uses these numbers, and `cargo xtask codegen` emits them into the
 //! RTL package (`CtrlField*`, `CtrlGlobal*`, `cmd_e`) and `cargo xtask docs` into the
 //! tables of docs/rtl-interface.md, so this is the only place they are written.
@@ -135,6 +136,25 @@ pub mod op {
         ("KILL", KILL, "—"),
         ("SET_SLICE", SET_SLICE, "A0 n"),
     ];
+}
+
+/// Host-bus address spaces (`hb_space_i`).
+pub mod space {
+    /// 64 KiB data RAM.
+    pub const DATA: u8 = 0;
+    /// 64 KiB code RAM.
+    pub const CODE: u8 = 1;
+    /// The control registers of this module.
+    pub const CTRL: u8 = 2;
+    pub const ALL: &[(&str, u8)] = &[("DATA", DATA), ("CODE", CODE), ("CTRL", CTRL)];
+}
+
+/// Why the core traps (`trap_cause_o`).
+pub mod trap_cause {
+    pub const NONE: u8 = 0;
+    pub const SVC: u8 = 1;
+    pub const TIMEOUT: u8 = 2;
+    pub const ALL: &[(&str, u8)] = &[("NONE", NONE), ("SVC", SVC), ("TIMEOUT", TIMEOUT)];
 }
 
 /// The CMD register value for `op` on `pid`.

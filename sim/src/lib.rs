@@ -116,11 +116,11 @@ fn slot_of_raw(r: &[u64]) -> Slot {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Space {
     /// 64 KiB data RAM (little-endian lanes).
-    Data = 0,
+    Data = ctrl::space::DATA as isize,
     /// 64 KiB code RAM (a word is the big-endian code word as a number).
-    Code = 1,
+    Code = ctrl::space::CODE as isize,
     /// Control registers (docs/rtl-interface.md).
-    Ctrl = 2,
+    Ctrl = ctrl::space::CTRL as isize,
 }
 
 /// Model selection.
@@ -486,8 +486,8 @@ impl Rtl {
             }
             1 => Event::Trap(Trap {
                 cause: match o.trap.cause {
-                    1 => TrapCause::Svc,
-                    2 => TrapCause::Timeout,
+                    ctrl::trap_cause::SVC => TrapCause::Svc,
+                    ctrl::trap_cause::TIMEOUT => TrapCause::Timeout,
                     c => TrapCause::Unknown(c),
                 },
                 pid: o.trap.pid,
