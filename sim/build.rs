@@ -1,5 +1,6 @@
-//! Build script of `hsx-sim`: verilate the RTL (`rtl/hsx.f`, top `hsx_top`) twice — the
-//! real model (`Vhsx`) and the mutant-capable one (`Vhsx_mut`, `+define+HSX_MUTANTS`) —
+//! Build script of `hsx-sim`: verilate the RTL (`rtl/hsx.f`, top `hsx_top`) three times —
+//! the real model (`Vhsx`), the mutant-capable one (`Vhsx_mut`, `+define+HSX_MUTANTS`) and
+//! the monitor model (`Vhsx_mon`: the real RTL with `rtl/monitors/`'s checkers bound in) —
 //! compile each into one unity translation unit, compile the Verilator runtime (cached
 //! in `OUT_DIR`, keyed on the Verilator version and flags) and the `cxx` bridge, and link
 //! them in the order bridge → models → runtime.
@@ -22,8 +23,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The two models: prefix and extra Verilator arguments.
-const MODELS: &[(&str, &[&str])] = &[("Vhsx", &[]), ("Vhsx_mut", &["+define+HSX_MUTANTS"])];
+/// The models: prefix and extra Verilator arguments. `Vhsx_mon` is the real RTL with the
+/// lockstep's checkers bound in (`rtl/monitors/`, listed by [`MONITORS_F`]; without that
+/// file it is the real RTL alone).
+const MODELS: &[(&str, &[&str])] =
+    &[("Vhsx", &[]), ("Vhsx_mut", &["+define+HSX_MUTANTS"]), ("Vhsx_mon", &["-f", MONITORS_F])];
+
+/// The monitor model's file list, relative to the directory holding `rtl/` (as `hsx.f`).
+const MONITORS_F: &str = "rtl/monitors/monitors.f";
 
 /// Verilator arguments common to both models (the RTL file list is added separately).
 const VERILATOR_ARGS: &[&str] = &[
@@ -140,6 +147,9 @@ fn run() -> Result<(), String> {
             .zip(&mdirs)
             .map(|((prefix, extra), mdir)| {
                 let (vl, rtl_args, vl_cwd) = (&vl, &rtl_args, &vl_cwd);
+                // An RTL directory without monitors (HSX_RTL_DIR): the plain RTL.
+                let extra: &[&str] =
+                    if extra.contains(&MONITORS_F) && !vl_cwd.join(MONITORS_F).is_file() { &[] } else { extra };
                 s.spawn(move || verilate(vl, prefix, extra, rtl_args, vl_cwd, mdir))
             })
             .collect();
@@ -493,6 +503,10 @@ fn hash_rtl(rtl_dir: &Path, filelist: &Path, cwd: &Path, h: &mut Fnv) -> Result<
         if p.is_file() && !files.contains(&p) {
             files.push(p);
         }
+    }
+    // The monitor model's checkers.
+    if let Ok(rd) = fs::read_dir(rtl_dir.join("monitors")) {
+        files.extend(rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()));
     }
     files.sort();
     for p in files {

@@ -7,11 +7,19 @@
 //! * `rtl_alone`: the RTL with its executive (`RtlSystem::run`), no reference model;
 //! * `divergence_to_vcd`: `run_case` on a mutant that diverges at step 3 (ADD's V flag):
 //!   run, report and both VCDs (a deterministic re-simulation) into a temp dir.
+//!
+//! After the groups, `check_ratio` prints the three figures of issue 13 measured in the same
+//! seconds: the lockstep (every checker, timing on) and the RTL alone take turns on the
+//! same loop, [`ROUNDS`] rounds of [`STEPS`] steps each (construction and loading not
+//! timed), and the fastest round of each gives RTL cycles/s, checked retires/s and the
+//! lockstep ÷ RTL time ratio (criterion's groups run seconds apart, and this machine's
+//! speed drifts by tens of percent within minutes). `HSX_BENCH_RATIO_ONLY=1` skips the
+//! groups.
 
 use cosim::harness::case::{Case, Settings, SourceFile};
 use cosim::harness::{run_case, CaseResult, CosimConfig, Lockstep, NoObserver, Verdict};
 use cosim::rtl::RtlSystem;
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use std::time::Duration;
 use vm_ref::exec::SpawnOptions;
 
@@ -89,7 +97,7 @@ fn rtl_alone(c: &mut Criterion) {
     g.bench_function("alu_loop", |b| {
         b.iter_batched(
             || {
-                let mut r = RtlSystem::new(sim::RtlOptions { mutant: 0 }, st.protect, st.exec_config()).expect("rtl");
+                let mut r = RtlSystem::new(sim::RtlOptions::default(), st.protect, st.exec_config()).expect("rtl");
                 r.load(&plan, SpawnOptions::default()).expect("load");
                 r
             },
@@ -119,5 +127,78 @@ fn divergence_to_vcd(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Interleaved rounds of `check_ratio`.
+const ROUNDS: usize = 15;
+
+fn check_ratio() {
+    let cs = case("alu", ALU_LOOP, STEPS);
+    let cfg = CosimConfig { check_timing: true, ..CosimConfig::default() };
+    let st = cs.settings;
+    let plan = cs.plan(isa::DEFAULT_N_TASKS).expect("plan");
+    // One round: (seconds, RTL cycles of the timed part).
+    let lockstep = |compare: bool| {
+        let mut ls = Lockstep::new(&cs, cfg).expect("lockstep");
+        ls.compare = compare;
+        let c0 = ls.rtl.rtl.cycles();
+        let t = std::time::Instant::now();
+        match ls.run(&mut NoObserver) {
+            Verdict::Agree { steps, .. } => assert_eq!(steps, STEPS),
+            Verdict::Diverged(d) => panic!("the real RTL diverged: {:?}", d.mismatch),
+        }
+        (t.elapsed().as_secs_f64(), ls.rtl.rtl.cycles() - c0)
+    };
+    let alone = |table_monitor: bool| {
+        let mut r = RtlSystem::new(sim::RtlOptions::default(), st.protect, st.exec_config()).expect("rtl");
+        r.load(&plan, SpawnOptions::default()).expect("load");
+        r.rtl.set_table_monitor(table_monitor).expect("table monitor");
+        let c0 = r.rtl.cycles();
+        let t = std::time::Instant::now();
+        r.run(STEPS).expect("rtl run");
+        assert_eq!(r.steps, STEPS);
+        (t.elapsed().as_secs_f64(), r.rtl.cycles() - c0)
+    };
+    type Round<'a> = Box<dyn Fn() -> (f64, u64) + 'a>;
+    let variants: [(&str, Round); 4] = [
+        ("lockstep", Box::new(|| lockstep(true))),
+        ("rtl_alone", Box::new(|| alone(false))),
+        ("lockstep_no_compare", Box::new(|| lockstep(false))),
+        ("rtl_alone_table_monitor", Box::new(|| alone(true))),
+    ];
+    let mut best = [(f64::MAX, 0u64); 4];
+    for (_, f) in &variants {
+        f();
+    }
+    for _ in 0..ROUNDS {
+        for (b, (_, f)) in best.iter_mut().zip(&variants) {
+            let r = f();
+            if r.0 < b.0 {
+                *b = r;
+            }
+        }
+    }
+    let m = |n: f64, t: f64| n / t / 1e6;
+    for ((name, _), (t, c)) in variants.iter().zip(best) {
+        println!(
+            "check_ratio: {name:<24} {:.3} M retires/s, {:.2} M RTL cycles/s, {:.2}x rtl_alone",
+            m(STEPS as f64, t),
+            m(c as f64, t),
+            t / best[1].0
+        );
+    }
+    println!(
+        "check_ratio: RTL alone {:.2} M cycles/s; lockstep (every checker, timing on) {:.3} M checked retires/s; lockstep / RTL alone = {:.2} (best of {ROUNDS} interleaved rounds of {STEPS} steps)",
+        m(best[1].1 as f64, best[1].0),
+        m(STEPS as f64, best[0].0),
+        best[0].0 / best[1].0
+    );
+}
+
 criterion_group!(benches, lockstep, rtl_alone, divergence_to_vcd);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("HSX_BENCH_RATIO_ONLY").is_none() {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
+    check_ratio();
+}

@@ -24,6 +24,7 @@
 #include "verilated_vcd_c.h"
 
 #include "Vhsx.h"
+#include "Vhsx_mon.h"
 #include "Vhsx_mut.h"
 
 // A public variable's packed shape, for every Verilator this builds with: 5.006 has
@@ -183,6 +184,7 @@ public:
         Verilated::threadContextp(ctx_.get());
         top_ = std::make_unique<M>(ctx_.get(), "TOP");
         retires_.resize(kRetireRing);
+        find_sv_table_monitor();
         reset(4);
     }
 
@@ -208,12 +210,14 @@ public:
         top_->rst_ni = 1;
         top_->eval();
         mon_on_ = mon;
+        if (svm_enable_) *svm_enable_ = svm_on_;  // the checker's reset cleared it
         cycles_ = 0;
         timed_ = 0;
         rq_head_ = rq_len_ = 0;
         rq_lost_ = 0;
         wq_head_ = wq_len_ = 0;
         wq_lost_ = 0;
+        ck_valid_ = false;
     }
 
     uint64_t cycles() const override { return cycles_; }
@@ -507,15 +511,141 @@ public:
         tbl_snap_.assign(total, 0);
         return true;
     }
+    // In the monitor model the rule is checked by the bound SystemVerilog checker
+    // (rtl/monitors/hsx_table_monitor.sv), read once per retire; elsewhere by comparing a
+    // snapshot of the table on every edge inside an instruction (edge()).
     void set_table_monitor(bool on) override {
-        tbl_on_ = on && !tbl_.empty();
+        if (svm_enable_) {
+            svm_on_ = on;
+            *svm_enable_ = on;
+            tbl_on_ = false;
+        } else {
+            tbl_on_ = on && !tbl_.empty();
+        }
         tbl_valid_ = false;
     }
-    void table_monitor_self_test() override { tbl_selftest_ = true; }
+    void table_monitor_self_test() override {
+        if (svm_selftest_) {
+            *svm_selftest_ = 1;
+        } else {
+            tbl_selftest_ = true;
+        }
+    }
     uint64_t take_table_violation() override {
+        if (svm_viol_) {
+            const uint64_t c = *svm_viol_;
+            *svm_viol_ = 0;
+            return c;
+        }
         const uint64_t c = tbl_violation_;
         tbl_violation_ = 0;
         return c;
+    }
+
+    // The lockstep's per-retire batch (DiffTest's idea): one crossing per retire carries
+    // the retire record, the observed writes, the table violation, the machine registers,
+    // the retiring task's window and only the task-table elements that changed.
+    bool bind_checked(rust::Slice<const int32_t> table, size_t reg_base_field, rust::Slice<const int32_t> globals,
+                      int32_t dmem) override {
+        ck_bound_ = false;
+        ck_tbl_.clear();
+        ck_n_ = 0;
+        for (const int32_t h : table) {
+            const Var* b = var(h);
+            if (!b || b->udims != 1 || !b->base || b->width > 64) return false;
+            const uint32_t n = static_cast<uint32_t>(b->uhigh - b->ulow + 1);
+            if (ck_tbl_.empty()) {
+                ck_n_ = n;
+            } else if (n != ck_n_) {
+                return false;
+            }
+            ck_tbl_.push_back(h);
+        }
+        if (ck_n_ == 0 || ck_n_ > 32 || reg_base_field >= ck_tbl_.size() || globals.size() != 6) return false;
+        ck_reg_base_ = reg_base_field;
+        for (size_t i = 0; i < 6; ++i) {
+            if (!scalar(globals[i], ck_g_[i])) return false;
+        }
+        const Var* d = var(dmem);
+        if (!d || d->udims != 1 || d->vltype != VLVT_UINT32) return false;
+        ck_dmem_ = dmem;
+        ck_valid_ = false;
+        ck_bound_ = true;
+        return true;
+    }
+
+    void run_checked(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
+                     CheckedOut& out) override {
+        out.run = run(max_cycles);
+        if (out.run.kind != 0) return;
+        // Observed writes: as many as the caller's buffer holds.
+        const size_t nw = std::min(wq_len_, writes.size());
+        for (size_t i = 0; i < nw; ++i) writes[i] = writes_[(wq_head_ + i) % kWriteRing];
+        wq_head_ = (wq_head_ + nw) % kWriteRing;
+        wq_len_ -= nw;
+        if (wq_len_ == 0) wq_head_ = 0;
+        out.n_writes = static_cast<uint32_t>(nw);
+        out.more_writes = wq_len_ != 0;
+        out.writes_lost = wq_lost_;
+        wq_lost_ = 0;
+        out.table_violation = take_table_violation();
+        out.changed_slots = 0;
+        if (!ck_bound_) return;
+        // The task table: compare with the caller's copy, rewrite what changed.
+        const uint32_t n = ck_n_;
+        if (table.size() < ck_tbl_.size() * n) return;
+        uint64_t* t = table.data();
+        uint32_t changed = ck_valid_ ? 0u : (n == 32 ? ~0u : ((1u << n) - 1));
+        for (size_t k = 0; k < ck_tbl_.size(); ++k) {
+            const Var* b = var(ck_tbl_[k]);
+            uint64_t* dst = t + k * n;
+            const char* base = b->base;
+            const ptrdiff_t st = b->stride;
+            auto cmp = [&](uint32_t e, uint64_t v) {
+                if (v != dst[e]) {
+                    dst[e] = v;
+                    changed |= 1u << e;
+                }
+            };
+            switch (b->vltype) {
+            case VLVT_UINT8:
+                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const CData*>(base + e * st));
+                break;
+            case VLVT_UINT16:
+                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const SData*>(base + e * st));
+                break;
+            case VLVT_UINT32:
+                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const IData*>(base + e * st));
+                break;
+            case VLVT_UINT64:
+                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const QData*>(base + e * st));
+                break;
+            default:
+                for (uint32_t e = 0; e < n; ++e) cmp(e, load_bits(base + e * st, b->vltype, b->width, 0, 64));
+            }
+        }
+        ck_valid_ = true;
+        out.changed_slots = changed;
+        out.current = static_cast<uint8_t>(ck_g_[0].get());
+        out.last_ran = static_cast<uint8_t>(ck_g_[1].get());
+        out.steps = ck_g_[2].get();
+        out.ticks = ck_g_[3].get();
+        out.stack_region_lo = static_cast<uint32_t>(ck_g_[4].get());
+        out.protect = ck_g_[5].get() != 0;
+        // The retiring task's window, at its slot's reg_base (16-bit address arithmetic,
+        // as peek_window).
+        const uint8_t pid = out.run.retire.pid;
+        if (pid >= 1 && pid <= n) {
+            const Var* d = var(ck_dmem_);
+            const uint16_t rb = static_cast<uint16_t>(t[ck_reg_base_ * n + pid - 1]);
+            for (uint32_t i = 0; i < 16; ++i) {
+                const uint16_t a = static_cast<uint16_t>(rb + 4 * i);
+                const void* p = d->fast_elem(d->ulow + (a >> 2));
+                out.window[i] = p ? *static_cast<const IData*>(p) : 0;
+            }
+        } else {
+            for (uint32_t i = 0; i < 16; ++i) out.window[i] = 0;
+        }
     }
 
     bool bind_timing_skip(int32_t handle) override {
@@ -607,6 +737,22 @@ private:
             // Stop dumping, keep the file (closed by vcd_close).
             vcd_paused_ = std::move(vcd_);
         }
+    }
+
+    // The monitor model's table checker: its public controls, if this model has it.
+    void find_sv_table_monitor() {
+        const VerilatedScope* sc = ctx_->scopeFind("TOP.hsx_top.u_table_monitor");
+        if (!sc) return;
+        const VerilatedVar* en = sc->varFind("enable_q");
+        const VerilatedVar* st = sc->varFind("selftest_q");
+        const VerilatedVar* vc = sc->varFind("viol_cycle_q");
+        if (!en || !st || !vc || en->vltype() != VLVT_UINT8 || st->vltype() != VLVT_UINT8
+            || vc->vltype() != VLVT_UINT64) {
+            return;
+        }
+        svm_enable_ = static_cast<CData*>(en->datap());
+        svm_selftest_ = static_cast<CData*>(st->datap());
+        svm_viol_ = static_cast<QData*>(vc->datap());
     }
 
     // Verilator keeps a per-thread "current context" (used by $display, $finish,
@@ -790,7 +936,19 @@ private:
     bool tbl_valid_ = false;
     bool tbl_selftest_ = false;
     uint64_t tbl_violation_ = 0;
+    CData* svm_enable_ = nullptr;
+    CData* svm_selftest_ = nullptr;
+    QData* svm_viol_ = nullptr;
+    bool svm_on_ = false;
     uint64_t timed_ = 0;
+    // run_checked's bindings: task-table array handles, slots, reg_base's field index,
+    // machine registers, data RAM; `ck_valid_`: the caller's table copy is complete.
+    bool ck_bound_ = false, ck_valid_ = false;
+    std::vector<int32_t> ck_tbl_;
+    uint32_t ck_n_ = 0;
+    size_t ck_reg_base_ = 0;
+    Sig ck_g_[6];
+    int32_t ck_dmem_ = -1;
     std::vector<ObsWrite> writes_;
     size_t wq_head_ = 0, wq_len_ = 0;
     uint64_t wq_lost_ = 0;
@@ -798,7 +956,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<RtlModel> new_model(uint8_t mutant) {
+std::unique_ptr<RtlModel> new_model(uint8_t mutant, bool monitors) {
+    if (mutant == 0 && monitors) return std::make_unique<Impl<Vhsx_mon>>(0);
     if (mutant == 0) return std::make_unique<Impl<Vhsx>>(0);
     return std::make_unique<Impl<Vhsx_mut>>(mutant);
 }

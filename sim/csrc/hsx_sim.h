@@ -16,6 +16,7 @@ struct TrapRec;
 struct RunOut;
 struct ObsWrite;
 struct VarInfo;
+struct CheckedOut;
 
 class RtlModel {
 public:
@@ -54,6 +55,10 @@ public:
     virtual uint64_t take_table_violation() = 0;
     virtual void table_monitor_self_test() = 0;
     virtual uint64_t timed_cycles() const = 0;
+    virtual bool bind_checked(rust::Slice<const int32_t> table, size_t reg_base_field,
+                              rust::Slice<const int32_t> globals, int32_t dmem) = 0;
+    virtual void run_checked(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
+                             CheckedOut& out) = 0;
 
     virtual bool vcd_open(rust::Str path) = 0;
     virtual void vcd_arm(rust::Str path, uint64_t from, uint64_t to) = 0;
@@ -63,7 +68,7 @@ public:
     virtual bool vcd_is_open() const = 0;
 };
 
-std::unique_ptr<RtlModel> new_model(uint8_t mutant);
+std::unique_ptr<RtlModel> new_model(uint8_t mutant, bool monitors);
 rust::String vcd_to_fst(rust::Str vcd_path, rust::Str fst_path);
 rust::String verilator_version();
 

@@ -63,6 +63,35 @@ pub(crate) mod bridge {
         from_host: bool,
     }
 
+    /// What [`RtlModel::run_checked`] returns besides the event: everything the lockstep
+    /// harness reads after a retire, gathered in the same crossing (DiffTest's batch).
+    #[derive(Debug, Clone, Copy, Default)]
+    struct CheckedOut {
+        /// The event, as [`RtlModel::run`] returns it; the fields below are filled only
+        /// for a retire (`run.kind == 0`).
+        run: RunOut,
+        /// Writes lost to overflow of the write ring since the last drain.
+        writes_lost: u64,
+        /// Writes copied into the caller's buffer.
+        n_writes: u32,
+        /// More writes than the buffer holds are queued (drain them with `take_writes`).
+        more_writes: bool,
+        /// The cycle of the first task-table stability violation since the last drain (0:
+        /// none).
+        table_violation: u64,
+        /// Bit p: slot p (pid p + 1) differs from the copy in the caller's table, whose
+        /// changed elements were rewritten.
+        changed_slots: u32,
+        current: u8,
+        last_ran: u8,
+        steps: u64,
+        ticks: u64,
+        stack_region_lo: u32,
+        protect: bool,
+        /// The retiring task's register window (16 words at its slot's `reg_base`).
+        window: [u32; 16],
+    }
+
     /// Shape of a public variable found by `bind_var`.
     #[derive(Debug, Clone, Copy, Default)]
     struct VarInfo {
@@ -82,9 +111,10 @@ pub(crate) mod bridge {
 
         type RtlModel;
 
-        /// A new model, reset. `mutant` 0 → the real model `Vhsx`; otherwise the mutant
-        /// model `Vhsx_mut` with `mutant_i` tied to `mutant`.
-        fn new_model(mutant: u8) -> UniquePtr<RtlModel>;
+        /// A new model, reset. `mutant` 0 → the real model `Vhsx`, or with `monitors` the
+        /// monitor model `Vhsx_mon` (the real RTL with the checkers of `rtl/monitors/`);
+        /// otherwise the mutant model `Vhsx_mut` with `mutant_i` tied to `mutant`.
+        fn new_model(mutant: u8, monitors: bool) -> UniquePtr<RtlModel>;
         /// Verilator's version string.
         fn verilator_version() -> String;
         /// Convert a VCD file to FST (Verilator's bundled FST writer); "" or an error.
@@ -171,6 +201,32 @@ pub(crate) mod bridge {
         fn take_table_violation(self: Pin<&mut RtlModel>) -> u64;
         /// Make the monitor's next snapshot differ from the table (proves the check fires).
         fn table_monitor_self_test(self: Pin<&mut RtlModel>);
+        /// The variables `run_checked` reads after a retire: the task-table arrays (in
+        /// `probe::slot::ALL` order), the machine registers (current, last_ran, steps,
+        /// ticks, stack_region_lo, protect) and the data RAM. Returns false if one is not
+        /// of the expected shape.
+        fn bind_checked(
+            self: Pin<&mut RtlModel>,
+            table: &[i32],
+            reg_base_field: usize,
+            globals: &[i32],
+            dmem: i32,
+        ) -> bool;
+        /// [`run`](RtlModel::run) plus, on a retire, in the same crossing: the observed
+        /// writes since the last drain (the first `writes.len()` of them into `writes`,
+        /// their number in `out.n_writes`; `out.more_writes`: the rest are still queued
+        /// for `take_writes`), the table violation, the
+        /// machine registers, the retiring task's window, and the task-table elements that
+        /// changed since the previous call, written into `table` (`fields × n_tasks`
+        /// values, field-major, as `var_read_arrays` lays them out) — the caller keeps
+        /// `table` between calls; a fresh binding or a reset rewrites it whole.
+        fn run_checked(
+            self: Pin<&mut RtlModel>,
+            max_cycles: u64,
+            writes: &mut [ObsWrite],
+            table: &mut [u64],
+            out: &mut CheckedOut,
+        );
         /// Cycles since reset that count for timing (timing_skip low).
         fn timed_cycles(self: &RtlModel) -> u64;
 

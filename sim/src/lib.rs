@@ -10,6 +10,7 @@
 //! The hot loops run in C++ (csrc/hsx_sim.cc): [`Rtl::run`] crosses the FFI once per
 //! event, not once per cycle.
 
+mod checked;
 pub mod ctrl;
 mod ffi;
 mod probe;
@@ -128,6 +129,10 @@ pub enum Space {
 pub struct RtlOptions {
     /// 0 = the real model; > 0 = the mutant-capable model with `mutant_i` tied to this.
     pub mutant: u8,
+    /// With `mutant` 0: the monitor model — the real RTL with the lockstep's checkers of
+    /// `rtl/monitors/` bound in (the task-table stability rule checked inside the model,
+    /// read once per retire) — what the lockstep harness runs. Ignored for a mutant.
+    pub monitors: bool,
 }
 
 /// Why the core traps (`trap_cause_o`).
@@ -224,6 +229,8 @@ pub struct Rtl {
     /// The raw task table of the last probe (`SLOT_FIELDS × n_tasks`, overwritten whole
     /// by each probe: kept so that a probe neither allocates nor clears a buffer).
     slot_raw: std::cell::Cell<Vec<u64>>,
+    /// [`Rtl::run_checked`]'s state: the task table as of its last retire.
+    ck: checked::State,
 }
 
 impl std::fmt::Debug for Rtl {
@@ -240,7 +247,7 @@ impl Rtl {
     /// Build the model and reset it (`rst_ni` low for [`RESET_CYCLES`] cycles). After
     /// `new`, [`cycles`](Rtl::cycles) is 0 and `run_i` is low (stopped).
     pub fn new(opts: RtlOptions) -> Result<Rtl, SimError> {
-        let mut m = bridge::new_model(opts.mutant);
+        let mut m = bridge::new_model(opts.mutant, opts.monitors);
         if m.is_null() {
             return Err(SimError::Model);
         }
@@ -371,7 +378,9 @@ impl Rtl {
             bus_error: None,
             scratch: Vec::new(),
             slot_raw: std::cell::Cell::new(vec![0; SLOT_FIELDS * n_tasks]),
+            ck: checked::State::default(),
         })
+        .map(checked::State::bind)
     }
 
     /// The options the model was built with.
@@ -478,6 +487,11 @@ impl Rtl {
     ///    ([`Event::Idle`]); [`Event::CycleLimit`] when the budget is spent.
     pub fn run(&mut self, max_cycles: u64) -> Event {
         let o = self.m.pin_mut().run(max_cycles);
+        self.event_of(&o)
+    }
+
+    /// The [`Event`] of what the C++ `run` returned (noting a retire's cycles).
+    fn event_of(&mut self, o: &bridge::RunOut) -> Event {
         match o.kind {
             0 => {
                 self.last_retire_cycle = o.retire.cycle;

@@ -355,7 +355,7 @@ fn mutant_model_builds_and_takes_a_mutant_number() {
         Insn::Ret(NoOperands {}),
     ];
     let run = |mutant: u8| -> Vec<Retire> {
-        let mut r = Rtl::new(RtlOptions { mutant }).expect("model");
+        let mut r = Rtl::new(RtlOptions { mutant, ..RtlOptions::default() }).expect("model");
         assert_eq!(r.options().mutant, mutant);
         assert_eq!(r.probe_globals().stack_region_lo, 0x1_0000);
         spawn(&mut r, 1, 0, &prog);

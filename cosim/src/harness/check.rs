@@ -27,6 +27,9 @@ pub struct StepCtx<'a> {
     /// shared by the checkers).
     pub rtl_slots: &'a [Slot],
     pub rtl_globals: sim::Globals,
+    /// The RTL's register window of the task that retired on the RTL (`rtl_rec.pid`, at
+    /// its slot's `reg_base`) after the step, read in the same crossing as the retire.
+    pub rtl_window: [u32; 16],
 }
 
 /// What differed.
@@ -227,7 +230,11 @@ impl Checker for WindowCheck {
             return None;
         }
         let e = cx.refm.regs(pid);
-        let a = cx.rtl.peek_window(cx.rtl_slots[pid as usize - 1].reg_base);
+        let a = if pid == cx.rtl_rec.pid {
+            cx.rtl_window
+        } else {
+            cx.rtl.peek_window(cx.rtl_slots[pid as usize - 1].reg_base)
+        };
         (0..16).find(|&n| e[n] != a[n]).map(|n| Mismatch::new("window", format!("R{n}"), hex(e[n]), hex(a[n])))
     }
 }

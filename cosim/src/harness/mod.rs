@@ -136,7 +136,6 @@ pub struct Lockstep {
     ref_traps: Vec<TrapSeen>,
     rtl_traps: Vec<TrapSeen>,
     observed: Vec<ObservedWrite>,
-    rtl_slots: Vec<isa::Slot>,
     last_timed: u64,
     /// Both sides' consoles, fed as they are written.
     consoles: std::sync::Arc<std::sync::Mutex<console::ConsoleCompare>>,
@@ -163,7 +162,8 @@ impl Lockstep {
         let ecfg = vm_ref::exec::ExecConfig { console_tail: LOCKSTEP_CONSOLE_TAIL, ..st.exec_config() };
         let mut refs = System::new(&mcfg, ecfg);
         plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
-        let mut rtl = RtlSystem::new_with(RtlOptions { mutant: cfg.mutant }, st.protect, ecfg, after_reset)?;
+        let mut rtl =
+            RtlSystem::new_with(RtlOptions { mutant: cfg.mutant, monitors: true }, st.protect, ecfg, after_reset)?;
         rtl.stuck_cycles = cfg.stuck_cycles;
         rtl.load(&plan, SpawnOptions::default())?;
         refs.exec.set_trap_log(true);
@@ -187,7 +187,6 @@ impl Lockstep {
             ref_traps: vec![],
             rtl_traps: vec![],
             observed: vec![],
-            rtl_slots: vec![],
             last_timed: 0,
             consoles,
             compare: true,
@@ -204,11 +203,14 @@ impl Lockstep {
         Verdict::Diverged(Box::new(Divergence { mismatch, cycle: self.rtl.rtl.cycles(), step, ref_rec, rtl_rec }))
     }
 
-    /// Run the RTL until its next retire (servicing traps with its executive).
+    /// Run the RTL until its next retire (servicing traps with its executive). The
+    /// retire's batch (observed writes into `observed`, task table, registers, window,
+    /// table monitor) comes with it in the same FFI crossing ([`sim::Rtl::run_checked`]).
     fn rtl_step(&mut self) -> Result<Option<Retire>, Mismatch> {
         self.rtl.rtl.set_run(true);
+        self.observed.clear();
         loop {
-            match self.rtl.rtl.run(self.cfg.stuck_cycles) {
+            match self.rtl.rtl.run_checked(self.cfg.stuck_cycles, &mut self.observed) {
                 Event::Retire(r) => return Ok(Some(r)),
                 Event::Trap(t) => {
                     if let TrapCause::Unknown(c) = t.cause {
@@ -304,8 +306,7 @@ impl Lockstep {
                 }
                 (true, Some(rtl_rec)) => {
                     step += 1;
-                    self.observed.clear();
-                    if let Err(e) = self.rtl.rtl.take_observed_writes_into(&mut self.observed) {
+                    if let Some(e) = self.rtl.rtl.take_checked_writes_error() {
                         return Some(self.diverge(
                             Mismatch::new("write-monitor", "monitor", "a complete write log", e.to_string()),
                             step,
@@ -313,7 +314,7 @@ impl Lockstep {
                             Some(rtl_rec),
                         ));
                     }
-                    if let Some(c) = self.rtl.rtl.take_table_violation() {
+                    if let Some(c) = self.rtl.rtl.checked_table_violation() {
                         return Some(self.diverge(
                             Mismatch::new(
                                 "table-stability",
@@ -332,8 +333,7 @@ impl Lockstep {
                     let timed = timed_now - self.last_timed;
                     self.last_timed = timed_now;
                     if self.compare {
-                        self.rtl.rtl.probe_slots_into(&mut self.rtl_slots);
-                        let rtl_globals = self.rtl.rtl.probe_globals();
+                        let rtl_globals = self.rtl.rtl.checked_globals();
                         let acc = self.refs.machine.last_access.get();
                         let m = &self.refs.machine;
                         let start = StepStart {
@@ -355,8 +355,9 @@ impl Lockstep {
                             ref_traps: &self.ref_traps,
                             rtl_traps: &self.rtl_traps,
                             observed: &self.observed,
-                            rtl_slots: &self.rtl_slots,
+                            rtl_slots: self.rtl.rtl.checked_slots(),
                             rtl_globals,
+                            rtl_window: self.rtl.rtl.checked_window(),
                         };
                         for c in self.checkers.iter_mut() {
                             if let Some(mm) = c.check(&cx) {

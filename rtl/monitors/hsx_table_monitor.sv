@@ -1,0 +1,117 @@
+// hsx_table_monitor: the task-table stability rule (hardware.md: task-table fields change
+// only at step boundaries or by a command, never while an instruction is in flight) as a
+// checker bound into the simulation-only monitor model (`Vhsx_mon`, sim/build.rs); the
+// production RTL (rtl/*.sv) does not contain it and synthesis never reads it.
+//
+// It watches the scheduler's write ports: at a rising edge inside an instruction
+// (`in_flight_i`, no trap pending, no host-bus request) any table element or machine
+// register whose new value differs from its old one is a change. Whether that edge ended
+// the step is known only after it (the retire record is registered), so a change is a
+// candidate for one cycle and a violation unless `retire_i` is then high. The first
+// violation's cycle (rising edges since reset, as the simulator counts them) is latched
+// in `viol_cycle_q` (0: none), which the simulator reads once per retire and clears.
+//
+// Simulator controls (public): `enable_q` (off after reset), `selftest_q` (report the next
+// watched edge that does not end a step as a violation, as if the table had changed: the
+// negative test of the reporting path).
+
+module hsx_table_monitor (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     in_flight_i,
+  input  logic                     trap_i,
+  input  logic                     hb_req_i,
+  input  logic                     retire_i,
+
+  // Write ports of the table: enable, new value, old value at the written index.
+  input  logic                     st_we_a_i,
+  input  logic [7:0]               st_wd_a_i,
+  input  logic [7:0]               st_old_a_i,
+  input  logic                     st_we_b_i,
+  input  logic [7:0]               st_wd_b_i,
+  input  logic [7:0]               st_old_b_i,
+  input  logic                     su_we_a_i,
+  input  logic [31:0]              su_wd_a_i,
+  input  logic [31:0]              su_old_a_i,
+  input  logic                     su_we_b_i,
+  input  logic [31:0]              su_wd_b_i,
+  input  logic [31:0]              su_old_b_i,
+  input  logic                     ctx_we_i,
+  input  logic [36:0]              ctx_wd_i,    // {pc, psw, sp}
+  input  logic [36:0]              ctx_old_i,
+  input  logic                     mctx_we_i,
+  input  logic [20:0]              mctx_wd_i,   // {psw, sp}
+  input  logic [20:0]              mctx_old_i,
+  input  logic                     cfg_we_i,
+  input  logic [83:0]              cfg_wd_i,    // {code_base, code_size, reg_base, stack_limit, stack_top}
+  input  logic [83:0]              cfg_old_i,
+  input  logic                     slice_we_i,
+  input  logic [31:0]              slice_wd_i,
+  input  logic [31:0]              slice_old_i,
+  input  logic                     wait_we_i,
+  input  logic [66:0]              wait_wd_i,   // {wait, dl_valid, deadline}
+  input  logic [66:0]              wait_old_i,
+  input  logic                     acct_we_i,
+  input  logic [63:0]              acct_wd_i,
+  input  logic [63:0]              acct_old_i,
+  input  logic                     exit_we_i,
+  input  logic [31:0]              exit_wd_i,
+  input  logic [31:0]              exit_old_i,
+  input  logic                     fault_we_i,
+  input  logic [31:0]              fault_wd_i,
+  input  logic [31:0]              fault_old_i,
+  // Machine registers: {current, last_ran, steps, ticks, stack_region_lo, protect}.
+  input  logic [155:0]             glob_d_i,
+  input  logic [155:0]             glob_q_i
+);
+
+  logic        enable_q   /* verilator public_flat_rw */;
+  logic        selftest_q /* verilator public_flat_rw */;
+  logic [63:0] viol_cycle_q /* verilator public_flat_rw */;
+  logic [63:0] cyc_q;
+  logic        cand_q, cand_test_q;
+  logic [63:0] cand_cyc_q;
+
+  logic watch, change, confirmed;
+
+  assign watch = enable_q && in_flight_i && !trap_i && !hb_req_i;
+
+  always_comb begin
+    change = (glob_d_i != glob_q_i);
+    if (st_we_a_i    && st_wd_a_i  != st_old_a_i)  change = 1'b1;
+    if (st_we_b_i    && st_wd_b_i  != st_old_b_i)  change = 1'b1;
+    if (su_we_a_i    && su_wd_a_i  != su_old_a_i)  change = 1'b1;
+    if (su_we_b_i    && su_wd_b_i  != su_old_b_i)  change = 1'b1;
+    if (ctx_we_i     && ctx_wd_i   != ctx_old_i)   change = 1'b1;
+    if (mctx_we_i    && mctx_wd_i  != mctx_old_i)  change = 1'b1;
+    if (cfg_we_i     && cfg_wd_i   != cfg_old_i)   change = 1'b1;
+    if (slice_we_i   && slice_wd_i != slice_old_i) change = 1'b1;
+    if (wait_we_i    && wait_wd_i  != wait_old_i)  change = 1'b1;
+    if (acct_we_i    && acct_wd_i  != acct_old_i)  change = 1'b1;
+    if (exit_we_i    && exit_wd_i  != exit_old_i)  change = 1'b1;
+    if (fault_we_i   && fault_wd_i != fault_old_i) change = 1'b1;
+  end
+
+  // The candidate of the previous edge stands unless that edge retired a step.
+  assign confirmed = cand_q && !retire_i;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cyc_q        <= '0;
+      cand_q       <= 1'b0;
+      cand_test_q  <= 1'b0;
+      cand_cyc_q   <= '0;
+      viol_cycle_q <= '0;
+      enable_q     <= 1'b0;
+      selftest_q   <= 1'b0;
+    end else begin
+      cyc_q       <= cyc_q + 64'd1;
+      cand_q      <= watch && (change || selftest_q);
+      cand_test_q <= watch && selftest_q;
+      cand_cyc_q  <= cyc_q + 64'd1;
+      if (confirmed && viol_cycle_q == '0) viol_cycle_q <= cand_cyc_q;
+      if (confirmed && cand_test_q) selftest_q <= 1'b0;
+    end
+  end
+
+endmodule

@@ -1,0 +1,2 @@
+rtl/monitors/hsx_table_monitor.sv
+rtl/monitors/hsx_monitors_bind.sv

@@ -1,0 +1,187 @@
+//! The lockstep's per-retire batch ([`Rtl::run_checked`]): one FFI crossing per retire
+//! carries the retire record, the data-RAM writes observed since the previous retire, the
+//! task-table stability monitor's verdict, the machine registers, the retiring task's
+//! register window and only the task-table elements that changed (DiffTest's delta/batch
+//! idea). What it returns is exactly what [`Rtl::run`] followed by
+//! [`Rtl::take_observed_writes_into`], [`Rtl::take_table_violation`],
+//! [`Rtl::probe_slots_into`], [`Rtl::probe_globals`] and [`Rtl::peek_window`] return;
+//! an RTL that lacks one of the variables takes exactly that path.
+
+use crate::ffi::bridge;
+use crate::{probe, slot_of_raw, Event, Globals, ObservedWrite, Rtl, SimError, SLOT_FIELDS};
+use isa::Slot;
+
+/// Writes copied per crossing (a retire makes at most two; host-bus traffic of a trap
+/// service between two retires can make more, which are drained with a second call).
+const WRITE_BUF: usize = 64;
+
+/// What [`Rtl::run_checked`] keeps between retires.
+#[derive(Default)]
+pub(crate) struct State {
+    /// The C++ side bound the batch's variables (else the probes are used one by one).
+    bound: bool,
+    /// The raw task table as of the last retire (`SLOT_FIELDS × n_tasks`, field-major):
+    /// the C++ side compares the model with it and rewrites only what changed.
+    raw: Vec<u64>,
+    slots: Vec<Slot>,
+    globals: Globals,
+    window: [u32; 16],
+    table_violation: Option<u64>,
+    changed: u32,
+    writes_err: Option<SimError>,
+    wbuf: Vec<bridge::ObsWrite>,
+    out: bridge::CheckedOut,
+}
+
+impl State {
+    /// Bind the batch's variables in `rtl` (called once by [`Rtl::new`]).
+    pub(crate) fn bind(mut rtl: Rtl) -> Rtl {
+        let n = rtl.n_tasks as usize;
+        let g = &rtl.globals;
+        let globals = [g.current, g.last_ran, g.steps, g.ticks, g.stack_region_lo, g.protect];
+        let table = rtl.slot_vars.handles();
+        let reg_base = probe::slot::ALL.iter().position(|&s| s == probe::slot::REG_BASE).unwrap_or(0);
+        let bound = rtl.monitor.is_ok() && rtl.m.pin_mut().bind_checked(&table, reg_base, &globals, rtl.dmem.handle);
+        rtl.ck = State {
+            bound,
+            raw: vec![0; SLOT_FIELDS * n],
+            slots: vec![Slot::default(); n],
+            wbuf: vec![bridge::ObsWrite::default(); WRITE_BUF],
+            ..State::default()
+        };
+        rtl
+    }
+}
+
+impl Rtl {
+    /// [`run`](Rtl::run), and on a retire, in the same crossing, what the lockstep checks
+    /// after it: the writes observed since the previous call are appended to `writes`
+    /// (as [`take_observed_writes_into`](Rtl::take_observed_writes_into); its error, if
+    /// any, is kept for [`take_checked_writes_error`](Rtl::take_checked_writes_error)), and [`checked_slots`](Rtl::checked_slots),
+    /// [`checked_globals`](Rtl::checked_globals),
+    /// [`checked_table_violation`](Rtl::checked_table_violation) and
+    /// [`checked_window`](Rtl::checked_window) describe the state after the retire.
+    /// Any other event only clocks, like `run` (the writes stay queued).
+    pub fn run_checked(&mut self, max_cycles: u64, writes: &mut Vec<ObservedWrite>) -> Event {
+        let ev = if self.ck.bound {
+            self.run_batch(max_cycles, writes)
+        } else {
+            self.run_checked_by_probes(max_cycles, writes)
+        };
+        match ev {
+            Ok(ev) => ev,
+            Err((ev, e)) => {
+                self.ck.writes_err = Some(e);
+                ev
+            }
+        }
+    }
+
+    /// The write monitor's failure (lost writes, no monitor) at the last retire
+    /// [`run_checked`](Rtl::run_checked) returned; taking it clears it.
+    pub fn take_checked_writes_error(&mut self) -> Option<SimError> {
+        self.ck.writes_err.take()
+    }
+
+    fn run_batch(&mut self, max_cycles: u64, writes: &mut Vec<ObservedWrite>) -> Result<Event, (Event, SimError)> {
+        let ck = &mut self.ck;
+        self.m.pin_mut().run_checked(max_cycles, &mut ck.wbuf, &mut ck.raw, &mut ck.out);
+        let o = ck.out;
+        let ev = self.event_of(&o.run);
+        if o.run.kind != 0 {
+            return Ok(ev);
+        }
+        let ck = &mut self.ck;
+        if o.writes_lost != 0 {
+            // As take_observed_writes: what was recorded is dropped with the error.
+            if o.more_writes {
+                self.scratch.clear();
+                let _ = self.m.pin_mut().take_writes(&mut self.scratch);
+            }
+            return Err((ev, SimError::WritesLost(o.writes_lost)));
+        }
+        writes.extend(ck.wbuf[..o.n_writes as usize].iter().map(observed));
+        ck.table_violation = (o.table_violation != 0).then_some(o.table_violation);
+        ck.changed = o.changed_slots;
+        let n = ck.slots.len();
+        let mut bits = o.changed_slots;
+        while bits != 0 {
+            let p = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let mut f = [0u64; SLOT_FIELDS];
+            for (k, x) in f.iter_mut().enumerate() {
+                *x = ck.raw[k * n + p];
+            }
+            ck.slots[p] = slot_of_raw(&f);
+        }
+        ck.globals = Globals {
+            current: o.current,
+            last_ran: o.last_ran,
+            steps: o.steps,
+            ticks: o.ticks,
+            stack_region_lo: o.stack_region_lo,
+            protect: o.protect,
+        };
+        ck.window = o.window;
+        if o.more_writes {
+            self.take_observed_writes_into(writes).map_err(|e| (ev, e))?;
+        }
+        Ok(ev)
+    }
+
+    /// [`run_checked`](Rtl::run_checked) for an RTL whose variables could not be bound
+    /// for the batch: the same results from the individual probes.
+    fn run_checked_by_probes(
+        &mut self,
+        max_cycles: u64,
+        writes: &mut Vec<ObservedWrite>,
+    ) -> Result<Event, (Event, SimError)> {
+        let ev = self.run(max_cycles);
+        let Event::Retire(r) = ev else { return Ok(ev) };
+        self.take_observed_writes_into(writes).map_err(|e| (ev, e))?;
+        let mut slots = std::mem::take(&mut self.ck.slots);
+        self.probe_slots_into(&mut slots);
+        self.ck.slots = slots;
+        self.ck.changed = u32::MAX;
+        self.ck.table_violation = self.take_table_violation();
+        self.ck.globals = self.probe_globals();
+        let own = (1..=self.n_tasks).contains(&r.pid).then(|| self.ck.slots[r.pid as usize - 1].reg_base);
+        self.ck.window = own.map(|b| self.peek_window(b)).unwrap_or([0; 16]);
+        Ok(ev)
+    }
+
+    /// The task table as of the last retire [`run_checked`](Rtl::run_checked) returned.
+    pub fn checked_slots(&self) -> &[Slot] {
+        &self.ck.slots
+    }
+
+    /// Bit `p`: slot `p` (pid `p + 1`) changed at the last retire
+    /// [`run_checked`](Rtl::run_checked) returned (all bits after a reset or the first
+    /// retire).
+    pub fn checked_changed_slots(&self) -> u32 {
+        self.ck.changed
+    }
+
+    /// The machine registers as of the last retire [`run_checked`](Rtl::run_checked)
+    /// returned.
+    pub fn checked_globals(&self) -> Globals {
+        self.ck.globals
+    }
+
+    /// The task-table stability violation drained at the last retire
+    /// [`run_checked`](Rtl::run_checked) returned (as
+    /// [`take_table_violation`](Rtl::take_table_violation)).
+    pub fn checked_table_violation(&self) -> Option<u64> {
+        self.ck.table_violation
+    }
+
+    /// The retiring task's register window (its slot's `reg_base`) as of the last retire
+    /// [`run_checked`](Rtl::run_checked) returned.
+    pub fn checked_window(&self) -> [u32; 16] {
+        self.ck.window
+    }
+}
+
+fn observed(w: &bridge::ObsWrite) -> ObservedWrite {
+    ObservedWrite { cycle: w.cycle, addr: w.addr, be: w.be, data: w.data, from_host: w.from_host }
+}
