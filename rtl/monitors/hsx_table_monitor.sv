@@ -11,9 +11,11 @@
 // violation's cycle (rising edges since reset, as the simulator counts them) is latched
 // in `viol_cycle_q` (0: none), which the simulator reads once per retire and clears.
 //
-// Simulator controls (public): `enable_q` (off after reset), `selftest_q` (report the next
-// watched edge that does not end a step as a violation, as if the table had changed: the
-// negative test of the reporting path).
+// Simulator controls (public): `enable_q` (off after reset) and `selftest_q`, the negative
+// tests: bit 0 reports the next watched edge that does not end a step as a violation, as
+// if the table had changed (the reporting path); bit 1 withdraws the retire exemption from
+// the next watched edge that ends a step, so the changes every retire makes (pc, steps,
+// ticks…) must be reported (the comparison itself).
 
 module hsx_table_monitor (
   input  logic                     clk_i,
@@ -66,10 +68,10 @@ module hsx_table_monitor (
 );
 
   logic        enable_q   /* verilator public_flat_rw */;
-  logic        selftest_q /* verilator public_flat_rw */;
+  logic [1:0]  selftest_q /* verilator public_flat_rw */;
   logic [63:0] viol_cycle_q /* verilator public_flat_rw */;
   logic [63:0] cyc_q;
-  logic        cand_q, cand_test_q;
+  logic        cand_q, cand_test_q, cand_noexempt_q;
   logic [63:0] cand_cyc_q;
 
   logic watch, change, confirmed;
@@ -93,24 +95,27 @@ module hsx_table_monitor (
   end
 
   // The candidate of the previous edge stands unless that edge retired a step.
-  assign confirmed = cand_q && !retire_i;
+  assign confirmed = cand_q && (!retire_i || cand_noexempt_q);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       cyc_q        <= '0;
       cand_q       <= 1'b0;
       cand_test_q  <= 1'b0;
+      cand_noexempt_q <= 1'b0;
       cand_cyc_q   <= '0;
       viol_cycle_q <= '0;
       enable_q     <= 1'b0;
-      selftest_q   <= 1'b0;
+      selftest_q   <= '0;
     end else begin
       cyc_q       <= cyc_q + 64'd1;
-      cand_q      <= watch && (change || selftest_q);
-      cand_test_q <= watch && selftest_q;
-      cand_cyc_q  <= cyc_q + 64'd1;
+      cand_q          <= watch && (change || selftest_q[0]);
+      cand_test_q     <= watch && selftest_q[0];
+      cand_noexempt_q <= watch && selftest_q[1];
+      cand_cyc_q      <= cyc_q + 64'd1;
       if (confirmed && viol_cycle_q == '0) viol_cycle_q <= cand_cyc_q;
-      if (confirmed && cand_test_q) selftest_q <= 1'b0;
+      if (confirmed && !retire_i && cand_test_q) selftest_q[0] <= 1'b0;
+      if (retire_i && cand_noexempt_q) selftest_q[1] <= 1'b0;
     end
   end
 

@@ -526,11 +526,19 @@ public:
     }
     void table_monitor_self_test() override {
         if (svm_selftest_) {
-            *svm_selftest_ = 1;
+            *svm_selftest_ |= 1;
         } else {
             tbl_selftest_ = true;
         }
     }
+    void table_monitor_no_exempt() override {
+        if (svm_selftest_) {
+            *svm_selftest_ |= 2;
+        } else {
+            tbl_noexempt_ = true;
+        }
+    }
+    bool table_monitor_in_model() const override { return svm_viol_ != nullptr; }
     uint64_t take_table_violation() override {
         if (svm_viol_) {
             const uint64_t c = *svm_viol_;
@@ -809,11 +817,17 @@ private:
         top_->eval();
         ++cycles_;
         if (vcd_) vcd_->dump(cycles_ * kVcdPeriod);
-        if (top_->rvfi_valid_o) {
-            push_retire();
-            tbl_valid_ = false;  // the retire edge may change the table
-        } else if (watch && table_changed()) {
+        if (top_->rvfi_valid_o) push_retire();
+        // The retire edge may change the table (unless a self-test withdrew that once).
+        bool check = watch && !top_->rvfi_valid_o;
+        if (VL_UNLIKELY(tbl_noexempt_) && watch && top_->rvfi_valid_o) {
+            tbl_noexempt_ = false;
+            check = true;
+        }
+        if (check && table_changed()) {
             if (tbl_violation_ == 0) tbl_violation_ = cycles_;
+            tbl_valid_ = false;
+        } else if (top_->rvfi_valid_o) {
             tbl_valid_ = false;
         }
     }
@@ -935,6 +949,7 @@ private:
     bool tbl_on_ = false;
     bool tbl_valid_ = false;
     bool tbl_selftest_ = false;
+    bool tbl_noexempt_ = false;
     uint64_t tbl_violation_ = 0;
     CData* svm_enable_ = nullptr;
     CData* svm_selftest_ = nullptr;

@@ -54,6 +54,8 @@ public:
     virtual void set_table_monitor(bool on) = 0;
     virtual uint64_t take_table_violation() = 0;
     virtual void table_monitor_self_test() = 0;
+    virtual void table_monitor_no_exempt() = 0;
+    virtual bool table_monitor_in_model() const = 0;
     virtual uint64_t timed_cycles() const = 0;
     virtual bool bind_checked(rust::Slice<const int32_t> table, size_t reg_base_field,
                               rust::Slice<const int32_t> globals, int32_t dmem) = 0;

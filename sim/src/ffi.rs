@@ -201,6 +201,11 @@ pub(crate) mod bridge {
         fn take_table_violation(self: Pin<&mut RtlModel>) -> u64;
         /// Make the monitor's next snapshot differ from the table (proves the check fires).
         fn table_monitor_self_test(self: Pin<&mut RtlModel>);
+        /// Withdraw the retire exemption from the monitor's next watched edge that ends a
+        /// step: the changes the retire makes must be reported (proves the comparison).
+        fn table_monitor_no_exempt(self: Pin<&mut RtlModel>);
+        /// The monitor model's SystemVerilog checker does the table monitor's work.
+        fn table_monitor_in_model(self: &RtlModel) -> bool;
         /// The variables `run_checked` reads after a retire: the task-table arrays (in
         /// `probe::slot::ALL` order), the machine registers (current, last_ran, steps,
         /// ticks, stack_region_lo, protect) and the data RAM. Returns false if one is not

@@ -570,6 +570,20 @@ impl Rtl {
         self.m.pin_mut().table_monitor_self_test();
     }
 
+    /// Make the table monitor treat the next retire edge inside an instruction as a
+    /// mid-instruction edge, so that the changes every retire makes (pc, `steps`, …)
+    /// must be reported: a self-test of its comparison of the table, used by the tests.
+    pub fn table_monitor_no_exempt(&mut self) {
+        self.m.pin_mut().table_monitor_no_exempt();
+    }
+
+    /// Whether this model checks the task-table stability rule inside the model (the
+    /// monitor model's bound SystemVerilog checker) rather than by comparing snapshots of
+    /// the table after every edge.
+    pub fn table_monitor_in_model(&self) -> bool {
+        self.m.table_monitor_in_model()
+    }
+
     /// `in_flight` now (probe): an instruction, or a step's timeout/pick phase, is in
     /// progress. `None` if the RTL does not expose it.
     pub fn probe_in_flight(&self) -> Option<bool> {

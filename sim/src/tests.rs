@@ -491,22 +491,96 @@ fn table_monitor_is_quiet_on_a_correct_run_and_fires_on_a_change() {
         Insn::Mul(RdRsRs { rd: 4, rs1: 3, rs2: 2 }),
         Insn::Ret(NoOperands {}),
     ];
-    // A correct RTL never changes the table inside an instruction.
-    let mut r = rtl();
-    r.set_table_monitor(true).expect("the RTL exposes in_flight");
-    spawn(&mut r, 1, 0, &prog);
-    r.set_run(true);
-    let retires = run_to_idle(&mut r);
-    assert_eq!(retires.len(), 5);
-    assert_eq!(r.take_table_violation(), None);
-    // The monitor's comparison fires when the table differs from its snapshot.
-    let mut r = rtl();
-    r.set_table_monitor(true).unwrap();
-    spawn(&mut r, 1, 0, &prog);
-    r.table_monitor_self_test();
-    r.set_run(true);
-    run_to_idle(&mut r);
-    let c = r.take_table_violation().expect("a violation is reported");
-    assert!(c > 0);
-    assert_eq!(r.take_table_violation(), None, "taking it clears it");
+    // Both implementations of the rule: snapshots compared after every edge (the real
+    // model) and the SystemVerilog checker bound into the monitor model. They must agree
+    // cycle for cycle.
+    let mut seen = vec![];
+    for monitors in [false, true] {
+        let model = || {
+            let mut r = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
+            assert_eq!(r.table_monitor_in_model(), monitors);
+            r.set_table_monitor(true).expect("the RTL exposes in_flight");
+            spawn(&mut r, 1, 0, &prog);
+            r
+        };
+        // A correct RTL never changes the table inside an instruction.
+        let mut r = model();
+        r.set_run(true);
+        let retires = run_to_idle(&mut r);
+        assert_eq!(retires.len(), 5);
+        assert_eq!(r.take_table_violation(), None, "monitors {monitors}");
+        // The reporting path: a change on the next edge inside an instruction that does
+        // not end it (the MUL's second cycle).
+        let mut r = model();
+        r.table_monitor_self_test();
+        r.set_run(true);
+        run_to_idle(&mut r);
+        let c = r.take_table_violation().expect("a violation is reported");
+        assert!(c > 0);
+        assert_eq!(r.take_table_violation(), None, "taking it clears it");
+        // The comparison: with the retire exemption withdrawn once, the changes of the
+        // first retire (pc, steps, ticks, accounting) are a violation at its cycle.
+        let mut r = model();
+        r.table_monitor_no_exempt();
+        r.set_run(true);
+        let first = match r.run(1000) {
+            Event::Retire(x) => x,
+            e => panic!("unexpected {e:?}"),
+        };
+        assert_eq!(first.step, 1);
+        let at = r.last_retire_cycle();
+        run_to_idle(&mut r);
+        assert_eq!(r.take_table_violation(), Some(at), "monitors {monitors}: the first retire's changes");
+        seen.push((c, at));
+    }
+    assert_eq!(seen[0], seen[1], "both monitors report the same cycles");
+}
+
+#[test]
+fn run_checked_returns_what_the_probes_return() {
+    // Two tasks at slice 1 that push and pop, so that slots (a rotation every step),
+    // registers, windows and RAM writes change from retire to retire.
+    let prog = [
+        Insn::Ldi(RdImm { rd: 1, imm: 5 }),
+        Insn::Push(isa::Rs { rs1: 1 }),
+        Insn::Add(RdRsRs { rd: 3, rs1: 1, rs2: 1 }),
+        Insn::Pop(isa::Rd { rd: 4 }),
+        Insn::Ret(NoOperands {}),
+    ];
+    for monitors in [false, true] {
+        let mut a = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
+        let mut b = Rtl::new(RtlOptions::default()).expect("model");
+        for r in [&mut a, &mut b] {
+            r.set_table_monitor(true).unwrap();
+            spawn(r, 1, 0, &prog);
+            spawn(r, 2, 0, &prog);
+            let _ = r.take_observed_writes();
+            r.set_run(true);
+        }
+        let mut wa = vec![];
+        let mut n = 0;
+        loop {
+            wa.clear();
+            let ea = a.run_checked(100_000, &mut wa);
+            let eb = b.run(100_000);
+            assert_eq!(ea, eb);
+            let Event::Retire(rec) = ea else { break };
+            n += 1;
+            assert!(a.take_checked_writes_error().is_none());
+            assert_eq!(wa, b.take_observed_writes().unwrap(), "retire {n}");
+            assert_eq!(a.checked_slots(), b.probe_slots(), "retire {n}");
+            assert_eq!(a.checked_globals(), b.probe_globals(), "retire {n}");
+            assert_eq!(a.checked_table_violation(), b.take_table_violation(), "retire {n}");
+            let own = b.probe_slot(rec.pid).reg_base;
+            assert_eq!(a.checked_window(), b.peek_window(own), "retire {n}");
+            if n == 1 {
+                assert_eq!(a.checked_changed_slots() & 3, 3, "the first retire reports the whole table");
+            }
+        }
+        assert_eq!(n, 10, "monitors {monitors}");
+        // Across a reset the whole table is reported again.
+        a.reset();
+        b.reset();
+        assert_eq!(a.probe_slots(), b.probe_slots());
+    }
 }
