@@ -16,6 +16,8 @@
 //! * `VERILATOR_ROOT` — use `$VERILATOR_ROOT/bin/verilator` (and that installation's
 //!   headers) instead of the `verilator` on `PATH`;
 //! * `HSX_RTL_DIR` — verilate another RTL directory (must hold `hsx.f`); for experiments.
+//! * `HSX_SIM_MODEL_CXXFLAGS` — extra C++ flags for the models (e.g. `-O3 -march=native`);
+//!   for experiments (docs/benchmarks.md), part of the cache key.
 
 use std::collections::BTreeMap;
 use std::env;
@@ -119,6 +121,11 @@ fn run() -> Result<(), String> {
     // run by hand from there.
     let vl_cwd = rtl_dir.parent().unwrap_or(&ws_root).to_path_buf();
 
+    // Extra C++ flags for the models only (experiments: `-O3`, `-march=native`, PGO; see
+    // docs/benchmarks.md). Part of the cache key; unset by default.
+    println!("cargo:rerun-if-env-changed=HSX_SIM_MODEL_CXXFLAGS");
+    let model_flags: Vec<String> =
+        env::var("HSX_SIM_MODEL_CXXFLAGS").unwrap_or_default().split_whitespace().map(str::to_string).collect();
     let rtl_hash = {
         let mut h = Fnv::new();
         h.str(CACHE_EPOCH);
@@ -129,6 +136,9 @@ fn run() -> Result<(), String> {
         }
         for a in &rtl_args {
             h.str(a);
+        }
+        for f in &model_flags {
+            h.str(f);
         }
         hash_rtl(&rtl_dir, &filelist, &vl_cwd, &mut h)?;
         h.finish()
@@ -240,7 +250,10 @@ fn run() -> Result<(), String> {
             if tmp == mdir {
                 continue; // cached: verilated and compiled already
             }
-            let b = base_build(&[tmp.as_path()]);
+            let mut b = base_build(&[tmp.as_path()]);
+            for f in &model_flags {
+                b.flag(f);
+            }
             // Published (renamed into the cache) only after the bridge, which reads its
             // headers from the work directory, has compiled.
             let _ = mdir;
