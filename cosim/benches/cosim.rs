@@ -13,8 +13,9 @@
 //! same loop, [`ROUNDS`] rounds of [`STEPS`] steps each (construction and loading not
 //! timed), and the fastest round of each gives RTL cycles/s, checked retires/s and the
 //! lockstep ÷ RTL time ratio (criterion's groups run seconds apart, and this machine's
-//! speed drifts by tens of percent within minutes). `HSX_BENCH_RATIO_ONLY=1` skips the
-//! groups.
+//! speed drifts by tens of percent within minutes). Rounds are timed in the thread's CPU
+//! time (`CLOCK_THREAD_CPUTIME_ID`: time the machine's other jobs take from this thread is
+//! not counted) and in wall time. `HSX_BENCH_RATIO_ONLY=1` skips the groups.
 
 use cosim::harness::case::{Case, Settings, SourceFile};
 use cosim::harness::{run_case, CaseResult, CosimConfig, Lockstep, NoObserver, Verdict};
@@ -135,62 +136,77 @@ fn check_ratio() {
     let cfg = CosimConfig { check_timing: true, ..CosimConfig::default() };
     let st = cs.settings;
     let plan = cs.plan(isa::DEFAULT_N_TASKS).expect("plan");
-    // One round: (seconds, RTL cycles of the timed part).
+    // One round: (CPU seconds, wall seconds, RTL cycles of the timed part).
     let lockstep = |compare: bool| {
         let mut ls = Lockstep::new(&cs, cfg).expect("lockstep");
         ls.compare = compare;
         let c0 = ls.rtl.rtl.cycles();
-        let t = std::time::Instant::now();
+        let (cpu, t) = (thread_cpu(), std::time::Instant::now());
         match ls.run(&mut NoObserver) {
             Verdict::Agree { steps, .. } => assert_eq!(steps, STEPS),
             Verdict::Diverged(d) => panic!("the real RTL diverged: {:?}", d.mismatch),
         }
-        (t.elapsed().as_secs_f64(), ls.rtl.rtl.cycles() - c0)
+        (thread_cpu() - cpu, t.elapsed().as_secs_f64(), ls.rtl.rtl.cycles() - c0)
     };
-    let alone = |table_monitor: bool| {
-        let mut r = RtlSystem::new(sim::RtlOptions::default(), st.protect, st.exec_config()).expect("rtl");
+    let alone = |table_monitor: bool, monitors: bool| {
+        let opts = sim::RtlOptions { monitors, ..sim::RtlOptions::default() };
+        let mut r = RtlSystem::new(opts, st.protect, st.exec_config()).expect("rtl");
         r.load(&plan, SpawnOptions::default()).expect("load");
         r.rtl.set_table_monitor(table_monitor).expect("table monitor");
         let c0 = r.rtl.cycles();
-        let t = std::time::Instant::now();
+        let (cpu, t) = (thread_cpu(), std::time::Instant::now());
         r.run(STEPS).expect("rtl run");
         assert_eq!(r.steps, STEPS);
-        (t.elapsed().as_secs_f64(), r.rtl.cycles() - c0)
+        (thread_cpu() - cpu, t.elapsed().as_secs_f64(), r.rtl.cycles() - c0)
     };
-    type Round<'a> = Box<dyn Fn() -> (f64, u64) + 'a>;
-    let variants: [(&str, Round); 4] = [
+    type Round<'a> = Box<dyn Fn() -> (f64, f64, u64) + 'a>;
+    let variants: [(&str, Round); 5] = [
         ("lockstep", Box::new(|| lockstep(true))),
-        ("rtl_alone", Box::new(|| alone(false))),
+        ("rtl_alone", Box::new(|| alone(false, false))),
         ("lockstep_no_compare", Box::new(|| lockstep(false))),
-        ("rtl_alone_table_monitor", Box::new(|| alone(true))),
+        ("rtl_alone_snapshot_monitor", Box::new(|| alone(true, false))),
+        ("rtl_alone_monitor_model", Box::new(|| alone(true, true))),
     ];
-    let mut best = [(f64::MAX, 0u64); 4];
+    // Fastest round of each, in CPU time and in wall time.
+    let mut cpu = [(f64::MAX, 0u64); 5];
+    let mut wall = [f64::MAX; 5];
     for (_, f) in &variants {
         f();
     }
     for _ in 0..ROUNDS {
-        for (b, (_, f)) in best.iter_mut().zip(&variants) {
-            let r = f();
-            if r.0 < b.0 {
-                *b = r;
+        for (i, (_, f)) in variants.iter().enumerate() {
+            let (c, w, cycles) = f();
+            if c < cpu[i].0 {
+                cpu[i] = (c, cycles);
             }
+            wall[i] = wall[i].min(w);
         }
     }
     let m = |n: f64, t: f64| n / t / 1e6;
-    for ((name, _), (t, c)) in variants.iter().zip(best) {
+    for (i, (name, _)) in variants.iter().enumerate() {
         println!(
-            "check_ratio: {name:<24} {:.3} M retires/s, {:.2} M RTL cycles/s, {:.2}x rtl_alone",
-            m(STEPS as f64, t),
-            m(c as f64, t),
-            t / best[1].0
+            "check_ratio: {name:<26} {:.3} M retires/s, {:.2} M RTL cycles/s, {:.2}x rtl_alone (CPU time; wall: {:.2}x)",
+            m(STEPS as f64, cpu[i].0),
+            m(cpu[i].1 as f64, cpu[i].0),
+            cpu[i].0 / cpu[1].0,
+            wall[i] / wall[1]
         );
     }
     println!(
-        "check_ratio: RTL alone {:.2} M cycles/s; lockstep (every checker, timing on) {:.3} M checked retires/s; lockstep / RTL alone = {:.2} (best of {ROUNDS} interleaved rounds of {STEPS} steps)",
-        m(best[1].1 as f64, best[1].0),
-        m(STEPS as f64, best[0].0),
-        best[0].0 / best[1].0
+        "check_ratio: RTL alone {:.2} M cycles/s; lockstep (every checker, timing on) {:.3} M checked retires/s; lockstep / RTL alone = {:.2} (CPU time; wall {:.2}; best of {ROUNDS} interleaved rounds of {STEPS} steps)",
+        m(cpu[1].1 as f64, cpu[1].0),
+        m(STEPS as f64, cpu[0].0),
+        cpu[0].0 / cpu[1].0,
+        wall[0] / wall[1]
     );
+}
+
+/// This thread's CPU time in seconds.
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 criterion_group!(benches, lockstep, rtl_alone, divergence_to_vcd);

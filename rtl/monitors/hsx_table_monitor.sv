@@ -11,6 +11,10 @@
 // violation's cycle (rising edges since reset, as the simulator counts them) is latched
 // in `viol_cycle_q` (0: none), which the simulator reads once per retire and clears.
 //
+// It also keeps `dirty_q`, a bit per slot written through any write port since the
+// simulator last cleared it (the lockstep reads and compares only those slots after a
+// retire: the delta of DiffTest's batch; a reset sets every bit).
+//
 // Simulator controls (public): `enable_q` (off after reset) and `selftest_q`, the negative
 // tests: bit 0 reports the next watched edge that does not end a step as a violation, as
 // if the table had changed (the reporting path); bit 1 withdraws the retire exemption from
@@ -62,6 +66,19 @@ module hsx_table_monitor (
   input  logic                     fault_we_i,
   input  logic [31:0]              fault_wd_i,
   input  logic [31:0]              fault_old_i,
+  // The slot index of each write port (zero-extended), for `dirty_q`.
+  input  logic [4:0]               st_idx_a_i,
+  input  logic [4:0]               st_idx_b_i,
+  input  logic [4:0]               su_idx_a_i,
+  input  logic [4:0]               su_idx_b_i,
+  input  logic [4:0]               ctx_idx_i,
+  input  logic [4:0]               mctx_idx_i,
+  input  logic [4:0]               cfg_idx_i,
+  input  logic [4:0]               slice_idx_i,
+  input  logic [4:0]               wait_idx_i,
+  input  logic [4:0]               acct_idx_i,
+  input  logic [4:0]               exit_idx_i,
+  input  logic [4:0]               fault_idx_i,
   // Machine registers: {current, last_ran, steps, ticks, stack_region_lo, protect}.
   input  logic [155:0]             glob_d_i,
   input  logic [155:0]             glob_q_i
@@ -70,6 +87,8 @@ module hsx_table_monitor (
   logic        enable_q   /* verilator public_flat_rw */;
   logic [1:0]  selftest_q /* verilator public_flat_rw */;
   logic [63:0] viol_cycle_q /* verilator public_flat_rw */;
+  logic [31:0] dirty_q /* verilator public_flat_rw */;
+  logic [31:0] written;
   logic [63:0] cyc_q;
   logic        cand_q, cand_test_q, cand_noexempt_q;
   logic [63:0] cand_cyc_q;
@@ -94,6 +113,22 @@ module hsx_table_monitor (
     if (fault_we_i   && fault_wd_i != fault_old_i) change = 1'b1;
   end
 
+  always_comb begin
+    written = '0;
+    if (st_we_a_i)  written[st_idx_a_i]  = 1'b1;
+    if (st_we_b_i)  written[st_idx_b_i]  = 1'b1;
+    if (su_we_a_i)  written[su_idx_a_i]  = 1'b1;
+    if (su_we_b_i)  written[su_idx_b_i]  = 1'b1;
+    if (ctx_we_i)   written[ctx_idx_i]   = 1'b1;
+    if (mctx_we_i)  written[mctx_idx_i]  = 1'b1;
+    if (cfg_we_i)   written[cfg_idx_i]   = 1'b1;
+    if (slice_we_i) written[slice_idx_i] = 1'b1;
+    if (wait_we_i)  written[wait_idx_i]  = 1'b1;
+    if (acct_we_i)  written[acct_idx_i]  = 1'b1;
+    if (exit_we_i)  written[exit_idx_i]  = 1'b1;
+    if (fault_we_i) written[fault_idx_i] = 1'b1;
+  end
+
   // The candidate of the previous edge stands unless that edge retired a step.
   assign confirmed = cand_q && (!retire_i || cand_noexempt_q);
 
@@ -105,10 +140,12 @@ module hsx_table_monitor (
       cand_noexempt_q <= 1'b0;
       cand_cyc_q   <= '0;
       viol_cycle_q <= '0;
+      dirty_q      <= '1;
       enable_q     <= 1'b0;
       selftest_q   <= '0;
     end else begin
       cyc_q       <= cyc_q + 64'd1;
+      dirty_q     <= dirty_q | written;
       cand_q          <= watch && (change || selftest_q[0]);
       cand_test_q     <= watch && selftest_q[0];
       cand_noexempt_q <= watch && selftest_q[1];

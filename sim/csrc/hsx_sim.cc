@@ -603,33 +603,42 @@ public:
         const uint32_t n = ck_n_;
         if (table.size() < ck_tbl_.size() * n) return;
         uint64_t* t = table.data();
-        uint32_t changed = ck_valid_ ? 0u : (n == 32 ? ~0u : ((1u << n) - 1));
-        for (size_t k = 0; k < ck_tbl_.size(); ++k) {
+        const uint32_t all = n == 32 ? ~0u : ((1u << n) - 1);
+        uint32_t changed = ck_valid_ ? 0u : all;
+        // The slots to compare: all of them, or — in the monitor model — only those the
+        // scheduler wrote since the last retire (its checker's `dirty_q`), with every
+        // slot compared again every kFullEvery retires and after a reset.
+        uint32_t rows = all;
+        if (svm_dirty_) {
+            if (ck_valid_ && ck_since_full_ < kFullEvery) {
+                rows = *svm_dirty_ & all;
+                ++ck_since_full_;
+            } else {
+                ck_since_full_ = 0;
+            }
+            *svm_dirty_ = 0;
+        }
+        for (size_t k = 0; rows != 0 && k < ck_tbl_.size(); ++k) {
             const Var* b = var(ck_tbl_[k]);
             uint64_t* dst = t + k * n;
             const char* base = b->base;
             const ptrdiff_t st = b->stride;
-            auto cmp = [&](uint32_t e, uint64_t v) {
+            const int vt = b->vltype;
+            for (uint32_t r = rows; r != 0; r &= r - 1) {
+                const uint32_t e = static_cast<uint32_t>(__builtin_ctz(r));
+                const char* p = base + e * st;
+                uint64_t v;
+                switch (vt) {
+                case VLVT_UINT8: v = *reinterpret_cast<const CData*>(p); break;
+                case VLVT_UINT16: v = *reinterpret_cast<const SData*>(p); break;
+                case VLVT_UINT32: v = *reinterpret_cast<const IData*>(p); break;
+                case VLVT_UINT64: v = *reinterpret_cast<const QData*>(p); break;
+                default: v = load_bits(p, vt, b->width, 0, 64);
+                }
                 if (v != dst[e]) {
                     dst[e] = v;
                     changed |= 1u << e;
                 }
-            };
-            switch (b->vltype) {
-            case VLVT_UINT8:
-                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const CData*>(base + e * st));
-                break;
-            case VLVT_UINT16:
-                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const SData*>(base + e * st));
-                break;
-            case VLVT_UINT32:
-                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const IData*>(base + e * st));
-                break;
-            case VLVT_UINT64:
-                for (uint32_t e = 0; e < n; ++e) cmp(e, *reinterpret_cast<const QData*>(base + e * st));
-                break;
-            default:
-                for (uint32_t e = 0; e < n; ++e) cmp(e, load_bits(base + e * st, b->vltype, b->width, 0, 64));
             }
         }
         ck_valid_ = true;
@@ -761,6 +770,8 @@ private:
         svm_enable_ = static_cast<CData*>(en->datap());
         svm_selftest_ = static_cast<CData*>(st->datap());
         svm_viol_ = static_cast<QData*>(vc->datap());
+        const VerilatedVar* dq = sc->varFind("dirty_q");
+        if (dq && dq->vltype() == VLVT_UINT32) svm_dirty_ = static_cast<IData*>(dq->datap());
     }
 
     // Verilator keeps a per-thread "current context" (used by $display, $finish,
@@ -954,6 +965,10 @@ private:
     CData* svm_enable_ = nullptr;
     CData* svm_selftest_ = nullptr;
     QData* svm_viol_ = nullptr;
+    IData* svm_dirty_ = nullptr;
+    // run_checked compares every slot at least every kFullEvery retires.
+    static constexpr uint32_t kFullEvery = 64;
+    uint32_t ck_since_full_ = 0;
     bool svm_on_ = false;
     uint64_t timed_ = 0;
     // run_checked's bindings: task-table array handles, slots, reg_base's field index,
