@@ -21,6 +21,9 @@
 // the next watched edge that ends a step, so the changes every retire makes (pc, steps,
 // ticks…) must be reported (the comparison itself).
 
+// Not traced: the waveforms of a divergence show the design, as with the real model.
+// verilator tracing_off
+
 module hsx_table_monitor (
   input  logic                     clk_i,
   input  logic                     rst_ni,
