@@ -359,7 +359,7 @@ impl Rtl {
             in_flight >= 0 && m.pin_mut().bind_table_monitor(&hs, in_flight)
         };
 
-        Ok(Rtl {
+        Ok(checked::State::bind(Rtl {
             m,
             table_monitor,
             timing,
@@ -379,8 +379,7 @@ impl Rtl {
             scratch: Vec::new(),
             slot_raw: std::cell::Cell::new(vec![0; SLOT_FIELDS * n_tasks]),
             ck: checked::State::default(),
-        })
-        .map(checked::State::bind)
+        }))
     }
 
     /// The options the model was built with.
