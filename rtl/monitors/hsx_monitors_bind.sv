@@ -1,5 +1,11 @@
 // The monitor model's checkers (sim/build.rs model `Vhsx_mon`), bound into hsx_top so that
 // the production RTL stays free of them. See hsx_table_monitor.sv and docs/sim.md.
+//
+// The table checker must see every write port of hsx_sched's task table and every machine
+// register: a port added there must be connected here (the stability rule and the dirty
+// mask the lockstep reads the table by depend on it). `rtl/lint.sh` fails on a port that
+// no longer exists; a write the mask misses shows as a stale slot in the lockstep (and in
+// sim's `run_checked_returns_what_the_probes_return` for the writes its program makes).
 
 bind hsx_top hsx_table_monitor u_table_monitor (
   .clk_i       (clk_i),
