@@ -1,6 +1,7 @@
-//! Build script of `hsx-sim`: verilate the RTL (`rtl/hsx.f`, top `hsx_top`) three times —
-//! the real model (`Vhsx`), the mutant-capable one (`Vhsx_mut`, `+define+HSX_MUTANTS`) and
-//! the monitor model (`Vhsx_mon`: the real RTL with `rtl/monitors/`'s checkers bound in) —
+//! Build script of `hsx-sim`: verilate the RTL (`rtl/hsx.f`, top `hsx_top`) four times —
+//! the real model (`Vhsx`), the mutant-capable one (`Vhsx_mut`, `+define+HSX_MUTANTS`),
+//! the monitor model (`Vhsx_mon`: the real RTL with `rtl/monitors/`'s checkers bound in)
+//! and the coverage model (`Vhsx_cov`, line + toggle coverage; docs/coverage.md) —
 //! compile each into one unity translation unit, compile the Verilator runtime (cached
 //! in `OUT_DIR`, keyed on the Verilator version and flags) and the `cxx` bridge, and link
 //! them in the order bridge → models → runtime.
@@ -27,12 +28,21 @@ use std::process::Command;
 
 /// The models: prefix and extra Verilator arguments. `Vhsx_mon` is the real RTL with the
 /// lockstep's checkers bound in (`rtl/monitors/`, listed by [`MONITORS_F`]; without that
-/// file it is the real RTL alone).
-const MODELS: &[(&str, &[&str])] =
-    &[("Vhsx", &[]), ("Vhsx_mut", &["+define+HSX_MUTANTS"]), ("Vhsx_mon", &["-f", MONITORS_F])];
+/// file it is the real RTL alone). `Vhsx_cov` is the real RTL with Verilator's line and
+/// toggle counters for `hsx regress --coverage` (docs/coverage.md); nothing else uses it.
+const MODELS: &[(&str, &[&str])] = &[
+    ("Vhsx", &[]),
+    ("Vhsx_mut", &["+define+HSX_MUTANTS"]),
+    ("Vhsx_mon", &["-f", MONITORS_F]),
+    ("Vhsx_cov", &["--coverage-line", "--coverage-toggle"]),
+];
 
 /// The monitor model's file list, relative to the directory holding `rtl/` (as `hsx.f`).
 const MONITORS_F: &str = "rtl/monitors/monitors.f";
+
+/// Defines that may differ between models (each model is compiled with its own value; the
+/// runtime and the bridge do not read them).
+const PER_MODEL_DEFINES: &[&str] = &["VM_COVERAGE"];
 
 /// Verilator arguments common to both models (the RTL file list is added separately).
 const VERILATOR_ARGS: &[&str] = &[
@@ -150,7 +160,16 @@ fn run() -> Result<(), String> {
     fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
 
     // 1. Verilate both models (in parallel) when the RTL changed.
-    let mdirs: Vec<PathBuf> = MODELS.iter().map(|(p, _)| cache.join(format!("{p}-{rtl_hash:016x}"))).collect();
+    // A model's cache entry is keyed by the RTL hash and its own extra arguments.
+    let model_key = |extra: &[&str]| {
+        let mut h = Fnv(rtl_hash);
+        for a in extra {
+            h.str(a);
+        }
+        h.finish()
+    };
+    let mdirs: Vec<PathBuf> =
+        MODELS.iter().map(|(p, extra)| cache.join(format!("{p}-{:016x}", model_key(extra)))).collect();
     let fresh: Vec<PathBuf> = std::thread::scope(|s| -> Result<Vec<PathBuf>, String> {
         let handles: Vec<_> = MODELS
             .iter()
@@ -181,10 +200,10 @@ fn run() -> Result<(), String> {
         .map(|k| (k.to_string(), classes[0].scalar(k).unwrap_or_else(|| "0".into())))
         .collect();
     for c in &classes[1..] {
-        for (k, v) in &defines {
+        for (k, v) in defines.iter().filter(|(k, _)| !PER_MODEL_DEFINES.contains(&k.as_str())) {
             let other = c.scalar(k).unwrap_or_else(|| "0".into());
             if &other != v {
-                return Err(format!("the two models disagree on {k} ({v} vs {other})"));
+                return Err(format!("the models disagree on {k} ({v} vs {other})"));
             }
         }
     }
@@ -216,7 +235,7 @@ fn run() -> Result<(), String> {
         for f in CXX_FLAGS {
             b.flag(f);
         }
-        for (k, v) in &defines {
+        for (k, v) in defines.iter().filter(|(k, _)| !PER_MODEL_DEFINES.contains(&k.as_str())) {
             b.define(k, v.as_str());
         }
         b
@@ -253,6 +272,9 @@ fn run() -> Result<(), String> {
             let mut b = base_build(&[tmp.as_path()]);
             for f in &model_flags {
                 b.flag(f);
+            }
+            for k in PER_MODEL_DEFINES {
+                b.define(k, cls.scalar(k).unwrap_or_else(|| "0".into()).as_str());
             }
             // Published (renamed into the cache) only after the bridge, which reads its
             // headers from the work directory, has compiled.
@@ -324,6 +346,8 @@ fn run() -> Result<(), String> {
     // `sim::RTL_HASH`: what the models were built from (RTL bytes, Verilator, flags), so
     // results of different builds can be told apart (`hsx merge` refuses to mix them).
     println!("cargo:rustc-env=HSX_SIM_RTL_HASH={rtl_hash:016x}");
+    // `sim::RTL_SOURCE_ROOT`: what the coverage model's file names are relative to.
+    println!("cargo:rustc-env=HSX_SIM_RTL_SOURCE_ROOT={}", vl_cwd.display());
     prune(&cache, &mdirs, &rt_dir);
     Ok(())
 }

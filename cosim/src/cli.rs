@@ -27,6 +27,8 @@ pub enum CliError {
     Report(#[from] crate::harness::report::ReportError),
     #[error(transparent)]
     Output(#[from] crate::outpath::OutPathError),
+    #[error("code coverage: {0}")]
+    CodeCoverage(#[from] crate::regress::codecov::CodeCovError),
 }
 
 /// Which model runs the program.
@@ -416,6 +418,10 @@ pub struct CosimArgs {
     /// Run against the mutant-capable RTL with this mutant (see `hsx regress --list-mutants`).
     #[arg(long)]
     pub mutant: Option<String>,
+    /// Run the RTL on its coverage model and write the line/toggle coverage into DIR
+    /// (coverage.dat, coverage.info, annotated/, html/, summary.txt; docs/coverage.md).
+    #[arg(long, value_name = "DIR", conflicts_with = "mutant")]
+    pub coverage: Option<PathBuf>,
     #[command(flatten)]
     pub waves: WaveArgs,
     #[command(flatten)]
@@ -464,12 +470,31 @@ pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
         check_timing: a.check_timing,
         mutant,
         vcd_window: a.vcd_window,
+        coverage: a.coverage.is_some(),
         ..Default::default()
     };
     crate::outpath::check_dir("--traces", &a.traces)?;
+    if let Some(d) = &a.coverage {
+        crate::outpath::check_dir("--coverage", d)?;
+    }
     let mut ls = crate::harness::Lockstep::new(&case, cfg)?;
     let cancel = || crate::interrupt::interrupted().is_some();
     let verdict = ls.run_until(&mut crate::harness::NoObserver, &cancel);
+    // Code coverage of the run (also of a diverging one: up to the divergence).
+    let mut code_text = String::new();
+    if let (Some(dir), Some(_)) = (&a.coverage, &verdict) {
+        use crate::regress::codecov;
+        let raw: Vec<u64> = codecov::take(&ls.rtl.rtl).into_iter().map(u64::from).collect();
+        let code = codecov::Layout::get(dir)?.coverage(&raw);
+        let src = codecov::source_root(std::path::Path::new("."));
+        let report = codecov::Report::of(&code, &src);
+        let out = codecov::write_outputs(dir, &code, &report, &src)?;
+        for n in &out.notes {
+            eprintln!("hsx cosim: note: {n}");
+        }
+        code_text = report.text();
+    }
+    let cfg = crate::harness::CosimConfig { coverage: false, ..cfg };
     // Waves on request: a deterministic re-run with the tracer on (a run that was not
     // asked for waves never traces). A failure here never hides a divergence.
     let mut waves_err = None;
@@ -489,6 +514,7 @@ pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
                 return Err(e.into());
             }
             println!("agree: {steps} steps, {cycles} RTL cycles, outcome {}", outcome.name());
+            print!("{code_text}");
             Ok(0)
         }
         Some(crate::harness::Verdict::Diverged(d)) => {
@@ -501,6 +527,7 @@ pub fn cosim(a: CosimArgs) -> Result<i32, CliError> {
                 }
                 Err(e) => divergence_unwritten("cosim", &d, &e),
             }
+            print!("{code_text}");
             Ok(1)
         }
     }
@@ -629,6 +656,12 @@ pub struct RegressArgs {
     /// With --waves DIR: waveforms of every case, passing ones too (DIR/<case>/).
     #[arg(long = "waves-all", requires = "waves")]
     pub waves_all: bool,
+    /// Run the RTL side on its coverage model and write the code coverage summed over
+    /// every case into DIR (coverage.dat, coverage.info, annotated/, html/, summary.txt;
+    /// docs/coverage.md); the summary then lists line/toggle % per module and every
+    /// uncovered line.
+    #[arg(long, value_name = "DIR", conflicts_with = "mutant")]
+    pub coverage: Option<PathBuf>,
     #[command(flatten)]
     pub wave: WaveArgs,
 }
@@ -667,6 +700,9 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
         crate::outpath::check_file("--results", r)?;
     }
     crate::outpath::check_dir("--traces", &a.traces)?;
+    if let Some(d) = &a.coverage {
+        crate::outpath::check_dir("--coverage", d)?;
+    }
     let wave_range = a.wave.range()?.unwrap_or(crate::harness::vcd::WaveRange::default());
     let opts = crate::regress::RegressOptions {
         waves: a.wave.waves.clone(),
@@ -686,6 +722,7 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
         shrink: !a.no_shrink,
         max_failures,
         progress: true,
+        coverage: a.coverage.clone(),
         ..crate::regress::RegressOptions::default()
     };
     let summary = crate::regress::run(&opts).map_err(|e| match e {
@@ -717,6 +754,7 @@ pub fn regress(a: RegressArgs) -> Result<i32, CliError> {
     if let Some(e) = &summary.results_error {
         eprintln!("hsx regress: error: cannot write the results file {e}");
     }
+    code_coverage_notes("regress", &summary);
     if let Some(sig) = summary.interrupted() {
         eprintln!(
             "hsx regress: interrupted by {sig}: {} of {} cases run, {} not run{}",
@@ -745,6 +783,20 @@ pub struct MergeArgs {
     /// Write wall-clock `time` attributes into the JUnit file.
     #[arg(long = "junit-times")]
     pub junit_times: bool,
+    /// Sum the shards' code coverage (each run with `--coverage`) into DIR, with the
+    /// reports `hsx regress --coverage DIR` writes.
+    #[arg(long, value_name = "DIR")]
+    pub coverage: Option<PathBuf>,
+}
+
+/// Notes and errors of `--coverage` on stderr.
+fn code_coverage_notes(cmd: &str, summary: &crate::regress::Summary) {
+    for n in &summary.code_notes {
+        eprintln!("hsx {cmd}: note: {n}");
+    }
+    if let Some(e) = &summary.code_error {
+        eprintln!("hsx {cmd}: error: cannot write the code coverage: {e}");
+    }
 }
 
 /// `hsx merge`: the shards' results as one regression — the summary the single-process run
@@ -753,10 +805,15 @@ pub fn merge(a: MergeArgs) -> Result<i32, CliError> {
     if let Some(j) = &a.junit {
         crate::outpath::check_file("--junit", j)?;
     }
+    if let Some(d) = &a.coverage {
+        crate::outpath::check_dir("--coverage", d)?;
+    }
     let opts = crate::regress::merge::MergeOptions {
         results: a.results.clone(),
         junit: a.junit.clone(),
         junit_times: a.junit_times,
+        coverage: a.coverage.clone(),
+        root: PathBuf::from("."),
     };
     let summary = crate::regress::merge::merge(&opts).map_err(|e| match e {
         crate::regress::merge::MergeError::Refused(s) => CliError::Invalid(format!("hsx merge: {s}")),
@@ -766,6 +823,7 @@ pub fn merge(a: MergeArgs) -> Result<i32, CliError> {
     if let Some(e) = &summary.junit_error {
         eprintln!("hsx merge: error: cannot write the JUnit file {e}");
     }
+    code_coverage_notes("merge", &summary);
     if let Some(sig) = summary.interrupted() {
         eprintln!(
             "hsx merge: some shards were interrupted (by {sig}): {} of {} cases run",

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
@@ -20,12 +21,15 @@
 #include <vector>
 
 #include "verilated.h"
+#include "verilated_cov.h"
 #include "verilated_syms.h"
 #include "verilated_vcd_c.h"
 
 #include "Vhsx.h"
 #include "Vhsx_mon.h"
 #include "Vhsx_mut.h"
+#include "Vhsx_cov.h"
+#include "Vhsx_cov__Syms.h"
 
 // A public variable's packed shape, for every Verilator this builds with: 5.006 has
 // `VerilatedVarProps::packed()` (one range); 5.04x has `packedRanges()` (one range per packed
@@ -774,6 +778,58 @@ private:
         if (dq && dq->vltype() == VLVT_UINT32) svm_dirty_ = static_cast<IData*>(dq->datap());
     }
 
+    // Coverage counters live in this model's own context (VerilatedContext::coveragep()),
+    // so models in different threads never share them.
+    rust::String coverage_write(rust::Str path) override {
+        enter();
+        const std::string p(path.data(), path.size());
+        {
+            // Verilator's writer treats an unopenable file as fatal: check first.
+            std::FILE* f = std::fopen(p.c_str(), "w");
+            if (!f) return rust::String(std::string("cannot write ") + p + ": " + std::strerror(errno));
+            std::fclose(f);
+        }
+        ctx_->coveragep()->write(p.c_str());
+        return rust::String();
+    }
+
+    void coverage_zero() override {
+        enter();
+        ctx_->coveragep()->zero();
+    }
+
+    size_t coverage_len() const override {
+        if constexpr (std::is_same_v<M, Vhsx_cov>) {
+            return sizeof(top_->rootp->vlSymsp->__Vcoverage) / sizeof(top_->rootp->vlSymsp->__Vcoverage[0]);
+        } else {
+            return 0;
+        }
+    }
+
+    void coverage_counts(rust::Slice<uint32_t> out) const override {
+        if constexpr (std::is_same_v<M, Vhsx_cov>) {
+            const auto& c = top_->rootp->vlSymsp->__Vcoverage;
+            const size_t n = std::min(out.size(), coverage_len());
+            for (size_t i = 0; i < n; ++i) out[i] = c[i].load(std::memory_order_relaxed);
+        }
+    }
+
+    rust::String coverage_write_layout(rust::Str path) override {
+        if constexpr (std::is_same_v<M, Vhsx_cov>) {
+            auto& c = top_->rootp->vlSymsp->__Vcoverage;
+            const size_t n = coverage_len();
+            for (size_t i = 0; i < n; ++i) c[i].store(static_cast<uint32_t>(i + 1), std::memory_order_relaxed);
+            enter();
+            ctx_->coveragep()->forcePerInstance(true);
+            rust::String r = coverage_write(path);
+            ctx_->coveragep()->forcePerInstance(false);
+            for (size_t i = 0; i < n; ++i) c[i].store(0, std::memory_order_relaxed);
+            return r;
+        } else {
+            return coverage_write(path);
+        }
+    }
+
     // Verilator keeps a per-thread "current context" (used by $display, $finish,
     // assertions, scope registration); several models may live in one thread, and a
     // model may move between threads, so every entry point sets it.
@@ -991,6 +1047,8 @@ std::unique_ptr<RtlModel> new_model(uint8_t mutant, bool monitors) {
     if (mutant == 0) return std::make_unique<Impl<Vhsx>>(0);
     return std::make_unique<Impl<Vhsx_mut>>(mutant);
 }
+
+std::unique_ptr<RtlModel> new_cov_model() { return std::make_unique<Impl<Vhsx_cov>>(0); }
 
 rust::String verilator_version() { return rust::String(Verilated::productVersion()); }
 

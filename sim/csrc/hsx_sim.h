@@ -1,5 +1,5 @@
-// C++ driver of the Verilated HSX models (the real `Vhsx` and the mutant-capable
-// `Vhsx_mut`). One abstract interface (what the cxx bridge in src/ffi.rs sees) and a class
+// C++ driver of the Verilated HSX models (the real `Vhsx`, the mutant-capable
+// `Vhsx_mut` and the coverage model `Vhsx_cov`). One abstract interface (what the cxx bridge in src/ffi.rs sees) and a class
 // template over the Verilated model type (hsx_sim.cc) implementing it for both.
 #pragma once
 
@@ -68,9 +68,22 @@ public:
     virtual void vcd_clear_error() = 0;
     virtual void vcd_close() = 0;
     virtual bool vcd_is_open() const = 0;
+
+    // Code coverage (meaningful for the coverage model; the others have no counters and
+    // write a file with no points). The counters belong to this model's own context.
+    // Write them in Verilator's coverage.dat format; "" or why the file is not written.
+    virtual rust::String coverage_write(rust::Str path) = 0;
+    virtual void coverage_zero() = 0;
+    // The raw counters (the model's `__Vcoverage` array; 0 of them for the other models).
+    virtual size_t coverage_len() const = 0;
+    virtual void coverage_counts(rust::Slice<uint32_t> out) const = 0;
+    // The layout of the raw counters: set counter i to i + 1, write one line per
+    // instance (forcePerInstance) to `path`, zero the counters. "" or why not.
+    virtual rust::String coverage_write_layout(rust::Str path) = 0;
 };
 
 std::unique_ptr<RtlModel> new_model(uint8_t mutant, bool monitors);
+std::unique_ptr<RtlModel> new_cov_model();
 rust::String vcd_to_fst(rust::Str vcd_path, rust::Str fst_path);
 rust::String verilator_version();
 

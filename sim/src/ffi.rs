@@ -115,6 +115,8 @@ pub(crate) mod bridge {
         /// monitor model `Vhsx_mon` (the real RTL with the checkers of `rtl/monitors/`);
         /// otherwise the mutant model `Vhsx_mut` with `mutant_i` tied to `mutant`.
         fn new_model(mutant: u8, monitors: bool) -> UniquePtr<RtlModel>;
+        /// A new coverage model `Vhsx_cov` (the real RTL with line and toggle counters), reset.
+        fn new_cov_model() -> UniquePtr<RtlModel>;
         /// Verilator's version string.
         fn verilator_version() -> String;
         /// Convert a VCD file to FST (Verilator's bundled FST writer); "" or an error.
@@ -241,6 +243,19 @@ pub(crate) mod bridge {
         fn vcd_clear_error(self: Pin<&mut RtlModel>);
         fn vcd_close(self: Pin<&mut RtlModel>);
         fn vcd_is_open(self: &RtlModel) -> bool;
+
+        /// Write this model's coverage counters (Verilator's coverage.dat format) to
+        /// `path`; "" or why not.
+        fn coverage_write(self: Pin<&mut RtlModel>, path: &str) -> String;
+        /// Zero this model's coverage counters.
+        fn coverage_zero(self: Pin<&mut RtlModel>);
+        /// Number of raw coverage counters (0 unless the coverage model).
+        fn coverage_len(self: &RtlModel) -> usize;
+        /// Copy the raw counters into `out`.
+        fn coverage_counts(self: &RtlModel, out: &mut [u32]);
+        /// Write the counter layout: counter i set to i + 1, one line per instance; then
+        /// zero the counters. "" or why not.
+        fn coverage_write_layout(self: Pin<&mut RtlModel>, path: &str) -> String;
     }
 }
 

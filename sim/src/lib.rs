@@ -50,6 +50,10 @@ pub const VERILATOR_VERSION: &str = env!("HSX_SIM_VERILATOR_VERSION");
 /// Verilator version and flags), as the build script computed it for its model cache.
 pub const RTL_HASH: &str = env!("HSX_SIM_RTL_HASH");
 
+/// The directory Verilator ran in when it verilated the models: the file names in the
+/// coverage model's data (`rtl/hsx_core.sv`, …) are relative to it.
+pub const RTL_SOURCE_ROOT: &str = env!("HSX_SIM_RTL_SOURCE_ROOT");
+
 /// Cycles `rst_ni` is held low by [`Rtl::new`] and [`Rtl::reset`].
 pub const RESET_CYCLES: u32 = 4;
 
@@ -83,6 +87,10 @@ pub enum SimError {
     MonitorUnavailable { why: String },
     #[error("the write monitor lost {0} writes (its ring overflowed between two drains)")]
     WritesLost(u64),
+    #[error("the coverage model has no mutants (mutant {0} asked for with coverage on)")]
+    CoverageMutant(u8),
+    #[error("writing the coverage data: {0}")]
+    Coverage(String),
 }
 
 /// Task-table fields per slot, in [`probe::SlotVars`] order.
@@ -131,8 +139,13 @@ pub struct RtlOptions {
     pub mutant: u8,
     /// With `mutant` 0: the monitor model — the real RTL with the lockstep's checkers of
     /// `rtl/monitors/` bound in (the task-table stability rule checked inside the model,
-    /// read once per retire) — what the lockstep harness runs. Ignored for a mutant.
+    /// read once per retire) — what the lockstep harness runs. Ignored for a mutant and
+    /// for the coverage model.
     pub monitors: bool,
+    /// The coverage model `Vhsx_cov` (the real RTL with Verilator's line and toggle
+    /// counters, [`Rtl::coverage_counts`]; without the monitors: the task-table rule is
+    /// then checked by the driver); `mutant` must then be 0.
+    pub coverage: bool,
 }
 
 /// Why the core traps (`trap_cause_o`).
@@ -247,7 +260,11 @@ impl Rtl {
     /// Build the model and reset it (`rst_ni` low for [`RESET_CYCLES`] cycles). After
     /// `new`, [`cycles`](Rtl::cycles) is 0 and `run_i` is low (stopped).
     pub fn new(opts: RtlOptions) -> Result<Rtl, SimError> {
-        let mut m = bridge::new_model(opts.mutant, opts.monitors);
+        if opts.coverage && opts.mutant != 0 {
+            return Err(SimError::CoverageMutant(opts.mutant));
+        }
+        let mut m =
+            if opts.coverage { bridge::new_cov_model() } else { bridge::new_model(opts.mutant, opts.monitors) };
         if m.is_null() {
             return Err(SimError::Model);
         }
@@ -408,6 +425,53 @@ impl Rtl {
     }
 
     /// Clock cycles since the end of reset.
+    /// Write the code-coverage counters of this model since it was built (or since
+    /// [`coverage_zero`](Rtl::coverage_zero)) to `path`, in Verilator's `coverage.dat`
+    /// format (`verilator_coverage` reads it). The counters belong to this model alone
+    /// (its own `VerilatedContext`), whatever other models run in other threads. A model
+    /// built without [`RtlOptions::coverage`] writes a file without points.
+    pub fn coverage_write(&mut self, path: &Path) -> Result<(), SimError> {
+        let p = path.to_str().ok_or_else(|| SimError::Coverage(format!("non-UTF-8 path {}", path.display())))?;
+        let e = self.m.pin_mut().coverage_write(p);
+        if e.is_empty() {
+            Ok(())
+        } else {
+            Err(SimError::Coverage(e.to_string()))
+        }
+    }
+
+    /// Zero this model's code-coverage counters.
+    pub fn coverage_zero(&mut self) {
+        self.m.pin_mut().coverage_zero();
+    }
+
+    /// The raw code-coverage counters of this model (Verilator's per-model counter array,
+    /// in its order; empty unless [`RtlOptions::coverage`]). Every coverage model of one
+    /// build has the same layout ([`coverage_write_layout`](Rtl::coverage_write_layout)).
+    pub fn coverage_counts(&self) -> Vec<u32> {
+        let mut v = vec![0u32; self.m.coverage_len()];
+        self.m.coverage_counts(&mut v);
+        v
+    }
+
+    /// Write which coverage point each raw counter is: every counter set to its index + 1,
+    /// written one line per instance (`VerilatedCovContext::forcePerInstance`) to `path`;
+    /// then every counter is zeroed. A point whose count in the file is 0 has no counter.
+    pub fn coverage_write_layout(&mut self, path: &Path) -> Result<(), SimError> {
+        let p = path.to_str().ok_or_else(|| SimError::Coverage(format!("non-UTF-8 path {}", path.display())))?;
+        let e = self.m.pin_mut().coverage_write_layout(p);
+        if e.is_empty() {
+            Ok(())
+        } else {
+            Err(SimError::Coverage(e.to_string()))
+        }
+    }
+
+    /// Is this the coverage model?
+    pub fn is_coverage_model(&self) -> bool {
+        self.opts.coverage
+    }
+
     pub fn cycles(&self) -> u64 {
         self.m.cycles()
     }

@@ -5,6 +5,7 @@ mod cluster;
 mod codegen;
 mod console;
 mod context;
+mod coverage;
 mod docs;
 mod engines;
 mod examples;

@@ -46,11 +46,21 @@ pub struct CosimConfig {
     pub mutant: u8,
     /// Cycles of RTL waveform before the divergence.
     pub vcd_window: u64,
+    /// Run the RTL side on the coverage model (`--coverage`, docs/coverage.md). Not part
+    /// of a report: a replay runs the real model.
+    #[serde(skip)]
+    pub coverage: bool,
 }
 
 impl Default for CosimConfig {
     fn default() -> Self {
-        CosimConfig { check_timing: false, stuck_cycles: crate::rtl::DEFAULT_STUCK_CYCLES, mutant: 0, vcd_window: 2000 }
+        CosimConfig {
+            check_timing: false,
+            stuck_cycles: crate::rtl::DEFAULT_STUCK_CYCLES,
+            mutant: 0,
+            vcd_window: 2000,
+            coverage: false,
+        }
     }
 }
 
@@ -162,8 +172,12 @@ impl Lockstep {
         let ecfg = vm_ref::exec::ExecConfig { console_tail: LOCKSTEP_CONSOLE_TAIL, ..st.exec_config() };
         let mut refs = System::new(&mcfg, ecfg);
         plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
-        let mut rtl =
-            RtlSystem::new_with(RtlOptions { mutant: cfg.mutant, monitors: true }, st.protect, ecfg, after_reset)?;
+        let mut rtl = RtlSystem::new_with(
+            RtlOptions { mutant: cfg.mutant, monitors: true, coverage: cfg.coverage },
+            st.protect,
+            ecfg,
+            after_reset,
+        )?;
         rtl.stuck_cycles = cfg.stuck_cycles;
         rtl.load(&plan, SpawnOptions::default())?;
         refs.exec.set_trap_log(true);

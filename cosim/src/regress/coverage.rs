@@ -34,6 +34,17 @@ pub struct Coverage {
     /// `<FN>:<STATUS>` of mailbox SVCs → count (`RECV:blocked` when the call blocked; its
     /// status arrives later, at the wake-up).
     pub mailbox: BTreeMap<String, u64>,
+    /// Cross: `<MNEMONIC>×<ok|FAULT>` → count ([`cross`] names the bins).
+    #[serde(default)]
+    pub op_fault: BTreeMap<String, u64>,
+    /// Cross: `<event>×<live tasks>` → count (live: READY, RUNNING, BLOCKED or PAUSED
+    /// when the event happens; a task that halts or faults counts itself).
+    #[serde(default)]
+    pub sched_live: BTreeMap<String, u64>,
+    /// Cross: `slice <bucket>×<rotated|renewed>` → count: a slice ran out and the round
+    /// robin went to another READY task, or found none and renewed the slice.
+    #[serde(default)]
+    pub slice_rot: BTreeMap<String, u64>,
 }
 
 impl Coverage {
@@ -54,6 +65,15 @@ impl Coverage {
         for (k, v) in &o.mailbox {
             *self.mailbox.entry(k.clone()).or_default() += v;
         }
+        for (mine, theirs) in [
+            (&mut self.op_fault, &o.op_fault),
+            (&mut self.sched_live, &o.sched_live),
+            (&mut self.slice_rot, &o.slice_rot),
+        ] {
+            for (k, v) in theirs {
+                *mine.entry(k.clone()).or_default() += v;
+            }
+        }
     }
 
     /// Count one reference retire.
@@ -68,6 +88,13 @@ impl Coverage {
         let byte = (r.insn[0] >> 24) as u8;
         match Opcode::from_byte(byte) {
             Some(_) => {
+                if let Some(row) = TABLE.iter().find(|row| row.opcode as u8 == byte) {
+                    let outcome = match r.fault {
+                        None => "ok".to_string(),
+                        Some(c) => isa::fault::name(c).map(str::to_string).unwrap_or_else(|| format!("0x{c:08X}")),
+                    };
+                    Self::bump(&mut self.op_fault, format!("{}×{outcome}", row.mnemonic), 1);
+                }
                 let e = self.opcodes.entry(byte).or_default();
                 if r.fault.is_some() {
                     e.faulted += 1;
@@ -82,6 +109,15 @@ impl Coverage {
     fn bump(map: &mut BTreeMap<String, u64>, key: impl Into<String>, n: u64) {
         if n > 0 {
             *map.entry(key.into()).or_default() += n;
+        }
+    }
+
+    /// Count one scheduler trace event with the number of live tasks (the cross).
+    pub fn record_event_live(&mut self, kind: &EventKind, retire: &Retire, live_after: usize) {
+        self.record_event(kind, retire);
+        if let Some(ev) = event_name(kind, retire) {
+            let live = live_after + usize::from(matches!(kind, EventKind::Halt { .. } | EventKind::Fault { .. }));
+            Self::bump(&mut self.sched_live, format!("{ev}×{}", cross::live_bucket(live)), 1);
         }
     }
 
@@ -158,6 +194,189 @@ impl Coverage {
         for (k, v) in &self.mailbox {
             s.push_str(&format!("  {k:<26} {v}\n"));
         }
+        s.push_str(&cross::text(self));
+        s
+    }
+}
+
+/// The name of a scheduler event in the coverage tables (`None`: not counted).
+fn event_name(kind: &EventKind, retire: &Retire) -> Option<String> {
+    Some(match kind {
+        EventKind::Step { .. } | EventKind::Trap { .. } => return None,
+        EventKind::Rotate { .. } => "rotate".into(),
+        EventKind::Block { reason } => format!("block:{}", reason.name()),
+        EventKind::Wake { reason } => format!("wake:{}", wake_name(*reason)),
+        EventKind::Pause { brk: Some(_) } => "pause:brk".into(),
+        EventKind::Pause { brk: None } => "pause:host".into(),
+        EventKind::Halt { .. } => {
+            if retire.trap == Some((isa::svc::MOD_TASK, isa::svc::FN_EXIT)) {
+                "halt:exit".into()
+            } else {
+                "halt:return".into()
+            }
+        }
+        EventKind::Fault { .. } => "fault".into(),
+    })
+}
+
+/// The functional cross-coverage bins: every bin the machine can reach, and the bins it
+/// cannot with why (docs/coverage.md). The summary lists the reachable bins never hit.
+pub mod cross {
+    use super::Coverage;
+    use isa::TABLE;
+
+    /// Faults an instruction itself raises (docs/manual/isa.md, "faults it raises";
+    /// BAD_PC of an unfetchable PC and ILLEGAL are not an opcode's).
+    pub fn own_faults(mnemonic: &str) -> &'static [&'static str] {
+        match mnemonic {
+            "LD" | "ST" | "LDH" | "STH" => &["MEM_FAULT", "ACCESS_VIOLATION"],
+            "LDB" | "STB" => &["ACCESS_VIOLATION"],
+            "DIV" => &["DIV_ZERO"],
+            "CALL" | "PUSH" => &["STACK_OVERFLOW"],
+            "RET" | "POP" => &["STACK_UNDERFLOW"],
+            "LDI32" => &["BAD_PC"],
+            _ => &[],
+        }
+    }
+
+    /// Bins of the opcode × fault cross that cannot be hit, with why.
+    pub const OP_FAULT_UNREACHABLE: &[(&str, &str)] = &[(
+        "RET×STACK_UNDERFLOW",
+        "SP only moves in steps of 4 from the 4-aligned stack_top (PUSH, POP, CALL, RET), so \
+         SP ≠ stack_top implies SP + 4 ≤ stack_top: RET's underflow check cannot fire",
+    )];
+
+    /// Scheduler events of the event × live-tasks cross.
+    pub const EVENTS: &[&str] = &[
+        "rotate",
+        "block:mailbox",
+        "block:sleep",
+        "wake:mailbox",
+        "wake:sleep",
+        "wake:timeout",
+        "pause:brk",
+        "halt:exit",
+        "halt:return",
+        "fault",
+    ];
+
+    /// Live-task buckets.
+    pub const LIVE: &[&str] = &["1", "2", "3", "4+"];
+
+    pub fn live_bucket(n: usize) -> &'static str {
+        match n {
+            0 | 1 => "1",
+            2 => "2",
+            3 => "3",
+            _ => "4+",
+        }
+    }
+
+    /// Bins of the event × live-tasks cross that cannot be hit, with why.
+    pub const SCHED_UNREACHABLE: &[(&str, &str)] = &[
+        ("rotate×1", "a rotation needs another READY task"),
+        (
+            "wake:mailbox×1",
+            "a mailbox wake-up is another task's SEND (the host sends nothing during a lockstep run): \
+             the sender is live too",
+        ),
+    ];
+
+    /// Slice-length buckets (`--slice` and the generator's 1..8).
+    pub const SLICES: &[&str] = &["1", "2", "3-4", "5-8"];
+
+    pub fn slice_bucket(n: u32) -> &'static str {
+        match n {
+            0 | 1 => "1",
+            2 => "2",
+            3 | 4 => "3-4",
+            5..=8 => "5-8",
+            _ => "9+",
+        }
+    }
+
+    /// Outcomes of a slice running out.
+    pub const ROTATION: &[&str] = &["rotated", "renewed"];
+
+    /// Mailbox SVC × status bins (docs/manual/executive.md "Calls", "Status codes",
+    /// "Ownership"); `RECV:TIMEOUT` arrives at the wake-up (`wake:timeout`).
+    pub const MAILBOX: &[(&str, &[&str])] = &[
+        ("OPEN", &["OK", "INTERNAL_ERROR", "NO_DESCRIPTOR"]),
+        ("BIND", &["OK", "INTERNAL_ERROR", "PERMISSION", "NO_DESCRIPTOR"]),
+        ("SEND", &["OK", "INVALID_HANDLE", "WOULDBLOCK", "MSG_TOO_LARGE", "INTERNAL_ERROR"]),
+        ("RECV", &["OK", "INVALID_HANDLE", "PERMISSION", "NO_DATA", "INTERNAL_ERROR", "blocked", "TIMEOUT"]),
+        ("PEEK", &["OK", "INVALID_HANDLE", "PERMISSION"]),
+        ("TAP", &["OK", "INVALID_HANDLE", "PERMISSION"]),
+        ("CLOSE", &["OK", "INVALID_HANDLE"]),
+    ];
+
+    /// Every reachable bin of the four crosses with its count, in table order.
+    pub fn bins(c: &Coverage) -> Vec<(&'static str, String, u64)> {
+        let mut v = vec![];
+        for row in TABLE.iter() {
+            for f in std::iter::once(&"ok").chain(own_faults(row.mnemonic)) {
+                let k = format!("{}×{f}", row.mnemonic);
+                if OP_FAULT_UNREACHABLE.iter().any(|(u, _)| *u == k) {
+                    continue;
+                }
+                let n = c.op_fault.get(&k).copied().unwrap_or(0);
+                v.push(("opcode × fault", k, n));
+            }
+        }
+        for (f, statuses) in MAILBOX {
+            for st in *statuses {
+                let k = format!("{f}:{st}");
+                let n = if k == "RECV:TIMEOUT" {
+                    c.sched.get("wake:timeout").copied().unwrap_or(0)
+                } else {
+                    c.mailbox.get(&k).copied().unwrap_or(0)
+                };
+                v.push(("SVC × status", k, n));
+            }
+        }
+        for ev in EVENTS {
+            for l in LIVE {
+                let k = format!("{ev}×{l}");
+                if SCHED_UNREACHABLE.iter().any(|(u, _)| *u == k) {
+                    continue;
+                }
+                v.push(("event × live tasks", k.clone(), c.sched_live.get(&k).copied().unwrap_or(0)));
+            }
+        }
+        for sl in SLICES {
+            for r in ROTATION {
+                let k = format!("slice {sl}×{r}");
+                v.push(("slice × rotation", k.clone(), c.slice_rot.get(&k).copied().unwrap_or(0)));
+            }
+        }
+        v
+    }
+
+    /// The cross-coverage section of the summary: per cross, bins hit of reachable, the
+    /// empty bins by name, and the unreachable bins with why.
+    pub fn text(c: &Coverage) -> String {
+        let bins = bins(c);
+        let mut s = String::from("coverage: functional crosses (bins hit / reachable bins)\n");
+        for cross in ["opcode × fault", "SVC × status", "event × live tasks", "slice × rotation"] {
+            let mine: Vec<_> = bins.iter().filter(|b| b.0 == cross).collect();
+            let hit = mine.iter().filter(|b| b.2 > 0).count();
+            s.push_str(&format!("  {cross:<20} {hit}/{}", mine.len()));
+            let empty: Vec<&str> = mine.iter().filter(|b| b.2 == 0).map(|b| b.1.as_str()).collect();
+            if empty.is_empty() {
+                s.push('\n');
+            } else {
+                s.push_str(&format!("; empty: {}\n", empty.join(" ")));
+            }
+        }
+        let unreachable: Vec<&str> = OP_FAULT_UNREACHABLE.iter().chain(SCHED_UNREACHABLE).map(|(k, _)| *k).collect();
+        s.push_str(&format!("  unreachable (docs/coverage.md): {}\n", unreachable.join(" ")));
+        // A bin argued unreachable that was hit: the argument (or a model) is wrong.
+        for k in &unreachable {
+            let n = c.op_fault.get(*k).or_else(|| c.sched_live.get(*k)).copied().unwrap_or(0);
+            if n > 0 {
+                s.push_str(&format!("  UNREACHABLE BIN HIT: {k} ({n} times)\n"));
+            }
+        }
         s
     }
 }
@@ -214,10 +433,26 @@ impl Observer for CoverageObserver {
         self.cov.record_retire(r);
         let total = m.trace.total();
         let new = total.saturating_sub(self.seen_events);
+        let live = (1..=m.n_tasks() as u8)
+            .filter(|&p| {
+                matches!(
+                    m.slot(p).state,
+                    TaskState::Ready | TaskState::Running | TaskState::Blocked | TaskState::Paused
+                )
+            })
+            .count();
+        let mut rotated = false;
         if new > 0 {
             let mut got = 0u64;
             for ev in m.trace.since(self.seen_events) {
-                self.cov.record_event(&ev.kind, r);
+                if let vm_ref::sched::EventKind::Rotate { from, .. } = ev.kind {
+                    rotated = true;
+                    if from >= 1 && (from as usize) <= m.n_tasks() {
+                        let b = cross::slice_bucket(m.slot(from).slice);
+                        Coverage::bump(&mut self.cov.slice_rot, format!("slice {b}×rotated"), 1);
+                    }
+                }
+                self.cov.record_event_live(&ev.kind, r, live);
                 got += 1;
             }
             if new > got {
@@ -225,6 +460,15 @@ impl Observer for CoverageObserver {
             }
         }
         self.seen_events = total;
+        // A slice that ran out with no other READY task is renewed: the task keeps running
+        // with slice_used back at 0 (a step always leaves it ≥ 1 otherwise).
+        if !rotated && r.pid >= 1 && (r.pid as usize) <= m.n_tasks() {
+            let s = m.slot(r.pid);
+            if s.state == TaskState::Running && s.slice_used == 0 {
+                let b = cross::slice_bucket(s.slice);
+                Coverage::bump(&mut self.cov.slice_rot, format!("slice {b}×renewed"), 1);
+            }
+        }
         let picks: u64 = m.counters.iter().map(|c| c.scheduled_in).sum();
         Coverage::bump(&mut self.cov.sched, "pick", picks.saturating_sub(self.seen_picks));
         self.seen_picks = picks;
@@ -278,6 +522,31 @@ mod tests {
         assert_eq!(b.opcodes[&(Opcode::Mul as u8)].retired, 2);
         assert_eq!(b.sched["rotate"], 2);
         assert_eq!(b.sched["wake:timeout"], 1);
+    }
+
+    #[test]
+    fn crosses_list_empty_bins_and_flag_unreachable_ones_that_were_hit() {
+        let mut c = Coverage::default();
+        c.record_retire(&retire((Opcode::Div as u32) << 24, 1, Some(isa::fault::DIV_ZERO)));
+        c.record_retire(&retire((Opcode::Div as u32) << 24, 1, None));
+        assert_eq!(c.op_fault["DIV×DIV_ZERO"], 1);
+        assert_eq!(c.op_fault["DIV×ok"], 1);
+        c.record_event_live(&EventKind::Halt { code: 0 }, &Retire::default(), 1);
+        assert_eq!(c.sched_live["halt:return×2"], 1, "a halting task counts itself");
+        let t = cross::text(&c);
+        assert!(t.contains("opcode × fault       2/"), "{t}");
+        assert!(t.contains("empty: LDI×ok"), "{t}");
+        assert!(!t.contains("DIV×DIV_ZERO "), "{t}");
+        assert!(!t.contains("UNREACHABLE BIN HIT"), "{t}");
+        c.record_event_live(&EventKind::Rotate { from: 1, to: 2 }, &Retire::default(), 1);
+        let t = cross::text(&c);
+        assert!(t.contains("UNREACHABLE BIN HIT: rotate×1 (1 times)"), "{t}");
+        // Every bin of the four crosses is named once.
+        let bins = cross::bins(&c);
+        let mut names: Vec<&String> = bins.iter().map(|b| &b.1).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), bins.len());
     }
 
     #[test]

@@ -13,6 +13,10 @@
 //! that stopped at `--max-failures` is refused too: each shard stopped at its own K-th
 //! failure, and the cases they ran past the regression's K-th failure are already summed
 //! into their coverage.
+//!
+//! `--coverage DIR`: the shards' RTL code coverage (each shard's `end` line names its
+//! `coverage.dat`) summed into DIR with the same reports `hsx regress --coverage` writes —
+//! equal, file for file, to the single run's. Refused when a shard has none.
 
 use super::junit::{JunitCase, JunitWriter, Outcome};
 use super::results::{CaseLine, End, Header, Line, ResultsReader};
@@ -43,6 +47,10 @@ pub struct MergeOptions {
     pub junit: Option<PathBuf>,
     /// Write `time` attributes into the JUnit file.
     pub junit_times: bool,
+    /// Sum the shards' code coverage into this directory.
+    pub coverage: Option<PathBuf>,
+    /// Where the RTL sources are looked for when this binary's build directory is gone.
+    pub root: PathBuf,
 }
 
 struct Shardfile {
@@ -286,6 +294,19 @@ pub fn merge(opts: &MergeOptions) -> Result<Summary, MergeError> {
         }
         summary.planned += e.planned;
         summary.coverage.merge(&e.coverage);
+        if opts.coverage.is_some() {
+            let dat = e.code_coverage.as_ref().ok_or_else(|| {
+                refuse(format!(
+                    "{}: shard {}/{} has no code coverage (run every shard with --coverage DIR)",
+                    path.display(),
+                    s.header.shard[0],
+                    s.header.shard[1]
+                ))
+            })?;
+            let c = super::codecov::CodeCoverage::read(dat)
+                .map_err(|err| refuse(format!("{} (code coverage of {}): {err}", dat.display(), path.display())))?;
+            summary.code.merge(&c);
+        }
         summary.jobs += e.jobs;
         summary.elapsed = summary.elapsed.max(Duration::try_from_secs_f64(e.seconds).unwrap_or_default());
         if summary.warnings.is_empty() {
@@ -300,6 +321,9 @@ pub fn merge(opts: &MergeOptions) -> Result<Summary, MergeError> {
         )));
     }
     summary.stop = interrupted.map(Stop::Interrupted);
+    if let Some(dir) = &opts.coverage {
+        summary.finish_code_coverage(dir, &opts.root);
+    }
     if let Some(mut j) = junit {
         // Not-run cases of interrupted shards: one entry per shard (each shard's own JUnit
         // file lists them).

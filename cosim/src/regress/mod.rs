@@ -5,6 +5,7 @@
 //!
 //! * [`directed`]: which directed cases exist (examples + `; cosim:` headers);
 //! * [`coverage`]: the coverage observer and its summary;
+//! * [`codecov`]: RTL code coverage (`--coverage DIR`, the coverage model);
 //! * [`junit`]: the JUnit XML file (streamed) and a schema-conformance checker.
 //!
 //! Determinism: every case is a pure function of its inputs. Cases are numbered in case
@@ -18,6 +19,7 @@
 //! K-th failure are not reported even if they already ran. Only the `time:` line of the
 //! summary (and JUnit times with `--junit-times`) depend on the wall clock.
 
+pub mod codecov;
 pub mod coverage;
 pub mod directed;
 pub mod junit;
@@ -187,6 +189,9 @@ pub struct RegressOptions {
     pub waves: Option<PathBuf>,
     pub waves_all: bool,
     pub wave_range: crate::harness::vcd::WaveRange,
+    /// `--coverage DIR`: run the RTL side on the coverage model and write the summed code
+    /// coverage into DIR (docs/coverage.md).
+    pub coverage: Option<PathBuf>,
 }
 
 impl Default for RegressOptions {
@@ -212,6 +217,7 @@ impl Default for RegressOptions {
             waves_all: false,
             wave_range: crate::harness::vcd::WaveRange::default(),
             progress: false,
+            coverage: None,
         }
     }
 }
@@ -375,6 +381,9 @@ pub struct CaseRecord {
     /// Not run (interrupted before or while it ran): why.
     pub skipped: Option<String>,
     pub coverage: Coverage,
+    /// RTL code coverage of the case: the coverage model's raw counters (`--coverage`;
+    /// empty otherwise).
+    pub code: Vec<u32>,
     /// Wall clock spent on it (JUnit `time` with `--junit-times` only).
     pub elapsed: Duration,
 }
@@ -392,6 +401,7 @@ impl CaseRecord {
             error: None,
             skipped: None,
             coverage: Coverage::default(),
+            code: Vec::new(),
             elapsed: Duration::ZERO,
         }
     }
@@ -481,6 +491,18 @@ pub struct Summary {
     pub results_error: Option<String>,
     pub warnings: Vec<String>,
     pub coverage: Coverage,
+    /// The coverage model's raw counters summed over the reported cases (`--coverage`).
+    pub code_raw: Vec<u64>,
+    /// RTL code coverage of the run (from `code_raw`, or merged from the shards' files).
+    pub code: codecov::CodeCoverage,
+    /// Its per-module figures and uncovered lines (printed after the functional coverage).
+    pub code_report: Option<codecov::Report>,
+    /// Where the code coverage was written (`DIR/coverage.dat`), for `--results`.
+    pub code_dat: Option<PathBuf>,
+    /// Notes about the coverage outputs (a missing `genhtml`, …), for stderr.
+    pub code_notes: Vec<String>,
+    /// The coverage outputs could not be written (the results above stand).
+    pub code_error: Option<String>,
     pub elapsed: Duration,
     pub jobs: usize,
     pub shard: Shard,
@@ -512,7 +534,11 @@ impl Summary {
             s.exit_code()
         } else if self.diverged > 0 {
             1
-        } else if self.errors > 0 || self.write_errors > 0 || self.junit_error.is_some() || self.results_error.is_some()
+        } else if self.errors > 0
+            || self.write_errors > 0
+            || self.junit_error.is_some()
+            || self.results_error.is_some()
+            || self.code_error.is_some()
         {
             2
         } else {
@@ -537,6 +563,7 @@ impl Summary {
         self.total_steps += r.steps;
         self.total_cycles += r.cycles;
         self.coverage.merge(&r.coverage);
+        codecov::add_raw(&mut self.code_raw, &r.code);
         if let Some(f) = &r.failure {
             self.diverged += 1;
             if f.write_error.is_some() {
@@ -557,6 +584,7 @@ impl Summary {
             if self.notable.len() < NOTABLE_KEPT {
                 let mut keep = r.clone();
                 keep.coverage = Coverage::default();
+                keep.code = Vec::new();
                 self.notable.push(keep);
             } else {
                 self.notable_dropped += 1;
@@ -629,7 +657,34 @@ impl Summary {
             s.push_str(&format!("  … and {} more failing cases (all in the JUnit file)\n", self.notable_dropped));
         }
         s.push_str(&self.coverage.text());
+        if let Some(r) = &self.code_report {
+            s.push_str(&r.text());
+        }
         s
+    }
+
+    /// `--coverage DIR`: write the summed code coverage and its reports into `dir` and
+    /// keep the report for [`text`](Summary::text). A failure to write is `code_error`.
+    pub fn finish_code_coverage(&mut self, dir: &std::path::Path, root: &std::path::Path) {
+        if self.code.is_empty() {
+            match codecov::Layout::get(dir) {
+                Ok(l) => self.code = l.coverage(&self.code_raw),
+                Err(e) => {
+                    self.code_error = Some(e.to_string());
+                    return;
+                }
+            }
+        }
+        let src = codecov::source_root(root);
+        let report = codecov::Report::of(&self.code, &src);
+        match codecov::write_outputs(dir, &self.code, &report, &src) {
+            Ok(o) => {
+                self.code_notes = o.notes;
+                self.code_dat = Some(std::path::absolute(dir.join("coverage.dat")).unwrap_or(dir.join("coverage.dat")));
+            }
+            Err(e) => self.code_error = Some(e.to_string()),
+        }
+        self.code_report = Some(report);
     }
 
     /// The JUnit suite (name with the shard, properties).
@@ -755,6 +810,11 @@ pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: 
         return rec;
     };
     rec.coverage = obs.cov;
+    if cfg.coverage {
+        rec.code = codecov::take(&ls.rtl.rtl);
+    }
+    // Re-runs (shrinking, waves) need no coverage: the fast model.
+    let cfg = &CosimConfig { coverage: false, ..*cfg };
     match verdict {
         Verdict::Agree { outcome, steps, cycles } => {
             rec.steps = steps;
@@ -1031,6 +1091,15 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
     if opts.jobs == 0 {
         return Err(RegressError::Invalid("--jobs must be at least 1".into()));
     }
+    if opts.coverage.is_some() && opts.mutant != 0 {
+        return Err(RegressError::Invalid(
+            "--coverage measures the real RTL (the coverage model has no mutants): drop --mutant or --coverage".into(),
+        ));
+    }
+    if let Some(dir) = &opts.coverage {
+        std::fs::create_dir_all(dir).map_err(|source| RegressError::Io { path: dir.display().to_string(), source })?;
+        codecov::Layout::get(dir).map_err(|e| RegressError::Invalid(format!("--coverage: {e}")))?;
+    }
     let (plan, warnings) = plan(opts)?;
     for w in &warnings {
         eprintln!("hsx regress: warning: {w}");
@@ -1055,7 +1124,12 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
         }
         None => None,
     };
-    let cfg = CosimConfig { check_timing: opts.check_timing, mutant: opts.mutant, ..CosimConfig::default() };
+    let cfg = CosimConfig {
+        check_timing: opts.check_timing,
+        mutant: opts.mutant,
+        coverage: opts.coverage.is_some(),
+        ..CosimConfig::default()
+    };
     let start = std::time::Instant::now();
     let threads = (opts.jobs as u64).min(plan.len()).max(1) as usize;
     let shared = Shared {
@@ -1100,6 +1174,9 @@ pub fn run_with(opts: &RegressOptions, poll: &(dyn Fn() -> Option<Signal> + Sync
         _ => None,
     };
     summary.elapsed = start.elapsed();
+    if let Some(dir) = &opts.coverage {
+        summary.finish_code_coverage(dir, &opts.root);
+    }
     if let Some(w) = results {
         let path = w.path().display().to_string();
         if let Err(e) = w.finish(&summary) {

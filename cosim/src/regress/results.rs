@@ -13,7 +13,8 @@
 //!    the single-process run's case order, class, name, outcome, checked retires, RTL
 //!    cycles, and for a divergence its trace folder and mismatch;
 //! 3. `{"end": …}` — cases planned and run, why it stopped early (if it did), the
-//!    functional coverage of the shard, wall-clock seconds and worker count.
+//!    functional coverage of the shard, the path of its code-coverage data (with
+//!    `--coverage DIR`: `DIR/coverage.dat`, absolute), wall-clock seconds and worker count.
 
 use super::coverage::Coverage;
 use super::{CaseRecord, Failure, RegressOptions, Stop, Summary};
@@ -113,6 +114,9 @@ pub struct End {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
     pub coverage: Coverage,
+    /// `--coverage DIR`: the shard's summed RTL code coverage (`DIR/coverage.dat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_coverage: Option<PathBuf>,
     pub seconds: f64,
     pub jobs: usize,
     #[serde(default)]
@@ -277,6 +281,7 @@ impl ResultsWriter {
             ran: summary.ran,
             stopped: End::stop_name(summary.stop),
             coverage: summary.coverage.clone(),
+            code_coverage: summary.code_dat.clone(),
             seconds: summary.elapsed.as_secs_f64(),
             jobs: summary.jobs,
             warnings: summary.warnings.clone(),
