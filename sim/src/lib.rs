@@ -263,8 +263,7 @@ impl Rtl {
         if opts.coverage && opts.mutant != 0 {
             return Err(SimError::CoverageMutant(opts.mutant));
         }
-        let mut m =
-            if opts.coverage { bridge::new_cov_model() } else { bridge::new_model(opts.mutant, opts.monitors) };
+        let mut m = if opts.coverage { bridge::new_cov_model() } else { bridge::new_model(opts.mutant, opts.monitors) };
         if m.is_null() {
             return Err(SimError::Model);
         }
