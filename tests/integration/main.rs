@@ -11,6 +11,7 @@ mod engines;
 mod examples;
 mod exec_matrix;
 mod fuzz;
+mod harness_ext;
 mod interop;
 mod isa_vectors;
 mod isolation;

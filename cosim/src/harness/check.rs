@@ -1,11 +1,41 @@
 //! Small checkers behind one trait (as in DiffTest): each looks at one aspect of a retired
 //! step on both sides and reports the first field that differs.
 
+use super::console::{self, ConsoleCompare};
+use super::side::{Dut, Reference, StepFault};
 use super::timing::{expected_cycles, StepStart};
 use isa::{Retire, Slot, TaskState};
-use sim::{ObservedWrite, Rtl};
+use sim::ObservedWrite;
 use vm_ref::exec::TrapSeen;
 use vm_ref::Machine;
+
+/// Whether each side could take the step being attempted (before anything is compared
+/// or recorded in the history): quiescence, a stuck DUT, the DUT's own monitors.
+pub struct AdvanceCtx<'a> {
+    /// The step (1-based) being attempted.
+    pub step: u64,
+    /// The reference's retire, `None` when it is quiescent.
+    pub ref_rec: Option<&'a Retire>,
+    /// The DUT's retire, `Ok(None)` when it went idle, or why it could not step.
+    pub dut: Result<Option<&'a Retire>, &'a StepFault>,
+    /// The DUT's write monitor lost part of its log in this step (both sides retired).
+    pub monitor_error: Option<&'a str>,
+    /// The cycle at which the DUT's task table changed with an instruction in flight in
+    /// this step (both sides retired).
+    pub table_violation: Option<u64>,
+}
+
+/// Both sides stopped at a step boundary (or the DUT failed to stop): the end states.
+pub struct EndCtx<'a> {
+    /// The last step retired.
+    pub step: u64,
+    /// Why the DUT failed to stop at a step boundary, if it did.
+    pub halt_error: Option<&'a str>,
+    pub reference: &'a dyn Reference,
+    pub dut: &'a dyn Dut,
+    /// Both sides' consoles as they were written.
+    pub consoles: &'a ConsoleCompare,
+}
 
 /// Everything a checker may look at for one step.
 pub struct StepCtx<'a> {
@@ -18,7 +48,8 @@ pub struct StepCtx<'a> {
     pub ref_rec: &'a Retire,
     pub rtl_rec: &'a Retire,
     pub refm: &'a Machine,
-    pub rtl: &'a Rtl,
+    /// The DUT, for anything beyond the step's batch (zero-time probes).
+    pub dut: &'a dyn Dut,
     pub ref_traps: &'a [TrapSeen],
     pub rtl_traps: &'a [TrapSeen],
     /// Data-RAM writes seen on the RTL's RAM port since the previous retire.
@@ -56,10 +87,162 @@ impl Mismatch {
     }
 }
 
-/// One aspect of a step compared between the models (or an invariant of the RTL).
+/// One aspect compared between the models (or an invariant of the DUT). The harness
+/// consults every checker, in list order, in three phases; the first mismatch ends the
+/// run, and its `check` is this checker's [`name`](Checker::name) (whatever the checker
+/// put there). A checker implements only the phases it needs. See docs/harness.md.
 pub trait Checker: Send {
+    /// The name a divergence report gives (`check` in report.txt/json).
     fn name(&self) -> &'static str;
-    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch>;
+    /// Before a step is compared: whether both sides could take it.
+    fn check_advance(&mut self, _cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
+        None
+    }
+    /// A step both sides retired (after it entered the history).
+    fn check(&mut self, _cx: &StepCtx<'_>) -> Option<Mismatch> {
+        None
+    }
+    /// The end of the run, both sides stopped.
+    fn check_end(&mut self, _cx: &EndCtx<'_>) -> Option<Mismatch> {
+        None
+    }
+}
+
+/// A running DUT that retires nothing for `stuck_cycles` cycles, or cannot stop at a
+/// step boundary at the end.
+pub struct StuckCheck;
+
+impl Checker for StuckCheck {
+    fn name(&self) -> &'static str {
+        "stuck"
+    }
+    fn check_advance(&mut self, cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
+        match cx.dut {
+            Err(StepFault::Stuck { cycles, at }) => Some(Mismatch::new(
+                self.name(),
+                "retire",
+                format!("a retire within {cycles} cycles"),
+                format!("none (at cycle {at})"),
+            )),
+            _ => None,
+        }
+    }
+    fn check_end(&mut self, cx: &EndCtx<'_>) -> Option<Mismatch> {
+        cx.halt_error.map(|e| Mismatch::new(self.name(), "halt", "the RTL stops at a step boundary", e))
+    }
+}
+
+/// Both sides go quiescent at the same step.
+pub struct QuiescenceCheck;
+
+impl Checker for QuiescenceCheck {
+    fn name(&self) -> &'static str {
+        "quiescence"
+    }
+    fn check_advance(&mut self, cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
+        match (cx.ref_rec, cx.dut) {
+            (Some(e), Ok(None)) => Some(Mismatch::new(
+                self.name(),
+                "retire",
+                format!("step {} of pid {}", e.step, e.pid),
+                "the RTL went idle",
+            )),
+            (None, Ok(Some(r))) => Some(Mismatch::new(
+                self.name(),
+                "retire",
+                "the reference is quiescent",
+                format!("a retire of pid {} at pc 0x{:04x}", r.pid, r.pc),
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The executive's host-bus traffic (trap service) completes.
+pub struct HostBusCheck;
+
+impl Checker for HostBusCheck {
+    fn name(&self) -> &'static str {
+        "host-bus"
+    }
+    fn check_advance(&mut self, cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
+        match cx.dut {
+            Err(StepFault::HostBus(e)) => {
+                Some(Mismatch::new(self.name(), "trap service", "the executive's bus traffic completes", e.as_str()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// No task-table or scheduler register change while an instruction is in flight (the
+/// DUT's table monitor).
+pub struct TableStability;
+
+impl Checker for TableStability {
+    fn name(&self) -> &'static str {
+        "table-stability"
+    }
+    fn check_advance(&mut self, cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
+        cx.table_violation.map(|c| {
+            Mismatch::new(
+                self.name(),
+                "task table",
+                "no task-table or scheduler register change while an instruction is in flight",
+                format!("changed at cycle {c}"),
+            )
+        })
+    }
+}
+
+/// At the end: outcome, consoles, mailbox state, exit codes, both data memories.
+pub struct EndCheck;
+
+impl Checker for EndCheck {
+    fn name(&self) -> &'static str {
+        "end"
+    }
+    fn check_end(&mut self, cx: &EndCtx<'_>) -> Option<Mismatch> {
+        if cx.halt_error.is_some() {
+            return None;
+        }
+        let m = |f: String, x: String, y: String| Some(Mismatch::new("end", f, x, y));
+        let (eo, ao) = (cx.reference.end_outcome(), cx.dut.end_outcome());
+        if eo != ao {
+            return m("outcome".into(), eo.name().into(), ao.name().into());
+        }
+        let (rx, dx) = (cx.reference.executive(), cx.dut.executive());
+        let refm = cx.reference.machine();
+        for pid in 1..=refm.n_tasks() as u8 {
+            for stream in vm_ref::exec::Stream::ALL {
+                if let Some((at, [e, a])) = cx.consoles.difference(pid, stream) {
+                    let field = match stream {
+                        vm_ref::exec::Stream::Out => format!("console[{pid}]"),
+                        vm_ref::exec::Stream::Err => format!("console[{pid}].err"),
+                    };
+                    return m(
+                        field,
+                        console::describe(rx.console_log(pid), e, at),
+                        console::describe(dx.console_log(pid), a, at),
+                    );
+                }
+            }
+            if let Some((f, x, y)) = slot_diff(refm.slot(pid), &cx.dut.slot(pid)) {
+                return m(format!("slot[{pid}].{f}"), x, y);
+            }
+        }
+        let (em, am) = (rx.mailboxes(), dx.mailboxes());
+        if em != am {
+            let (f, x, y) = mailbox_diff(&em, &am).unwrap_or(("mailboxes".into(), "?".into(), "?".into()));
+            return m(f, x, y);
+        }
+        let mut dut_mem = vec![0u8; isa::DATA_SIZE];
+        cx.dut.read_data(&mut dut_mem);
+        let ref_mem = &refm.dmem[..isa::DATA_SIZE];
+        (0..isa::DATA_SIZE).find(|&i| ref_mem[i] != dut_mem[i]).and_then(|i| {
+            m(format!("data[0x{i:04x}]"), format!("0x{:02x}", ref_mem[i]), format!("0x{:02x}", dut_mem[i]))
+        })
+    }
 }
 
 fn hex(v: impl std::fmt::LowerHex) -> String {
@@ -161,6 +344,14 @@ impl Checker for TrapCheck {
     fn name(&self) -> &'static str {
         "trap"
     }
+    fn check_advance(&mut self, cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
+        match cx.dut {
+            Err(StepFault::UnknownTrap(c)) => {
+                Some(Mismatch::new(self.name(), "cause", "1 (SVC) or 2 (TIMEOUT)", c.to_string()))
+            }
+            _ => None,
+        }
+    }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         (cx.ref_traps != cx.rtl_traps)
             .then(|| Mismatch::new("trap", "traps", traps_text(cx.ref_traps), traps_text(cx.rtl_traps)))
@@ -233,7 +424,7 @@ impl Checker for WindowCheck {
         let a = if pid == cx.rtl_rec.pid {
             cx.rtl_window
         } else {
-            cx.rtl.peek_window(cx.rtl_slots[pid as usize - 1].reg_base)
+            cx.dut.window_at(cx.rtl_slots[pid as usize - 1].reg_base)
         };
         (0..16).find(|&n| e[n] != a[n]).map(|n| Mismatch::new("window", format!("R{n}"), hex(e[n]), hex(a[n])))
     }
@@ -332,6 +523,9 @@ pub struct WriteMonitor {
 impl Checker for WriteMonitor {
     fn name(&self) -> &'static str {
         "write-monitor"
+    }
+    fn check_advance(&mut self, cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
+        cx.monitor_error.map(|e| Mismatch::new(self.name(), "monitor", "a complete write log", e))
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         for w in cx.rtl_rec.writes() {
@@ -486,12 +680,17 @@ impl Checker for ContextInvariants {
     }
 }
 
-/// The standard set, in the order they are consulted.
+/// The standard set, in the order they are consulted (the default of
+/// [`super::Lockstep`]).
 pub fn standard_checkers(check_timing: bool) -> Vec<Box<dyn Checker>> {
     let mut v: Vec<Box<dyn Checker>> = vec![
+        Box::new(StuckCheck),
+        Box::new(QuiescenceCheck),
+        Box::new(HostBusCheck),
         Box::new(RetireCheck),
         Box::new(TrapCheck),
         Box::new(WriteMonitor::default()),
+        Box::new(TableStability),
         Box::new(IsolationMonitor),
         Box::new(WindowCheck),
         Box::new(SchedCheck),
@@ -500,5 +699,6 @@ pub fn standard_checkers(check_timing: bool) -> Vec<Box<dyn Checker>> {
     if check_timing {
         v.push(Box::new(TimingCheck));
     }
+    v.push(Box::new(EndCheck));
     v
 }

@@ -8,15 +8,17 @@ pub mod case;
 pub mod check;
 pub mod console;
 pub mod report;
+pub mod side;
 pub mod timing;
 pub mod vcd;
 
 use crate::rtl::{RtlError, RtlSystem};
 use case::Case;
-use check::{Checker, Mismatch, StepCtx};
+use check::{AdvanceCtx, Checker, EndCtx, Mismatch, StepCtx};
 use isa::{Retire, TaskState};
 use serde::{Deserialize, Serialize};
-use sim::{Event, ObservedWrite, RtlOptions, TrapCause};
+use side::{Dut, Reference};
+use sim::{ObservedWrite, RtlOptions};
 use std::collections::VecDeque;
 use timing::StepStart;
 use vm_ref::exec::{SpawnOptions, TrapSeen};
@@ -213,44 +215,36 @@ impl Lockstep {
         self.checkers = checkers;
     }
 
-    fn diverge(&self, mismatch: Mismatch, step: u64, ref_rec: Option<Retire>, rtl_rec: Option<Retire>) -> Verdict {
-        Verdict::Diverged(Box::new(Divergence { mismatch, cycle: self.rtl.rtl.cycles(), step, ref_rec, rtl_rec }))
+    /// Use `checkers` instead of the standard ones (builder form of
+    /// [`set_checkers`](Self::set_checkers)).
+    pub fn with_checkers(mut self, checkers: Vec<Box<dyn Checker>>) -> Lockstep {
+        self.checkers = checkers;
+        self
     }
 
-    /// Run the RTL until its next retire (servicing traps with its executive). The
-    /// retire's batch (observed writes into `observed`, task table, registers, window,
-    /// table monitor) comes with it in the same FFI crossing ([`sim::Rtl::run_checked`]).
-    fn rtl_step(&mut self) -> Result<Option<Retire>, Mismatch> {
-        self.rtl.rtl.set_run(true);
-        self.observed.clear();
-        loop {
-            match self.rtl.rtl.run_checked(self.cfg.stuck_cycles, &mut self.observed) {
-                Event::Retire(r) => return Ok(Some(r)),
-                Event::Trap(t) => {
-                    if let TrapCause::Unknown(c) = t.cause {
-                        return Err(Mismatch::new("trap", "cause", "1 (SVC) or 2 (TIMEOUT)", c.to_string()));
-                    }
-                    self.rtl.service_trap(t).map_err(|e| {
-                        Mismatch::new(
-                            "host-bus",
-                            "trap service",
-                            "the executive's bus traffic completes",
-                            e.to_string(),
-                        )
-                    })?;
-                }
-                Event::Idle => return Ok(None),
-                Event::Halted => self.rtl.rtl.set_run(true),
-                Event::CycleLimit => {
-                    return Err(Mismatch::new(
-                        "stuck",
-                        "retire",
-                        format!("a retire within {} cycles", self.cfg.stuck_cycles),
-                        format!("none (at cycle {})", self.rtl.rtl.cycles()),
-                    ))
-                }
-            }
-        }
+    /// Consult `checker` too, after the current ones (e.g. a user's checker beside the
+    /// standard set).
+    pub fn add_checker(&mut self, checker: Box<dyn Checker>) {
+        self.checkers.push(checker);
+    }
+
+    /// The names of the checkers, in the order they are consulted.
+    pub fn checker_names(&self) -> Vec<&'static str> {
+        self.checkers.iter().map(|c| c.name()).collect()
+    }
+
+    /// The reference side.
+    pub fn reference(&self) -> &dyn Reference {
+        &self.refs
+    }
+
+    /// The DUT side.
+    pub fn dut(&self) -> &dyn Dut {
+        &self.rtl
+    }
+
+    fn diverge(&self, mismatch: Mismatch, step: u64, ref_rec: Option<Retire>, rtl_rec: Option<Retire>) -> Verdict {
+        Verdict::Diverged(Box::new(Divergence { mismatch, cycle: Dut::cycles(&self.rtl), step, ref_rec, rtl_rec }))
     }
 
     /// Run to the end (quiescence or the case's step limit) comparing every step.
@@ -264,6 +258,13 @@ impl Lockstep {
     /// [`run`](Self::run), but polls `cancel` every [`CANCEL_POLL_STEPS`] steps and
     /// returns `None` as soon as it says so (an interrupted run has no verdict; the
     /// machines stay where they stopped).
+    ///
+    /// Each step: the reference retires, the DUT runs to its next retire (with its
+    /// batch); every checker's [`check_advance`](Checker::check_advance) sees whether
+    /// both could; the step enters the history; every checker's
+    /// [`check`](Checker::check) compares it. At the end the DUT stops at a step
+    /// boundary and every checker's [`check_end`](Checker::check_end) compares the end
+    /// states. The first mismatch ends the run, named after its checker.
     pub fn run_until(&mut self, obs: &mut dyn Observer, cancel: &dyn Fn() -> bool) -> Option<Verdict> {
         let max = self.case.settings.max_steps;
         let mut ref_rec = Retire::default();
@@ -282,172 +283,120 @@ impl Lockstep {
             let cur = m.current;
             let current_running = cur != 0 && m.slot(cur).state == TaskState::Running;
             m.last_access.set(0);
-            let ref_alive = self.refs.step_into(&mut ref_rec);
-            self.refs.exec.drain_trap_log_into(&mut self.ref_traps);
-            let rtl_rec = match self.rtl_step() {
-                Ok(r) => r,
-                Err(mm) => return Some(self.diverge(mm, step + 1, ref_alive.then_some(ref_rec), None)),
+            let ref_alive = Reference::next_retire(&mut self.refs, &mut ref_rec);
+            Reference::drain_traps(&mut self.refs, &mut self.ref_traps);
+            let dut = Dut::next_retire(&mut self.rtl, self.cfg.stuck_cycles, &mut self.observed);
+            if dut.is_ok() {
+                Dut::drain_traps(&mut self.rtl, &mut self.rtl_traps);
+            }
+            let rtl_rec = dut.as_ref().ok().copied().flatten();
+            let both = ref_alive && rtl_rec.is_some();
+            let monitor_error = if both { self.rtl.take_monitor_error() } else { None };
+            let acx = AdvanceCtx {
+                step: step + 1,
+                ref_rec: ref_alive.then_some(&ref_rec),
+                dut: dut.as_ref().map(|r| r.as_ref()),
+                monitor_error: monitor_error.as_deref(),
+                table_violation: if both { self.rtl.table_violation() } else { None },
             };
-            self.rtl.exec.drain_trap_log_into(&mut self.rtl_traps);
-            let cycle = self.rtl.rtl.last_retire_cycle();
-            match (ref_alive, rtl_rec) {
-                (false, None) => break,
-                (true, None) => {
-                    return Some(self.diverge(
-                        Mismatch::new(
-                            "quiescence",
-                            "retire",
-                            format!("step {} of pid {}", ref_rec.step, ref_rec.pid),
-                            "the RTL went idle",
-                        ),
-                        step + 1,
-                        Some(ref_rec),
-                        None,
-                    ))
+            let mut found = None;
+            for c in self.checkers.iter_mut() {
+                if let Some(mm) = c.check_advance(&acx) {
+                    found = Some(Mismatch { check: c.name().to_string(), ..mm });
+                    break;
                 }
-                (false, Some(r)) => {
-                    return Some(self.diverge(
-                        Mismatch::new(
-                            "quiescence",
-                            "retire",
-                            "the reference is quiescent",
-                            format!("a retire of pid {} at pc 0x{:04x}", r.pid, r.pc),
-                        ),
-                        step + 1,
-                        None,
-                        Some(r),
-                    ))
-                }
-                (true, Some(rtl_rec)) => {
-                    step += 1;
-                    if let Some(e) = self.rtl.rtl.take_checked_writes_error() {
-                        return Some(self.diverge(
-                            Mismatch::new("write-monitor", "monitor", "a complete write log", e.to_string()),
-                            step,
-                            Some(ref_rec),
-                            Some(rtl_rec),
-                        ));
-                    }
-                    if let Some(c) = self.rtl.rtl.checked_table_violation() {
-                        return Some(self.diverge(
-                            Mismatch::new(
-                                "table-stability",
-                                "task table",
-                                "no task-table or scheduler register change while an instruction is in flight",
-                                format!("changed at cycle {c}"),
-                            ),
-                            step,
-                            Some(ref_rec),
-                            Some(rtl_rec),
-                        ));
-                    }
-                    obs.after_step(self, &ref_rec, cycle);
-                    self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
-                    let timed_now = self.rtl.rtl.last_retire_timed_cycle();
-                    let timed = timed_now - self.last_timed;
-                    self.last_timed = timed_now;
-                    if self.compare {
-                        let rtl_globals = self.rtl.rtl.checked_globals();
-                        let acc = self.refs.machine.last_access.get();
-                        let m = &self.refs.machine;
-                        let start = StepStart {
-                            current_running,
-                            timeouts: self.ref_traps.iter().filter(|t| matches!(t, TrapSeen::Timeout { .. })).count()
-                                as u32,
-                            idle_jump: m.ticks > ticks0 + 1,
-                            access: (acc != 0).then_some((acc & 0xFFFF, acc >> 16)),
-                        };
-                        let cx = StepCtx {
-                            step,
+            }
+            let mm = match (found, ref_alive, &dut) {
+                (Some(mm), ..) => Some(mm),
+                (None, false, Ok(None)) => break,
+                (None, true, Ok(Some(_))) => None,
+                // No checker claims it, but the sides cannot go on together.
+                (None, _, d) => Some(Mismatch::new(
+                    "harness",
+                    "step",
+                    if ref_alive { "a step of both sides" } else { "both sides quiescent" },
+                    match d {
+                        Err(f) => format!("{f:?}"),
+                        Ok(Some(_)) => "a DUT retire".into(),
+                        Ok(None) => "the DUT went idle".into(),
+                    },
+                )),
+            };
+            if let Some(mm) = mm {
+                return Some(self.diverge(mm, step + 1, ref_alive.then_some(ref_rec), rtl_rec));
+            }
+            let Some(rtl_rec) = rtl_rec else { unreachable!("both sides retired") };
+            step += 1;
+            let cycle = self.rtl.retire_cycle();
+            obs.after_step(self, &ref_rec, cycle);
+            self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
+            let timed_now = self.rtl.timed_cycles();
+            let timed = timed_now - self.last_timed;
+            self.last_timed = timed_now;
+            if self.compare {
+                let acc = self.refs.machine.last_access.get();
+                let m = &self.refs.machine;
+                let start = StepStart {
+                    current_running,
+                    timeouts: self.ref_traps.iter().filter(|t| matches!(t, TrapSeen::Timeout { .. })).count() as u32,
+                    idle_jump: m.ticks > ticks0 + 1,
+                    access: (acc != 0).then_some((acc & 0xFFFF, acc >> 16)),
+                };
+                let cx = StepCtx {
+                    step,
+                    cycle,
+                    timed,
+                    start,
+                    ref_rec: &ref_rec,
+                    rtl_rec: &rtl_rec,
+                    refm: m,
+                    dut: &self.rtl,
+                    ref_traps: &self.ref_traps,
+                    rtl_traps: &self.rtl_traps,
+                    observed: &self.observed,
+                    rtl_slots: self.rtl.step_slots(),
+                    rtl_globals: self.rtl.step_globals(),
+                    rtl_window: self.rtl.step_window(),
+                };
+                for c in self.checkers.iter_mut() {
+                    if let Some(mm) = c.check(&cx) {
+                        return Some(Verdict::Diverged(Box::new(Divergence {
+                            mismatch: Mismatch { check: c.name().to_string(), ..mm },
                             cycle,
-                            timed,
-                            start,
-                            ref_rec: &ref_rec,
-                            rtl_rec: &rtl_rec,
-                            refm: m,
-                            rtl: &self.rtl.rtl,
-                            ref_traps: &self.ref_traps,
-                            rtl_traps: &self.rtl_traps,
-                            observed: &self.observed,
-                            rtl_slots: self.rtl.rtl.checked_slots(),
-                            rtl_globals,
-                            rtl_window: self.rtl.rtl.checked_window(),
-                        };
-                        for c in self.checkers.iter_mut() {
-                            if let Some(mm) = c.check(&cx) {
-                                return Some(Verdict::Diverged(Box::new(Divergence {
-                                    mismatch: mm,
-                                    cycle,
-                                    step,
-                                    ref_rec: Some(ref_rec),
-                                    rtl_rec: Some(rtl_rec),
-                                })));
-                            }
-                        }
+                            step,
+                            ref_rec: Some(ref_rec),
+                            rtl_rec: Some(rtl_rec),
+                        })));
                     }
                 }
             }
         }
-        // Stop the RTL at a step boundary, then compare the ends.
-        if let Err(e) = self.rtl.halt() {
-            return Some(self.diverge(
-                Mismatch::new("stuck", "halt", "the RTL stops at a step boundary", e.to_string()),
+        // Stop the DUT at a step boundary, then compare the ends.
+        let halt = self.rtl.stop();
+        let found = {
+            let consoles = self.consoles.lock().unwrap_or_else(|p| p.into_inner());
+            let cx = EndCtx {
                 step,
-                None,
-                None,
-            ));
-        }
-        if let Some(mm) = self.end_check() {
+                halt_error: halt.as_ref().err().map(String::as_str),
+                reference: &self.refs,
+                dut: &self.rtl,
+                consoles: &consoles,
+            };
+            let mut found = None;
+            for c in self.checkers.iter_mut() {
+                if let Some(mm) = c.check_end(&cx) {
+                    found = Some(Mismatch { check: c.name().to_string(), ..mm });
+                    break;
+                }
+            }
+            found
+        };
+        let found = found
+            .or_else(|| halt.err().map(|e| Mismatch::new("harness", "halt", "the DUT stops at a step boundary", e)));
+        if let Some(mm) = found {
             return Some(self.diverge(mm, step, None, None));
         }
-        Some(Verdict::Agree { outcome: self.refs.outcome(), steps: step, cycles: self.rtl.rtl.cycles() })
-    }
-
-    /// At the end: outcome, consoles, mailbox state, exit codes, both data memories.
-    fn end_check(&mut self) -> Option<Mismatch> {
-        let (eo, ao) = (self.refs.outcome(), self.rtl.outcome());
-        if eo != ao {
-            return Some(Mismatch::new("end", "outcome", eo.name(), ao.name()));
-        }
-        let n = self.refs.machine.n_tasks() as u8;
-        for pid in 1..=n {
-            for stream in vm_ref::exec::Stream::ALL {
-                let diff = self.consoles.lock().unwrap_or_else(|p| p.into_inner()).difference(pid, stream);
-                if let Some((at, [e, a])) = diff {
-                    let field = match stream {
-                        vm_ref::exec::Stream::Out => format!("console[{pid}]"),
-                        vm_ref::exec::Stream::Err => format!("console[{pid}].err"),
-                    };
-                    return Some(Mismatch::new(
-                        "end",
-                        field,
-                        console::describe(self.refs.exec.console_log(pid), e, at),
-                        console::describe(self.rtl.exec.console_log(pid), a, at),
-                    ));
-                }
-            }
-            let (es, as_) = (self.refs.machine.slot(pid), self.rtl.rtl.probe_slot(pid));
-            if let Some((f, x, y)) = check::slot_diff(es, &as_) {
-                return Some(Mismatch::new("end", format!("slot[{pid}].{f}"), x, y));
-            }
-        }
-        let (em, am) = (self.refs.exec.mailboxes(), self.rtl.exec.mailboxes());
-        if em != am {
-            let (f, x, y) = check::mailbox_diff(&em, &am).unwrap_or(("mailboxes".into(), "?".into(), "?".into()));
-            return Some(Mismatch::new("end", f, x, y));
-        }
-        let mut rtl_mem = vec![0u8; isa::DATA_SIZE];
-        self.rtl.rtl.read_data_mem(&mut rtl_mem);
-        let ref_mem = &self.refs.machine.dmem[..isa::DATA_SIZE];
-        if let Some(i) = (0..isa::DATA_SIZE).find(|&i| ref_mem[i] != rtl_mem[i]) {
-            return Some(Mismatch::new(
-                "end",
-                format!("data[0x{i:04x}]"),
-                format!("0x{:02x}", ref_mem[i]),
-                format!("0x{:02x}", rtl_mem[i]),
-            ));
-        }
-        None
+        Some(Verdict::Agree { outcome: self.refs.outcome(), steps: step, cycles: Dut::cycles(&self.rtl) })
     }
 }
 

@@ -144,16 +144,16 @@ impl Report {
     /// Build the report from the lockstep state at the divergence.
     pub fn build(ls: &Lockstep, d: &Divergence, run_id: &str) -> Report {
         let rec = d.ref_rec.or(d.rtl_rec).unwrap_or_default();
-        let m = &ls.refs.machine;
+        let m = ls.reference().machine();
         let pid = if rec.pid >= 1 && (rec.pid as usize) <= m.n_tasks() { rec.pid } else { m.last_ran.max(1) };
         let window_ref = m.regs(pid).to_vec();
-        let window_rtl = ls.rtl.rtl.peek_window(ls.rtl.rtl.probe_slot(pid).reg_base).to_vec();
+        let window_rtl = ls.dut().window(pid).to_vec();
         let window_diff = (0..16)
             .filter(|&n| window_ref[n] != window_rtl[n])
             .map(|n| RegDiff { reg: format!("R{n}"), expected: window_ref[n], actual: window_rtl[n] })
             .collect();
         let mut sched_diff = vec![];
-        let g = ls.rtl.rtl.probe_globals();
+        let g = ls.dut().globals();
         for (f, e, a) in [
             ("current", m.current as u64, g.current as u64),
             ("last_ran", m.last_ran as u64, g.last_ran as u64),
@@ -164,7 +164,7 @@ impl Report {
                 sched_diff.push(SchedDiff { field: f.into(), expected: e.to_string(), actual: a.to_string() });
             }
         }
-        for (i, (e, a)) in m.slots.iter().zip(ls.rtl.rtl.probe_slots()).enumerate() {
+        for (i, (e, a)) in m.slots.iter().zip(ls.dut().slots()).enumerate() {
             // Every differing field of the slot, not only the first.
             for (f, x, y) in slot_diffs(e, &a) {
                 sched_diff.push(SchedDiff { field: format!("slot[{}].{f}", i + 1), expected: x, actual: y });

@@ -113,11 +113,11 @@ impl Observer for Recorder {
             self.full = true;
             return;
         }
-        let m = &ls.refs.machine;
+        let m = ls.reference().machine();
         let pid = rec.pid;
         let ok = pid >= 1 && (pid as usize) <= m.n_tasks();
         let regs = if ok { m.regs(pid) } else { [0; 16] };
-        let rtl_regs = if ok { ls.rtl.rtl.peek_window(ls.rtl.rtl.probe_slot(pid).reg_base) } else { [0; 16] };
+        let rtl_regs = if ok { ls.dut().window(pid) } else { [0; 16] };
         self.samples.push(Sample {
             cycle,
             rec: *rec,

@@ -1,0 +1,190 @@
+//! What each side of the lockstep provides ([`Reference`], [`Dut`]): the sequencing loop
+//! ([`super::Lockstep`]), the checkers ([`super::check`]) and the reports
+//! ([`super::report`]) see the machines only through these two traits.
+//!
+//! The reference is the golden model (`vm_ref::system::System`); the DUT is the Verilated
+//! RTL with its own executive ([`RtlSystem`]). A DUT's [`Dut::next_retire`] hands over, with
+//! the retire record, the state the per-step checkers compare (task table, globals, the
+//! retiring task's register window, data-RAM writes, its monitors' verdicts); the
+//! accessors named `step_*` read that batch and cost nothing more. The RTL's
+//! implementation gets the whole batch in one FFI crossing ([`sim::Rtl::run_checked`]).
+//! See docs/harness.md.
+
+use crate::rtl::RtlSystem;
+use isa::{Retire, Slot};
+use sim::{Event, Globals, ObservedWrite, TrapCause};
+use vm_ref::exec::{Executive, TrapSeen};
+use vm_ref::system::{Outcome, System};
+use vm_ref::Machine;
+
+/// Why a DUT could not deliver its next step (each is claimed by a checker: see
+/// [`super::check::AdvanceCtx`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepFault {
+    /// A running DUT retired nothing for `cycles` cycles (it was at cycle `at`).
+    Stuck { cycles: u64, at: u64 },
+    /// The DUT raised a trap with a cause the executive does not know.
+    UnknownTrap(u8),
+    /// The executive's host-bus traffic while servicing a trap failed.
+    HostBus(String),
+}
+
+/// The reference side: a model that retires one step at a time, whose state the checkers
+/// read directly (the golden model's `Machine`).
+pub trait Reference {
+    /// Retire the next step into `rec`; `false` when quiescent.
+    fn next_retire(&mut self, rec: &mut Retire) -> bool;
+    /// Move the traps its executive was handed since the last call into `into`.
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>);
+    /// The machine state (task table, registers, scheduler, data memory).
+    fn machine(&self) -> &Machine;
+    /// The executive (consoles, mailboxes).
+    fn executive(&self) -> &Executive;
+    /// The outcome if the run stopped now.
+    fn end_outcome(&self) -> Outcome;
+}
+
+impl Reference for System {
+    fn next_retire(&mut self, rec: &mut Retire) -> bool {
+        self.step_into(rec)
+    }
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.exec.drain_trap_log_into(into)
+    }
+    fn machine(&self) -> &Machine {
+        &self.machine
+    }
+    fn executive(&self) -> &Executive {
+        &self.exec
+    }
+    fn end_outcome(&self) -> Outcome {
+        self.outcome()
+    }
+}
+
+/// The design under test: steps with a per-retire batch, and zero-time probes of its
+/// state for reports and the end-of-run comparison.
+pub trait Dut {
+    /// Run until the next retire (servicing traps with its executive); `Ok(None)` when
+    /// quiescent. The data-RAM writes the core made on the way go into `observed`.
+    fn next_retire(
+        &mut self,
+        stuck_cycles: u64,
+        observed: &mut Vec<ObservedWrite>,
+    ) -> Result<Option<Retire>, StepFault>;
+    /// Move the traps its executive was handed since the last call into `into`.
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>);
+    /// The cycle in which the last retire record was valid.
+    fn retire_cycle(&self) -> u64;
+    /// Timed cycles (docs/timing.md) up to the last retire.
+    fn timed_cycles(&self) -> u64;
+    /// Cycles simulated so far.
+    fn cycles(&self) -> u64;
+    /// The write monitor lost part of the write log (a DUT monitor's own failure).
+    fn take_monitor_error(&mut self) -> Option<String>;
+    /// The cycle at which the task table or a scheduler register changed while an
+    /// instruction was in flight in the last step, if it did.
+    fn table_violation(&self) -> Option<u64>;
+    /// The task table after the last step (from the step's batch).
+    fn step_slots(&self) -> &[Slot];
+    /// The scheduler registers after the last step (from the step's batch).
+    fn step_globals(&self) -> Globals;
+    /// The retiring task's register window after the last step (from the step's batch).
+    fn step_window(&self) -> [u32; 16];
+    /// The 16 registers of the window at `reg_base` (zero-time probe).
+    fn window_at(&self, reg_base: u32) -> [u32; 16];
+    /// Task `pid`'s registers (zero-time probe).
+    fn window(&self, pid: u8) -> [u32; 16] {
+        self.window_at(self.slot(pid).reg_base)
+    }
+    /// Task `pid`'s slot (zero-time probe).
+    fn slot(&self, pid: u8) -> Slot;
+    /// The task table (zero-time probe).
+    fn slots(&self) -> Vec<Slot>;
+    /// The scheduler registers (zero-time probe).
+    fn globals(&self) -> Globals;
+    /// The data memory (zero-time probe), `out.len()` bytes from address 0.
+    fn read_data(&self, out: &mut [u8]);
+    /// Stop at the next step boundary without starting a new step.
+    fn stop(&mut self) -> Result<(), String>;
+    /// The executive (consoles, mailboxes).
+    fn executive(&self) -> &Executive;
+    /// The outcome if the run stopped now.
+    fn end_outcome(&self) -> Outcome;
+}
+
+impl Dut for RtlSystem {
+    fn next_retire(
+        &mut self,
+        stuck_cycles: u64,
+        observed: &mut Vec<ObservedWrite>,
+    ) -> Result<Option<Retire>, StepFault> {
+        self.rtl.set_run(true);
+        observed.clear();
+        loop {
+            match self.rtl.run_checked(stuck_cycles, observed) {
+                Event::Retire(r) => return Ok(Some(r)),
+                Event::Trap(t) => {
+                    if let TrapCause::Unknown(c) = t.cause {
+                        return Err(StepFault::UnknownTrap(c));
+                    }
+                    self.service_trap(t).map_err(|e| StepFault::HostBus(e.to_string()))?;
+                }
+                Event::Idle => return Ok(None),
+                Event::Halted => self.rtl.set_run(true),
+                Event::CycleLimit => return Err(StepFault::Stuck { cycles: stuck_cycles, at: self.rtl.cycles() }),
+            }
+        }
+    }
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.exec.drain_trap_log_into(into)
+    }
+    fn retire_cycle(&self) -> u64 {
+        self.rtl.last_retire_cycle()
+    }
+    fn timed_cycles(&self) -> u64 {
+        self.rtl.last_retire_timed_cycle()
+    }
+    fn cycles(&self) -> u64 {
+        self.rtl.cycles()
+    }
+    fn take_monitor_error(&mut self) -> Option<String> {
+        self.rtl.take_checked_writes_error().map(|e| e.to_string())
+    }
+    fn table_violation(&self) -> Option<u64> {
+        self.rtl.checked_table_violation()
+    }
+    fn step_slots(&self) -> &[Slot] {
+        self.rtl.checked_slots()
+    }
+    fn step_globals(&self) -> Globals {
+        self.rtl.checked_globals()
+    }
+    fn step_window(&self) -> [u32; 16] {
+        self.rtl.checked_window()
+    }
+    fn window_at(&self, reg_base: u32) -> [u32; 16] {
+        self.rtl.peek_window(reg_base)
+    }
+    fn slot(&self, pid: u8) -> Slot {
+        self.rtl.probe_slot(pid)
+    }
+    fn slots(&self) -> Vec<Slot> {
+        self.rtl.probe_slots()
+    }
+    fn globals(&self) -> Globals {
+        self.rtl.probe_globals()
+    }
+    fn read_data(&self, out: &mut [u8]) {
+        self.rtl.read_data_mem(out)
+    }
+    fn stop(&mut self) -> Result<(), String> {
+        self.halt().map_err(|e| e.to_string())
+    }
+    fn executive(&self) -> &Executive {
+        &self.exec
+    }
+    fn end_outcome(&self) -> Outcome {
+        self.outcome()
+    }
+}
