@@ -23,7 +23,7 @@ fn case() -> Case {
 
 /// Flags any retire (on the DUT) at `pc`.
 struct PcWatch {
-    pc: u32,
+    pc: u16,
 }
 
 impl Checker for PcWatch {
@@ -40,7 +40,7 @@ impl Checker for PcWatch {
 }
 
 /// Records every retired pc; never fires.
-struct PcLog(Arc<Mutex<Vec<u32>>>);
+struct PcLog(Arc<Mutex<Vec<u16>>>);
 
 impl Checker for PcLog {
     fn name(&self) -> &'static str {

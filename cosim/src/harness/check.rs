@@ -206,7 +206,8 @@ impl Checker for EndCheck {
         if cx.halt_error.is_some() {
             return None;
         }
-        let m = |f: String, x: String, y: String| Some(Mismatch::new("end", f, x, y));
+        let name = self.name();
+        let m = |f: String, x: String, y: String| Some(Mismatch::new(name, f, x, y));
         let (eo, ao) = (cx.reference.end_outcome(), cx.dut.end_outcome());
         if eo != ao {
             return m("outcome".into(), eo.name().into(), ao.name().into());
@@ -301,7 +302,8 @@ impl Checker for RetireCheck {
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let (e, a) = (cx.ref_rec, cx.rtl_rec);
-        let m = |f: &str, x: String, y: String| Some(Mismatch::new("retire", f, x, y));
+        let name = self.name();
+        let m = |f: &str, x: String, y: String| Some(Mismatch::new(name, f, x, y));
         if e.step != a.step {
             return m("step", e.step.to_string(), a.step.to_string());
         }
@@ -354,7 +356,7 @@ impl Checker for TrapCheck {
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         (cx.ref_traps != cx.rtl_traps)
-            .then(|| Mismatch::new("trap", "traps", traps_text(cx.ref_traps), traps_text(cx.rtl_traps)))
+            .then(|| Mismatch::new(self.name(), "traps", traps_text(cx.ref_traps), traps_text(cx.rtl_traps)))
     }
 }
 
@@ -426,7 +428,7 @@ impl Checker for WindowCheck {
         } else {
             cx.dut.window_at(cx.rtl_slots[pid as usize - 1].reg_base)
         };
-        (0..16).find(|&n| e[n] != a[n]).map(|n| Mismatch::new("window", format!("R{n}"), hex(e[n]), hex(a[n])))
+        (0..16).find(|&n| e[n] != a[n]).map(|n| Mismatch::new(self.name(), format!("R{n}"), hex(e[n]), hex(a[n])))
     }
 }
 
@@ -482,14 +484,14 @@ impl Checker for SchedCheck {
         ];
         for (name, e, a) in pairs {
             if e != a {
-                return Some(Mismatch::new("sched", name, e.to_string(), a.to_string()));
+                return Some(Mismatch::new(self.name(), name, e.to_string(), a.to_string()));
             }
         }
         for (i, (e, a)) in m.slots.iter().zip(cx.rtl_slots).enumerate() {
             let pid = i as u8 + 1;
             if e != a {
                 if let Some((f, x, y)) = slot_diff(e, a) {
-                    return Some(Mismatch::new("sched", format!("slot[{pid}].{f}"), x, y));
+                    return Some(Mismatch::new(self.name(), format!("slot[{pid}].{f}"), x, y));
                 }
             }
         }
@@ -506,7 +508,7 @@ impl Checker for TimingCheck {
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let want = expected_cycles(cx.ref_rec, &cx.start);
-        (want != cx.timed).then(|| Mismatch::new("timing", "cycles", want.to_string(), cx.timed.to_string()))
+        (want != cx.timed).then(|| Mismatch::new(self.name(), "cycles", want.to_string(), cx.timed.to_string()))
     }
 }
 
@@ -537,7 +539,7 @@ impl Checker for WriteMonitor {
                 Some((_, want)) if want == seen => {}
                 Some((step, want)) => {
                     return Some(Mismatch::new(
-                        "write-monitor",
+                        self.name(),
                         "ram-write",
                         format!(
                             "step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}]",
@@ -551,7 +553,7 @@ impl Checker for WriteMonitor {
                 }
                 None => {
                     return Some(Mismatch::new(
-                        "write-monitor",
+                        self.name(),
                         "ram-write",
                         "no write outside a retire record or host-bus traffic",
                         format!(
@@ -564,7 +566,7 @@ impl Checker for WriteMonitor {
         }
         if let Some(&(step, want)) = self.pending.front().filter(|(step, _)| *step < cx.step) {
             return Some(Mismatch::new(
-                "write-monitor",
+                self.name(),
                 "ram-write",
                 format!(
                     "step {step}'s recorded write [0x{:04x} m{:x} 0x{:08x}] on the RAM port",
@@ -617,7 +619,7 @@ impl Checker for IsolationMonitor {
                 let own_stack = (own.stack_limit..own.stack_top).contains(&a);
                 if in_reserved || (in_window && !own_window) || (in_stacks && !own_stack && !in_window) {
                     return Some(Mismatch::new(
-                        "isolation",
+                        self.name(),
                         "write",
                         format!(
                             "pid {pid} writes only its own window 0x{:04x} and stack [0x{:04x},0x{:04x}), never the reserved area below 0x1000",
@@ -640,12 +642,12 @@ impl Checker for ContextInvariants {
         "invariants"
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        let name = self.name();
         let n = cx.refm.n_tasks();
         let slots = cx.rtl_slots;
         let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * n as u32;
-        let bad = |pid: usize, what: String| {
-            Some(Mismatch::new("invariants", format!("slot[{pid}]"), "context.md invariant", what))
-        };
+        let bad =
+            |pid: usize, what: String| Some(Mismatch::new(name, format!("slot[{pid}]"), "context.md invariant", what));
         for (i, s) in slots.iter().enumerate() {
             let pid = i + 1;
             if s.state == TaskState::Empty {
