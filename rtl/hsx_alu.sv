@@ -14,23 +14,12 @@ module hsx_alu (
   input  logic [3:0]           psw_i,
   output logic [31:0]          result_o,
   output logic [3:0]           psw_o
-`ifdef HSX_MUTANTS
-  ,
-  input  logic [7:0]           mutant_i
-`endif
 );
 
   localparam int unsigned Z = hsx_isa_pkg::PswZ;
   localparam int unsigned C = hsx_isa_pkg::PswC;
   localparam int unsigned N = hsx_isa_pkg::PswN;
   localparam int unsigned V = hsx_isa_pkg::PswV;
-
-  logic [7:0] mut;
-`ifdef HSX_MUTANTS
-  assign mut = mutant_i;
-`else
-  assign mut = 8'd0;
-`endif
 
   logic [4:0]  sh;
   logic [4:0]  sh_neg;     // 32 - sh (mod 32): LSL's last bit shifted out
@@ -67,9 +56,6 @@ module hsx_alu (
         result_o = sum[31:0];
         psw_o[C] = sum[32];
         psw_o[V] = (~(a_i[31] ^ b_i[31])) & (a_i[31] ^ sum[31]);
-        if (op_i == hsx_isa_pkg::AluAdd && mut == hsx_pkg::MutAddV) begin
-          psw_o[V] = psw_o[V] ^ (a_i[31] & b_i[31]);   // mutant 1
-        end
       end
       hsx_isa_pkg::AluSub, hsx_isa_pkg::AluCmp, hsx_isa_pkg::AluSbc: begin
         result_o = diff[31:0];

@@ -115,18 +115,7 @@ module hsx_core #(
   output logic        rvfi_trap_o,
   output logic [3:0]  rvfi_trap_mod_o,
   output logic [7:0]  rvfi_trap_fn_o
-`ifdef HSX_MUTANTS
-  ,
-  input  logic [7:0]  mutant_i
-`endif
 );
-
-  logic [7:0] mut;
-`ifdef HSX_MUTANTS
-  assign mut = mutant_i;
-`else
-  assign mut = 8'd0;
-`endif
 
   // ---------------------------------------------------------------------------------------
   // State
@@ -206,15 +195,11 @@ module hsx_core #(
   // Datapath helpers
   // ---------------------------------------------------------------------------------------
 
-  // Word address of register n of the current task (mutant 2: pid 3's window one word up).
+  // Word address of register n of the current task.
   // (reg_base is a window address, 4-aligned: its low two bits are not used.)
-  function automatic logic [13:0] reg_word(input logic [13:0] base, input logic [3:0] n,
-                                           input logic shift1);
-    reg_word = base + {10'd0, n} + {13'd0, shift1};
+  function automatic logic [13:0] reg_word(input logic [13:0] base, input logic [3:0] n);
+    reg_word = base + {10'd0, n};
   endfunction
-
-  logic        win_shift;
-  assign win_shift = (mut == hsx_pkg::MutWindowPid3) && (cur_i == 5'd3);
 
   logic [15:0] pc4, pc8;
   logic [16:0] sp_m4, sp_p4;
@@ -241,13 +226,10 @@ module hsx_core #(
   logic [1:0] unused_fetch_hi;
   assign unused_fetch_hi = fetch_a[17:16];   // beyond 64 KiB is BAD_PC (bad_pc, bad_lit)
 
-  // PUSH/CALL: SP - 4 < stack_limit (exact, no wrap); mutant 3: PUSH allows one word more.
+  // PUSH/CALL: SP - 4 < stack_limit (exact, no wrap).
   logic push_ovf;
   always_comb begin
     push_ovf = {1'b0, cur_sp_i} < ({1'b0, cur_stack_limit_i} + 18'd4);
-    if (mut == hsx_pkg::MutPushGuard && cls == hsx_isa_pkg::ClsPush) begin
-      push_ovf = cur_sp_i < cur_stack_limit_i;
-    end
   end
   logic pop_unf;       // POP/RET: SP + 4 > stack_top
   assign pop_unf = ({1'b0, cur_sp_i} + 18'd4) > {1'b0, cur_stack_top_i};
@@ -272,10 +254,6 @@ module hsx_core #(
     .psw_i    (cur_psw_i),
     .result_o (alu_res),
     .psw_o    (alu_psw)
-`ifdef HSX_MUTANTS
-    ,
-    .mutant_i (mutant_i)
-`endif
   );
 
   // Divider.
@@ -306,7 +284,6 @@ module hsx_core #(
   hsx_lsu #(.NTasks(NTasks)) u_lsu (
     .addr_i            (lsu_addr),
     .size_i            (msize),
-    .is_sth_i          (cls == hsx_isa_pkg::ClsStore && msize == hsx_pkg::SizeH),
     .protect_i         (protect_i),
     .stack_region_lo_i (stack_region_lo_i),
     .stack_limit_i     (cur_stack_limit_i),
@@ -324,10 +301,6 @@ module hsx_core #(
     .wd0_o             (lsu_wd0),
     .wd1_o             (lsu_wd1),
     .load_o            (lsu_load)
-`ifdef HSX_MUTANTS
-    ,
-    .mutant_i          (mutant_i)
-`endif
   );
 
   // FP result merged into rd: FADD..I2F keep R[rd][31:16]; F2I writes the whole word.
@@ -336,33 +309,9 @@ module hsx_core #(
   assign fp_old_hi = fpu_first_q ? dm_rdata_i[31:16] : c_q[31:16];
   always_comb begin
     fp_res = fpu_result_i;
-    // Mutant 10: I2F rounds a tie up (away from zero) instead of to even.
-    if (mut == hsx_pkg::MutFpRound && fpu_op == hsx_isa_pkg::FpuI2f) begin
-      fp_res = i2f_tie_up(a_q, fpu_result_i);
-    end
   end
   assign fp_merged = (fpu_op == hsx_isa_pkg::FpuF2i) ? fp_res : {fp_old_hi, fp_res[15:0]};
 
-  // Mutant 10 helper: if |x| needs rounding to 11 significant bits, the dropped bits are
-  // exactly one half and round-to-even rounded down, bump the magnitude by one ulp.
-  function automatic logic [31:0] i2f_tie_up(input logic [31:0] x, input logic [31:0] r);
-    logic [31:0] m;
-    logic [31:0] half, rest;
-    int unsigned p;
-    i2f_tie_up = r;
-    m = x[31] ? (32'd0 - x) : x;
-    p = 0;
-    for (int unsigned i = 0; i < 32; i++) begin
-      if (m[i]) p = i;
-    end
-    if (p > 10 && r[14:10] != 5'h1F && r[0] == 1'b0) begin
-      half = 32'd1 << (p - 11);
-      rest = m & ((32'd1 << (p - 10)) - 32'd1);
-      if (rest == half) begin
-        i2f_tie_up = {r[31:15], r[14:0] + 15'd1};
-      end
-    end
-  endfunction
 
   // ---------------------------------------------------------------------------------------
   // Control
@@ -418,7 +367,7 @@ module hsx_core #(
   // Fault: R0 <- code, nothing else of the instruction happens, pc stays.
   task automatic fault(input logic [31:0] code);
     wr       = 1'b1;
-    wr_word  = reg_word(cur_reg_base_i[15:2], 4'd0, win_shift);
+    wr_word  = reg_word(cur_reg_base_i[15:2], 4'd0);
     wr_be    = 4'hF;
     wr_data  = code;
     commit   = 1'b1;
@@ -432,7 +381,7 @@ module hsx_core #(
   // Write register n.
   task automatic wreg(input logic [3:0] n, input logic [31:0] v);
     wr      = 1'b1;
-    wr_word = reg_word(cur_reg_base_i[15:2], n, win_shift);
+    wr_word = reg_word(cur_reg_base_i[15:2], n);
     wr_be   = 4'hF;
     wr_data = v;
   endtask
@@ -440,7 +389,7 @@ module hsx_core #(
   // Read register n (arrives next cycle).
   task automatic rreg(input logic [3:0] n);
     rd_req  = 1'b1;
-    rd_word = reg_word(cur_reg_base_i[15:2], n, win_shift);
+    rd_word = reg_word(cur_reg_base_i[15:2], n);
   endtask
 
   task automatic done(input logic [15:0] npc);
@@ -560,17 +509,10 @@ module hsx_core #(
             end_kind = hsx_pkg::EndBrk;
           end
           hsx_isa_pkg::ClsSvc: begin
-            if (mut == hsx_pkg::MutSvcNoResult && uimm == 12'h602) begin
-              // Mutant 7: GETPID retires without trapping (no result written).
-              done(pc4);
-              end_kind = hsx_pkg::EndSvc;
-              rv_trap  = 1'b1;
-            end else begin
-              st_d         = hsx_pkg::StTrap;
-              trap_cause_d = hsx_isa_pkg::TrapSvc;
-              trap_pid_d   = cur_i;
-              trap_pc_d    = cur_pc_i;
-            end
+            st_d         = hsx_pkg::StTrap;
+            trap_cause_d = hsx_isa_pkg::TrapSvc;
+            trap_pid_d   = cur_i;
+            trap_pc_d    = cur_pc_i;
           end
           hsx_isa_pkg::ClsRet: begin
             if (ret_top) begin
@@ -709,15 +651,11 @@ module hsx_core #(
         b_d = dm_rdata_i;
         unique case (cls)
           hsx_isa_pkg::ClsAluRr: begin
-            if (alu_op == hsx_isa_pkg::AluMul && mut == hsx_pkg::MutMulSlow) begin
-              st_d = hsx_pkg::StMulX;             // mutant 9: one cycle more
-            end else begin
-              if (alu_we) begin
-                wreg(rd, alu_res);
-              end
-              new_psw = alu_psw;
-              done(pc4);
+            if (alu_we) begin
+              wreg(rd, alu_res);
             end
+            new_psw = alu_psw;
+            done(pc4);
           end
           hsx_isa_pkg::ClsDiv: begin
             if (dm_rdata_i == 32'd0) begin
@@ -754,13 +692,6 @@ module hsx_core #(
           end
           default: fault(hsx_isa_pkg::FaultIllegal);
         endcase
-      end
-
-      // ----- mutant 9: the extra MUL cycle -----
-      hsx_pkg::StMulX: begin
-        wreg(rd, alu_res);
-        new_psw = alu_psw;
-        done(pc4);
       end
 
       // ----- load: first word arrives -----

@@ -16,7 +16,6 @@ module hsx_lsu #(
 ) (
   input  logic [15:0]    addr_i,
   input  hsx_pkg::size_e size_i,
-  input  logic           is_sth_i,        // STH (mutant 11 only)
   input  logic           protect_i,
   input  logic [16:0]    stack_region_lo_i,
   input  logic [16:0]    stack_limit_i,
@@ -34,22 +33,11 @@ module hsx_lsu #(
   output logic [31:0]    wd0_o,
   output logic [31:0]    wd1_o,
   output logic [31:0]    load_o
-`ifdef HSX_MUTANTS
-  ,
-  input  logic [7:0]     mutant_i
-`endif
 );
 
   // One past the window region. The reserved area ends where the windows start
   // (isa.md memory map), so [0, LowHi) is the whole forbidden low block.
   localparam logic [16:0] LowHi = {1'b0, hsx_isa_pkg::WindowBase} + 17'(64 * NTasks);
-
-  logic [7:0] mut;
-`ifdef HSX_MUTANTS
-  assign mut = mutant_i;
-`else
-  assign mut = 8'd0;
-`endif
 
   logic [2:0]  len;
   logic [16:0] lo, hi;          // first byte, one past the last byte
@@ -59,7 +47,6 @@ module hsx_lsu #(
   logic [63:0] wide_wd;
   logic [63:0] wide_rd;
   logic [31:0] shifted;
-  logic        low_chk;
 
   always_comb begin
     unique case (size_i)
@@ -74,12 +61,10 @@ module hsx_lsu #(
   assign hi      = lo + 17'(len);
   assign lo_stk  = (lo > stack_region_lo_i) ? lo : stack_region_lo_i;
   assign off     = addr_i[1:0];
-  // Mutant 8: protection forgets the low block (reserved area and windows).
-  assign low_chk = (mut != hsx_pkg::MutNoWindowChk);
 
   assign mem_fault_o = hi > 17'h10000;
   assign acc_fault_o = protect_i && (
-      (low_chk && lo < LowHi) ||
+      lo < LowHi ||
       (hi > stack_region_lo_i && (lo_stk < stack_limit_i || hi > stack_top_i)));
 
   assign two_o   = ({1'b0, off} + len) > 3'd4;
@@ -90,8 +75,7 @@ module hsx_lsu #(
   always_comb begin
     unique case (size_i)
       hsx_pkg::SizeB: mask8 = 8'b0000_0001;
-      hsx_pkg::SizeH: mask8 = (is_sth_i && mut == hsx_pkg::MutSthMask && off[0])
-                              ? 8'b0000_0111 : 8'b0000_0011;   // mutant 11: 3 bytes
+      hsx_pkg::SizeH: mask8 = 8'b0000_0011;
       hsx_pkg::SizeW: mask8 = 8'b0000_1111;
       default:        mask8 = 8'b0000_1111;
     endcase

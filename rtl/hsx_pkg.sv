@@ -25,8 +25,7 @@ package hsx_pkg;
     StDiv      = 4'd8,   // iterative divider
     StFpu      = 4'd9,   // waiting for the FPU
     StLit      = 4'd10,  // LDI32: literal word arrives from code RAM
-    StTrap     = 4'd11,  // trap pending (SVC or timeout), waiting for trap_ack_i
-    StMulX     = 4'd12   // mutant 9 only: the extra MUL cycle
+    StTrap     = 4'd11   // trap pending (SVC or timeout), waiting for trap_ack_i
   } core_st_e;
 
   // How a step ends (core -> scheduler at commit).
@@ -45,19 +44,5 @@ package hsx_pkg;
     SizeW = 2'd2
   } size_e;
 
-  // Mutant numbers (docs/mutants.md). Only used under `ifdef HSX_MUTANTS.
-  localparam logic [7:0] MutAddV        = 8'd1;
-  localparam logic [7:0] MutWindowPid3  = 8'd2;
-  localparam logic [7:0] MutPushGuard   = 8'd3;
-  localparam logic [7:0] MutRotateSkip  = 8'd4;
-  localparam logic [7:0] MutSwitchSp    = 8'd5;
-  localparam logic [7:0] MutSwitchPsw   = 8'd6;
-  localparam logic [7:0] MutSvcNoResult = 8'd7;
-  localparam logic [7:0] MutNoWindowChk = 8'd8;
-  localparam logic [7:0] MutMulSlow     = 8'd9;
-  localparam logic [7:0] MutFpRound     = 8'd10;
-  localparam logic [7:0] MutSthMask     = 8'd11;
-  localparam logic [7:0] MutTimeoutHigh = 8'd12;
-  localparam logic [7:0] MutSliceCount  = 8'd13;
 
 endpackage

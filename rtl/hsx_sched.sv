@@ -64,10 +64,6 @@ module hsx_sched #(
   input  logic [3:0]        new_psw_i,
   input  logic [16:0]       new_sp_i,
   input  logic [31:0]       end_code_i     // fault code (EndFault) or exit code (EndReturn)
-`ifdef HSX_MUTANTS
-  ,
-  input  logic [7:0]        mutant_i
-`endif
 );
 
   localparam int unsigned Iw = (NTasks > 1) ? $clog2(NTasks) : 1;
@@ -117,15 +113,11 @@ module hsx_sched #(
   logic [Iw-1:0]            su_idx_a, su_idx_b;
   logic [31:0]              su_wd_a, su_wd_b;
 
-  logic          ctx_we;          // pc, psw, sp (commit, spawn, kill; mutants: switch)
+  logic          ctx_we;          // pc, psw, sp (commit, spawn, kill)
   logic [Iw-1:0] ctx_idx;
   logic [15:0]   pc_wd;
   logic [3:0]    psw_wd;
   logic [16:0]   sp_wd;
-  logic          mctx_we;         // mutants 5/6: the switched-to task's sp/psw
-  logic [Iw-1:0] mctx_idx;
-  logic [16:0]   msp_wd;
-  logic [3:0]    mpsw_wd;
   logic          cfg_we;          // the spawn-time fields (spawn, kill)
   logic [Iw-1:0] cfg_idx;
   logic [16:0]   code_base_wd, code_size_wd, stack_limit_wd, stack_top_wd;
@@ -149,14 +141,6 @@ module hsx_sched #(
   logic [31:0]   fault_wd;
   logic          arg_we;
   logic [2:0]    arg_idx;
-
-  // Mutant selector (constant 0 in the real model: no mutant logic is generated).
-  logic [7:0] mut;
-`ifdef HSX_MUTANTS
-  assign mut = mutant_i;
-`else
-  assign mut = 8'd0;
-`endif
 
   // ---------------------------------------------------------------------------------------
   // Helpers
@@ -221,8 +205,8 @@ module hsx_sched #(
             min_dl = deadline_q[i];
           end
           if (deadline_q[i] <= ticks_q) begin
-            // Ascending pid order: the lowest pid wins (mutant 12: the highest).
-            if (!tmo_valid_o || mut == hsx_pkg::MutTimeoutHigh) begin
+            // Ascending pid order: the lowest pid wins.
+            if (!tmo_valid_o) begin
               tmo_idx = Iw'(i);
             end
             tmo_valid_o = 1'b1;
@@ -249,36 +233,25 @@ module hsx_sched #(
   assign tmo_pc_o  = pc_q[tmo_idx];
 
   // ---------------------------------------------------------------------------------------
-  // Rotation target at commit: the first READY task after current, wrapping
-  // (mutant 4: the second one when there are two or more).
+  // Rotation target at commit: the first READY task after current, wrapping.
   // ---------------------------------------------------------------------------------------
 
   logic          rot_valid;
   logic [Iw-1:0] rot_idx;
 
   always_comb begin
-    logic seen;
     int unsigned j;
     j         = 0;
     rot_valid = 1'b0;
     rot_idx   = '0;
-    seen      = 1'b0;
     if (commit_i) begin
       for (int unsigned k = 1; k < NTasks; k++) begin
         j = 32'(cidx) + k;
         if (j >= NTasks) j = j - NTasks;
         if (!rot_valid && state_q[j] == hsx_isa_pkg::TaskReady) begin
-          if (mut == hsx_pkg::MutRotateSkip && !seen) begin
-            seen    = 1'b1;
-            rot_idx = Iw'(j);    // taken only if no second READY task exists
-          end else begin
-            rot_valid = 1'b1;
-            rot_idx   = Iw'(j);
-          end
+          rot_valid = 1'b1;
+          rot_idx   = Iw'(j);
         end
-      end
-      if (seen && !rot_valid) begin
-        rot_valid = 1'b1;
       end
     end
   end
@@ -384,7 +357,6 @@ module hsx_sched #(
     su_we_a  = 1'b0;  su_idx_a = '0;  su_wd_a = '0;
     su_we_b  = 1'b0;  su_idx_b = '0;  su_wd_b = '0;
     ctx_we   = 1'b0;  ctx_idx  = '0;  pc_wd = '0;  psw_wd = '0;  sp_wd = '0;
-    mctx_we  = 1'b0;  mctx_idx = '0;  msp_wd = '0; mpsw_wd = '0;
     cfg_we   = 1'b0;  cfg_idx  = '0;
     code_base_wd = '0;  code_size_wd = '0;  stack_limit_wd = '0;  stack_top_wd = '0;
     reg_base_wd  = '0;
@@ -502,16 +474,6 @@ module hsx_sched #(
       st_we_a   = 1'b1;  st_idx_a = pick_idx;  st_wd_a = hsx_isa_pkg::TaskRunning;
       su_we_a   = 1'b1;  su_idx_a = pick_idx;  su_wd_a = '0;
       current_d = pid_of(pick_idx);
-      if (mut == hsx_pkg::MutSwitchSp && last_ran_q != 5'd0) begin
-        mctx_we = 1'b1;  mctx_idx = pick_idx;
-        msp_wd  = sp_q[idx_of(last_ran_q)];
-        mpsw_wd = psw_q[pick_idx];
-      end
-      if (mut == hsx_pkg::MutSwitchPsw && last_ran_q != 5'd0) begin
-        mctx_we = 1'b1;  mctx_idx = pick_idx;
-        msp_wd  = sp_q[pick_idx];
-        mpsw_wd = psw_q[idx_of(last_ran_q)];
-      end
     end else if (commit_i) begin
       // ----- end of step: execute results, account, rotate -----
       unique case (end_i)
@@ -554,18 +516,8 @@ module hsx_sched #(
             st_wd_a   = hsx_isa_pkg::TaskReady;
             st_we_b   = 1'b1;  st_idx_b = rot_idx;  st_wd_b = hsx_isa_pkg::TaskRunning;
             su_we_b   = 1'b1;  su_idx_b = rot_idx;
-            su_wd_b   = (mut == hsx_pkg::MutSliceCount) ? 32'd1 : 32'd0;
+            su_wd_b   = 32'd0;
             current_d = pid_of(rot_idx);
-            if (mut == hsx_pkg::MutSwitchSp) begin
-              mctx_we = 1'b1;  mctx_idx = rot_idx;
-              msp_wd  = new_sp_i;
-              mpsw_wd = psw_q[rot_idx];
-            end
-            if (mut == hsx_pkg::MutSwitchPsw) begin
-              mctx_we = 1'b1;  mctx_idx = rot_idx;
-              msp_wd  = sp_q[rot_idx];
-              mpsw_wd = new_psw_i;
-            end
           end else begin
             su_wd_a = '0;
           end
@@ -638,10 +590,6 @@ module hsx_sched #(
         pc_q[ctx_idx]  <= pc_wd;
         psw_q[ctx_idx] <= psw_wd;
         sp_q[ctx_idx]  <= sp_wd;
-      end
-      if (mctx_we) begin
-        psw_q[mctx_idx] <= mpsw_wd;
-        sp_q[mctx_idx]  <= msp_wd;
       end
     end
   end

@@ -69,10 +69,6 @@ module hsx_top #(
   output logic        rvfi_trap_o,
   output logic [3:0]  rvfi_trap_mod_o,
   output logic [7:0]  rvfi_trap_fn_o
-`ifdef HSX_MUTANTS
-  ,
-  input  logic [7:0]  mutant_i
-`endif
 );
 
   // ---------------------------------------------------------------------------------------
@@ -263,10 +259,6 @@ module hsx_top #(
     .new_psw_i         (new_psw),
     .new_sp_i          (new_sp),
     .end_code_i        (end_code)
-`ifdef HSX_MUTANTS
-    ,
-    .mutant_i          (mutant_i)
-`endif
   );
 
   // ---------------------------------------------------------------------------------------
@@ -375,10 +367,6 @@ module hsx_top #(
     .rvfi_trap_o,
     .rvfi_trap_mod_o,
     .rvfi_trap_fn_o
-`ifdef HSX_MUTANTS
-    ,
-    .mutant_i          (mutant_i)
-`endif
   );
 
 endmodule

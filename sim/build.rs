@@ -1,5 +1,7 @@
 //! Build script of `hsx-sim`: verilate the RTL (`rtl/hsx.f`, top `hsx_top`) four times —
-//! the real model (`Vhsx`), the mutant-capable one (`Vhsx_mut`, `+define+HSX_MUTANTS`),
+//! the real model (`Vhsx`), the mutant model (`Vhsx_mut`: a copy of the RTL with every hand
+//! mutant of `rtl/mutants/hand.toml` and every automatic mutant applied as mutant schemata
+//! by the `mutate` crate, selected at run time by its `mutant_i` input; docs/mutation.md),
 //! the monitor model (`Vhsx_mon`: the real RTL with `rtl/monitors/`'s checkers bound in)
 //! and the coverage model (`Vhsx_cov`, line + toggle coverage; docs/coverage.md) —
 //! compile each into one unity translation unit, compile the Verilator runtime (cached
@@ -26,16 +28,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The models: prefix and extra Verilator arguments. `Vhsx_mon` is the real RTL with the
-/// lockstep's checkers bound in (`rtl/monitors/`, listed by [`MONITORS_F`]; without that
-/// file it is the real RTL alone). `Vhsx_cov` is the real RTL with Verilator's line and
-/// toggle counters for `hsx regress --coverage` (docs/coverage.md); nothing else uses it.
-const MODELS: &[(&str, &[&str])] = &[
-    ("Vhsx", &[]),
-    ("Vhsx_mut", &["+define+HSX_MUTANTS"]),
-    ("Vhsx_mon", &["-f", MONITORS_F]),
-    ("Vhsx_cov", &["--coverage-line", "--coverage-toggle"]),
-];
+/// The models' prefixes: the real model, the mutant model, the monitor model (`Vhsx_mon`:
+/// the real RTL with the lockstep's checkers bound in, `rtl/monitors/`, listed by
+/// [`MONITORS_F`]; without that file it is the real RTL alone) and the coverage model
+/// (`Vhsx_cov`: the real RTL with Verilator's line and toggle counters, [`COVERAGE_ARGS`],
+/// for `hsx regress --coverage`, docs/coverage.md; nothing else uses it).
+const MODELS: &[&str] = &["Vhsx", "Vhsx_mut", "Vhsx_mon", "Vhsx_cov"];
+
+/// The coverage model's extra Verilator arguments.
+const COVERAGE_ARGS: &[&str] = &["--coverage-line", "--coverage-toggle"];
 
 /// The monitor model's file list, relative to the directory holding `rtl/` (as `hsx.f`).
 const MONITORS_F: &str = "rtl/monitors/monitors.f";
@@ -75,7 +76,7 @@ const CXX_FLAGS: &[&str] = &[
 ];
 
 /// Bumped when the way objects are produced changes (invalidates every cache).
-const CACHE_EPOCH: &str = "hsx-sim-build-1";
+const CACHE_EPOCH: &str = "hsx-sim-build-2";
 
 fn main() {
     if let Err(msg) = run() {
@@ -159,27 +160,37 @@ fn run() -> Result<(), String> {
     let cache = cache_root(&out);
     fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
 
-    // 1. Verilate both models (in parallel) when the RTL changed.
-    // A model's cache entry is keyed by the RTL hash and its own extra arguments.
-    let model_key = |extra: &[&str]| {
+    // 0. The mutant model's sources (mutant schemata), content-addressed in the cache.
+    let (mut_args, mut_hash) = mutant_sources(&rtl_dir, &filelist, &vl_cwd, &cache, &out, rtl_hash)?;
+    // An RTL directory without monitors (HSX_RTL_DIR): the plain RTL.
+    let mut mon_args = rtl_args.clone();
+    if vl_cwd.join(MONITORS_F).is_file() {
+        mon_args.extend(["-f".to_string(), MONITORS_F.to_string()]);
+    }
+    // The coverage model: the real RTL with counters; its cache key adds its arguments.
+    let mut cov_args = rtl_args.clone();
+    cov_args.extend(COVERAGE_ARGS.iter().map(|a| a.to_string()));
+    let cov_hash = {
         let mut h = Fnv(rtl_hash);
-        for a in extra {
+        for a in COVERAGE_ARGS {
             h.str(a);
         }
         h.finish()
     };
+    let model_args =
+        [(rtl_args.clone(), rtl_hash), (mut_args, mut_hash), (mon_args, rtl_hash), (cov_args, cov_hash)];
+
+    // 1. Verilate the models (in parallel) when their sources changed.
     let mdirs: Vec<PathBuf> =
-        MODELS.iter().map(|(p, extra)| cache.join(format!("{p}-{:016x}", model_key(extra)))).collect();
+        MODELS.iter().zip(&model_args).map(|(p, (_, h))| cache.join(format!("{p}-{h:016x}"))).collect();
     let fresh: Vec<PathBuf> = std::thread::scope(|s| -> Result<Vec<PathBuf>, String> {
         let handles: Vec<_> = MODELS
             .iter()
             .zip(&mdirs)
-            .map(|((prefix, extra), mdir)| {
-                let (vl, rtl_args, vl_cwd) = (&vl, &rtl_args, &vl_cwd);
-                // An RTL directory without monitors (HSX_RTL_DIR): the plain RTL.
-                let extra: &[&str] =
-                    if extra.contains(&MONITORS_F) && !vl_cwd.join(MONITORS_F).is_file() { &[] } else { extra };
-                s.spawn(move || verilate(vl, prefix, extra, rtl_args, vl_cwd, mdir))
+            .zip(&model_args)
+            .map(|((prefix, mdir), (args, _))| {
+                let (vl, vl_cwd) = (&vl, &vl_cwd);
+                s.spawn(move || verilate(vl, prefix, args, vl_cwd, mdir))
             })
             .collect();
         let mut v = Vec::new();
@@ -193,7 +204,7 @@ fn run() -> Result<(), String> {
     let classes: Vec<Classes> = MODELS
         .iter()
         .zip(&fresh)
-        .map(|((prefix, _), mdir)| Classes::read(&mdir.join(format!("{prefix}_classes.mk"))))
+        .map(|(prefix, mdir)| Classes::read(&mdir.join(format!("{prefix}_classes.mk"))))
         .collect::<Result<_, _>>()?;
     let defines: Vec<(String, String)> = ["VM_COVERAGE", "VM_SC", "VM_TRACE", "VM_TRACE_FST", "VM_TRACE_VCD"]
         .iter()
@@ -265,7 +276,7 @@ fn run() -> Result<(), String> {
     // 4. Compile the two models (cached by the RTL hash), the runtime and the bridge.
     std::thread::scope(|s| -> Result<(), String> {
         let mut jobs = Vec::new();
-        for ((prefix, _), ((tmp, mdir), cls)) in MODELS.iter().zip(fresh.iter().zip(&mdirs).zip(&classes)) {
+        for (prefix, ((tmp, mdir), cls)) in MODELS.iter().zip(fresh.iter().zip(&mdirs).zip(&classes)) {
             if tmp == mdir {
                 continue; // cached: verilated and compiled already
             }
@@ -331,7 +342,7 @@ fn run() -> Result<(), String> {
     }
 
     // Link order: bridge (already printed) → models → runtime → C++ library.
-    for ((prefix, _), mdir) in MODELS.iter().zip(&mdirs) {
+    for (prefix, mdir) in MODELS.iter().zip(&mdirs) {
         println!("cargo:rustc-link-search=native={}", mdir.display());
         println!("cargo:rustc-link-lib=static={prefix}_model");
     }
@@ -348,6 +359,8 @@ fn run() -> Result<(), String> {
     println!("cargo:rustc-env=HSX_SIM_RTL_HASH={rtl_hash:016x}");
     // `sim::RTL_SOURCE_ROOT`: what the coverage model's file names are relative to.
     println!("cargo:rustc-env=HSX_SIM_RTL_SOURCE_ROOT={}", vl_cwd.display());
+    // `sim::MUTANT_HASH`: what the mutant model was built from (RTL, catalogue, engine).
+    println!("cargo:rustc-env=HSX_SIM_MUTANT_HASH={mut_hash:016x}");
     prune(&cache, &mdirs, &rt_dir);
     Ok(())
 }
@@ -423,24 +436,84 @@ fn prune(cache: &Path, keep: &[PathBuf], rt_keep: &Path) {
     }
 }
 
+/// Write the mutant model's sources — the RTL of `hsx.f` with every hand mutant of
+/// `rtl/mutants/hand.toml` and every automatic mutant as mutant schemata (crate `mutate`) —
+/// into `cache/mutsrc-<hash>/`, and, for the `sim` crate, the catalogue and the list of
+/// automatic mutants into OUT_DIR. Returns the Verilator arguments and the model's cache
+/// key. A stale anchor (RTL text under a hand mutant changed) is an error naming the
+/// mutant, the file and the text.
+fn mutant_sources(
+    rtl_dir: &Path,
+    filelist: &Path,
+    cwd: &Path,
+    cache: &Path,
+    out: &Path,
+    rtl_hash: u64,
+) -> Result<(Vec<String>, u64), String> {
+    let list = fs::read_to_string(filelist).map_err(|e| format!("{}: {e}", filelist.display()))?;
+    let mut sources = Vec::new();
+    for line in list.lines() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with("//") || t.starts_with('#') || t.starts_with('-') || t.starts_with('+') {
+            continue;
+        }
+        let p = cwd.join(t);
+        let text = fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        sources.push(mutate::Source { name, text });
+    }
+    let cat_path = rtl_dir.join("mutants/hand.toml");
+    let cat_text = if cat_path.is_file() {
+        fs::read_to_string(&cat_path).map_err(|e| format!("{}: {e}", cat_path.display()))?
+    } else {
+        String::new()
+    };
+    let cat_name = "rtl/mutants/hand.toml";
+    let hand = mutate::catalogue::parse(cat_name, &cat_text).map_err(|e| format!("hsx-sim: {e}"))?;
+    let sch = mutate::schemata(&sources, &hand, cat_name, "hsx_top").map_err(|e| format!("hsx-sim: {e}"))?;
+    let mut h = Fnv::new();
+    h.str(&format!("{rtl_hash:016x}"));
+    for f in &sch.files {
+        h.str(&f.name);
+        h.str(&f.text);
+    }
+    let key = h.finish();
+    let dir = cache.join(format!("mutsrc-{key:016x}"));
+    let mut flist = String::new();
+    for f in &sch.files {
+        flist.push_str(&path_str(&dir.join(&f.name))?);
+        flist.push('\n');
+    }
+    if !dir.join("hsx_mut.f").is_file() {
+        let tmp = temp_dir_for(&dir);
+        fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        for f in &sch.files {
+            fs::write(tmp.join(&f.name), &f.text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        }
+        fs::write(tmp.join("hsx_mut.f"), &flist).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        publish(&tmp, &dir)?;
+    }
+    fs::write(out.join("hand.toml"), &cat_text).map_err(|e| e.to_string())?;
+    fs::write(out.join("auto_mutants.tsv"), mutate::auto_to_tsv(&sch.auto)).map_err(|e| e.to_string())?;
+    let mut args = vec!["-f".to_string(), path_str(&dir.join("hsx_mut.f"))?];
+    let waivers = rtl_dir.join("lint_waivers.vlt");
+    if waivers.is_file() {
+        args.push(path_str(&waivers)?);
+    }
+    Ok((args, key))
+}
+
 /// Verilate one model unless the cache already holds it. Returns the directory with the
 /// generated sources: `mdir` when cached (verilated and compiled), else a fresh work
 /// directory to compile in and then [`publish`] as `mdir`.
-fn verilate(
-    vl: &Verilator,
-    prefix: &str,
-    extra: &[&str],
-    rtl_args: &[String],
-    cwd: &Path,
-    mdir: &Path,
-) -> Result<PathBuf, String> {
+fn verilate(vl: &Verilator, prefix: &str, rtl_args: &[String], cwd: &Path, mdir: &Path) -> Result<PathBuf, String> {
     if mdir.join(format!("lib{prefix}_model.a")).is_file() {
         return Ok(mdir.to_path_buf());
     }
     let tmp = temp_dir_for(mdir);
     fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let mut cmd = Command::new(&vl.bin);
-    cmd.current_dir(cwd).args(VERILATOR_ARGS).args(["--prefix", prefix, "--Mdir"]).arg(&tmp).args(extra).args(rtl_args);
+    cmd.current_dir(cwd).args(VERILATOR_ARGS).args(["--prefix", prefix, "--Mdir"]).arg(&tmp).args(rtl_args);
     let res = cmd.output().map_err(|e| format!("running {}: {e}", vl.bin.display()))?;
     let log = format!("{}{}", String::from_utf8_lossy(&res.stdout), String::from_utf8_lossy(&res.stderr));
     let _ = fs::write(tmp.join("verilator.log"), &log);

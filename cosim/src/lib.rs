@@ -12,6 +12,7 @@
 //!
 //! This is the only crate where the reference model and the RTL meet.
 
+pub mod campaign;
 pub mod cli;
 pub mod console;
 pub mod fsx;

@@ -33,6 +33,8 @@ enum Cmd {
     Regress(cosim::cli::RegressArgs),
     /// Merge the --results files of a sharded regression into one summary and JUnit file (as one process would have printed).
     Merge(cosim::cli::MergeArgs),
+    /// Mutation campaign: N automatic RTL mutants against the regression; report and score (docs/mutation.md).
+    Mutate(cosim::campaign::cli::MutateArgs),
 }
 
 /// What `hsx --version` prints after `hsx `: the tool's version, then the Verilator that
@@ -61,7 +63,7 @@ fn main() -> ExitCode {
         }
     };
     // The long-running commands stop cleanly on SIGINT/SIGTERM (docs/failure.md).
-    if matches!(cli.cmd, Cmd::Cosim(_) | Cmd::Replay(_) | Cmd::Regress(_)) {
+    if matches!(cli.cmd, Cmd::Cosim(_) | Cmd::Replay(_) | Cmd::Regress(_) | Cmd::Mutate(_)) {
         if let Err(e) = cosim::interrupt::install() {
             eprintln!("hsx: warning: cannot handle SIGINT/SIGTERM ({e}); a signal will end the run at once");
         }
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Cmd::Replay(a) => cosim::cli::replay(a).map_err(anyhow::Error::from),
         Cmd::Regress(a) => cosim::cli::regress(a).map_err(anyhow::Error::from),
         Cmd::Merge(a) => cosim::cli::merge(a).map_err(anyhow::Error::from),
+        Cmd::Mutate(a) => cosim::campaign::cli::mutate(a).map_err(anyhow::Error::from),
     };
     match r {
         Ok(code) => ExitCode::from(code as u8),

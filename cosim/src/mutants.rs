@@ -1,130 +1,84 @@
-//! The RTL mutant catalogue (docs/mutants.md; numbers are the `Mut*` localparams of
-//! `rtl/hsx_pkg.sv` — a test checks the two agree). Each mutant is a small deliberate
-//! bug in the separately built mutant-capable model; the harness must catch every one.
+//! The RTL mutant catalogue: the hand mutants of `rtl/mutants/hand.toml` and the automatic
+//! mutants the mutation engine found, exactly as the linked mutant model was built with
+//! them (`sim::HAND_CATALOGUE`, `sim::AUTO_MUTANTS`; docs/mutants.md, docs/mutation.md).
+//! Each mutant is a deliberate bug selected at run time in the one mutant model; the
+//! harness must catch every hand mutant.
+
+use std::sync::OnceLock;
 
 /// One mutant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mutant {
-    pub number: u8,
-    /// The name used on the command line (`hsx regress --mutant add-v`).
-    pub name: &'static str,
-    /// The `hsx_pkg` localparam.
-    pub rtl_name: &'static str,
-    pub bug: &'static str,
+    /// The mutant model's `mutant_i` value: 1..=255 hand mutants, from
+    /// [`mutate::AUTO_BASE`] the automatic ones.
+    pub number: u16,
+    /// The name used on the command line (`hsx regress --mutant add-v`; `auto-1042`).
+    pub name: String,
+    pub bug: String,
     /// Whether only `--check-timing` can see it.
     pub timing_only: bool,
 }
 
-pub const MUTANTS: &[Mutant] = &[
-    Mutant {
-        number: 1,
-        name: "add-v",
-        rtl_name: "MutAddV",
-        bug: "ADD's V flag inverted when both operands are negative",
-        timing_only: false,
-    },
-    Mutant {
-        number: 2,
-        name: "window-pid3",
-        rtl_name: "MutWindowPid3",
-        bug: "pid 3's register window off by one word",
-        timing_only: false,
-    },
-    Mutant {
-        number: 3,
-        name: "push-guard",
-        rtl_name: "MutPushGuard",
-        bug: "PUSH's stack guard off by one word",
-        timing_only: false,
-    },
-    Mutant {
-        number: 4,
-        name: "rotate-skip",
-        rtl_name: "MutRotateSkip",
-        bug: "rotation skips a READY task",
-        timing_only: false,
-    },
-    Mutant {
-        number: 5,
-        name: "switch-sp",
-        rtl_name: "MutSwitchSp",
-        bug: "a context switch forgets SP",
-        timing_only: false,
-    },
-    Mutant {
-        number: 6,
-        name: "switch-psw",
-        rtl_name: "MutSwitchPsw",
-        bug: "a context switch forgets PSW",
-        timing_only: false,
-    },
-    Mutant {
-        number: 7,
-        name: "svc-no-result",
-        rtl_name: "MutSvcNoResult",
-        bug: "GETPID retires without its result (no trap)",
-        timing_only: false,
-    },
-    Mutant {
-        number: 8,
-        name: "no-window-check",
-        rtl_name: "MutNoWindowChk",
-        bug: "memory protection misses the register-window region",
-        timing_only: false,
-    },
-    Mutant {
-        number: 9,
-        name: "mul-slow",
-        rtl_name: "MutMulSlow",
-        bug: "MUL takes one cycle more than docs/timing.md",
-        timing_only: true,
-    },
-    Mutant {
-        number: 10,
-        name: "fp-round",
-        rtl_name: "MutFpRound",
-        bug: "I2F rounds ties away from zero",
-        timing_only: false,
-    },
-    Mutant {
-        number: 11,
-        name: "sth-mask",
-        rtl_name: "MutSthMask",
-        bug: "unaligned STH writes three bytes",
-        timing_only: false,
-    },
-    Mutant {
-        number: 12,
-        name: "timeout-order",
-        rtl_name: "MutTimeoutHigh",
-        bug: "timeout events handed out highest pid first",
-        timing_only: false,
-    },
-    Mutant {
-        number: 13,
-        name: "slice-count",
-        rtl_name: "MutSliceCount",
-        bug: "slice counted from 1 after a rotation",
-        timing_only: false,
-    },
-];
+/// The hand mutants, in catalogue order.
+pub fn hand() -> &'static [Mutant] {
+    static HAND: OnceLock<Vec<Mutant>> = OnceLock::new();
+    HAND.get_or_init(|| {
+        // The build script parsed and applied this same text; it cannot fail here.
+        mutate::catalogue::parse("rtl/mutants/hand.toml", sim::HAND_CATALOGUE)
+            .expect("the catalogue the mutant model was built with")
+            .into_iter()
+            .map(|m| Mutant { number: m.number, name: m.name, bug: m.bug, timing_only: m.timing_only })
+            .collect()
+    })
+}
 
-/// A mutant by name or number.
-pub fn resolve(s: &str) -> Result<u8, String> {
-    if let Some(m) = MUTANTS.iter().find(|m| m.name == s || m.rtl_name == s || m.number.to_string() == s) {
+/// The automatic mutants the mutant model holds, in source order.
+pub fn auto() -> &'static [(u16, mutate::Point)] {
+    static AUTO: OnceLock<Vec<(u16, mutate::Point)>> = OnceLock::new();
+    AUTO.get_or_init(|| mutate::auto_from_tsv(sim::AUTO_MUTANTS).expect("the list the build script wrote"))
+}
+
+fn auto_as_mutants() -> &'static [Mutant] {
+    static AUTO: OnceLock<Vec<Mutant>> = OnceLock::new();
+    AUTO.get_or_init(|| {
+        auto()
+            .iter()
+            .map(|(n, p)| Mutant {
+                number: *n,
+                name: format!("auto-{n}"),
+                bug: format!("rtl/{}:{}: {}", p.file, p.line, p.change()),
+                timing_only: false,
+            })
+            .collect()
+    })
+}
+
+/// A mutant by name or number (hand or automatic).
+pub fn resolve(s: &str) -> Result<u16, String> {
+    if let Some(m) = hand().iter().chain(auto_as_mutants()).find(|m| m.name == s || m.number.to_string() == s) {
         return Ok(m.number);
     }
-    Err(format!("unknown mutant `{s}`; known: {}", MUTANTS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")))
+    Err(format!(
+        "unknown mutant `{s}`; hand mutants: {} (automatic: auto-{}..auto-{}, `hsx mutate`)",
+        hand().iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
+        mutate::AUTO_BASE,
+        mutate::AUTO_BASE as usize + auto().len().saturating_sub(1)
+    ))
 }
 
-pub fn by_number(n: u8) -> Option<&'static Mutant> {
-    MUTANTS.iter().find(|m| m.number == n)
+/// A mutant by number (hand or automatic).
+pub fn by_number(n: u16) -> Option<&'static Mutant> {
+    if n < mutate::AUTO_BASE {
+        hand().iter().find(|m| m.number == n)
+    } else {
+        auto_as_mutants().get((n - mutate::AUTO_BASE) as usize).filter(|m| m.number == n)
+    }
 }
 
-/// The `--list-mutants` table.
+/// The `--list-mutants` table (the hand mutants).
 pub fn listing() -> String {
     let mut s = String::from(" #  NAME             BUG\n");
-    for m in MUTANTS {
+    for m in hand() {
         s.push_str(&format!(
             "{:>2}  {:<16} {}{}\n",
             m.number,
@@ -133,5 +87,28 @@ pub fn listing() -> String {
             if m.timing_only { " (needs --check-timing)" } else { "" }
         ));
     }
+    s.push_str(&format!(
+        "and {} automatic mutants (auto-{}..), run as campaigns by `hsx mutate` (docs/mutation.md)\n",
+        auto().len(),
+        mutate::AUTO_BASE
+    ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_reads_and_names_resolve() {
+        assert_eq!(hand().len(), 13);
+        assert_eq!(resolve("add-v"), Ok(1));
+        assert_eq!(resolve("13").map(|n| by_number(n).unwrap().name.as_str()), Ok("slice-count"));
+        assert!(auto().len() > 100, "the engine finds mutation points in the RTL");
+        let first = &auto_as_mutants()[0];
+        assert_eq!(resolve(&first.name), Ok(mutate::AUTO_BASE));
+        assert_eq!(by_number(mutate::AUTO_BASE).map(|m| &m.name), Some(&first.name));
+        assert!(resolve("nope").unwrap_err().contains("add-v, window-pid3"));
+        assert!(by_number(200).is_none());
+    }
 }

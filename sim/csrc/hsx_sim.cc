@@ -180,7 +180,7 @@ struct Sig {
 template <class M>
 class Impl final : public RtlModel {
 public:
-    explicit Impl(uint8_t mutant) : mutant_{mutant} {
+    explicit Impl(uint16_t mutant) : mutant_{mutant} {
         ctx_ = std::make_unique<VerilatedContext>();
         ctx_->traceEverOn(true);
         ctx_->randReset(0);
@@ -996,7 +996,7 @@ private:
     uint64_t vcd_to_ = kNever;
     bool vcd_armed_ = false;
     int vcd_err_ = 0;
-    uint8_t mutant_ = 0;
+    uint16_t mutant_ = 0;
     bool run_ = false;
     uint64_t cycles_ = 0;
 
@@ -1042,7 +1042,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<RtlModel> new_model(uint8_t mutant, bool monitors) {
+std::unique_ptr<RtlModel> new_model(uint16_t mutant, bool monitors) {
     if (mutant == 0 && monitors) return std::make_unique<Impl<Vhsx_mon>>(0);
     if (mutant == 0) return std::make_unique<Impl<Vhsx>>(0);
     return std::make_unique<Impl<Vhsx_mut>>(mutant);

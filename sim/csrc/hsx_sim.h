@@ -82,7 +82,7 @@ public:
     virtual rust::String coverage_write_layout(rust::Str path) = 0;
 };
 
-std::unique_ptr<RtlModel> new_model(uint8_t mutant, bool monitors);
+std::unique_ptr<RtlModel> new_model(uint16_t mutant, bool monitors);
 std::unique_ptr<RtlModel> new_cov_model();
 rust::String vcd_to_fst(rust::Str vcd_path, rust::Str fst_path);
 rust::String verilator_version();

@@ -114,7 +114,7 @@ pub(crate) mod bridge {
         /// A new model, reset. `mutant` 0 → the real model `Vhsx`, or with `monitors` the
         /// monitor model `Vhsx_mon` (the real RTL with the checkers of `rtl/monitors/`);
         /// otherwise the mutant model `Vhsx_mut` with `mutant_i` tied to `mutant`.
-        fn new_model(mutant: u8, monitors: bool) -> UniquePtr<RtlModel>;
+        fn new_model(mutant: u16, monitors: bool) -> UniquePtr<RtlModel>;
         /// A new coverage model `Vhsx_cov` (the real RTL with line and toggle counters), reset.
         fn new_cov_model() -> UniquePtr<RtlModel>;
         /// Verilator's version string.

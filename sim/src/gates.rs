@@ -1,6 +1,6 @@
 //! Quality gates of the RTL, run as tests so `cargo test --workspace` (CI) enforces them:
-//! Verilator `-Wall` lint (with and without the mutant knob), Yosys synthesis with no
-//! latches, and the FPU's bit-exact testbench. Each runs the project's script for it.
+//! Verilator `-Wall` lint, Yosys synthesis with no latches, and the FPU's bit-exact
+//! testbench. Each runs the project's script for it.
 
 use std::path::PathBuf;
 use std::process::Command;

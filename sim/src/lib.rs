@@ -53,6 +53,17 @@ pub const RTL_HASH: &str = env!("HSX_SIM_RTL_HASH");
 /// The directory Verilator ran in when it verilated the models: the file names in the
 /// coverage model's data (`rtl/hsx_core.sv`, …) are relative to it.
 pub const RTL_SOURCE_ROOT: &str = env!("HSX_SIM_RTL_SOURCE_ROOT");
+/// Hash of what the linked mutant model was built from (the RTL, the hand mutant
+/// catalogue and the mutation engine's schemata).
+pub const MUTANT_HASH: &str = env!("HSX_SIM_MUTANT_HASH");
+
+/// The hand mutant catalogue (`rtl/mutants/hand.toml`) the mutant model was built with;
+/// parse it with `mutate::catalogue::parse`.
+pub const HAND_CATALOGUE: &str = include_str!(concat!(env!("OUT_DIR"), "/hand.toml"));
+
+/// The automatic mutants the mutant model holds (`mutate::auto_to_tsv`): every operator,
+/// literal, `if` condition and procedural assignment of the RTL the engine found.
+pub const AUTO_MUTANTS: &str = include_str!(concat!(env!("OUT_DIR"), "/auto_mutants.tsv"));
 
 /// Cycles `rst_ni` is held low by [`Rtl::new`] and [`Rtl::reset`].
 pub const RESET_CYCLES: u32 = 4;
@@ -71,6 +82,8 @@ pub enum SimError {
     ProbeShape { name: String, why: String },
     #[error("host bus: no ack within {cycles} cycles ({space:?} space, address {addr:#06x})")]
     BusTimeout { space: Space, addr: u16, cycles: u32 },
+    #[error("host bus: not driven after an earlier access timed out ({space:?} space, address {addr:#06x})")]
+    BusDown { space: Space, addr: u16 },
     #[error("{space:?} access of {len} bytes at {addr:#06x} runs past 0xFFFF")]
     OutOfRange { space: Space, addr: u16, len: usize },
     #[error(transparent)]
@@ -135,8 +148,9 @@ pub enum Space {
 /// Model selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RtlOptions {
-    /// 0 = the real model; > 0 = the mutant-capable model with `mutant_i` tied to this.
-    pub mutant: u8,
+    /// 0 = the real model; > 0 = the mutant model with `mutant_i` tied to this (1..=255 a
+    /// hand mutant, from 256 an automatic one; docs/mutation.md).
+    pub mutant: u16,
     /// With `mutant` 0: the monitor model — the real RTL with the lockstep's checkers of
     /// `rtl/monitors/` bound in (the task-table stability rule checked inside the model,
     /// read once per retire) — what the lockstep harness runs. Ignored for a mutant and
@@ -482,8 +496,20 @@ impl Rtl {
         self.m.pin_mut().tick(n);
     }
 
+    /// A bus that timed out stays down until its error is taken
+    /// ([`take_bus_error`](Rtl::take_bus_error)): further accesses fail at once instead of
+    /// waiting [`HB_TIMEOUT_CYCLES`] each (a broken RTL — a mutant — would otherwise spend
+    /// minutes timing out every word of an arena).
+    fn bus_down(&self, space: Space, addr: u16) -> Result<(), SimError> {
+        match self.bus_error {
+            Some(SimError::BusTimeout { .. }) => Err(SimError::BusDown { space, addr }),
+            _ => Ok(()),
+        }
+    }
+
     /// One host-bus read (clocks until `hb_ack_o`).
     pub fn try_hb_read(&mut self, space: Space, addr: u16) -> Result<u32, SimError> {
+        self.bus_down(space, addr)?;
         let mut r = 0u32;
         if self.m.pin_mut().hb_access(false, space as u8, addr, 0, 0, HB_TIMEOUT_CYCLES, &mut r) {
             Ok(r)
@@ -494,6 +520,7 @@ impl Rtl {
 
     /// One host-bus write with byte enables `be` (clocks until `hb_ack_o`).
     pub fn try_hb_write(&mut self, space: Space, addr: u16, data: u32, be: u8) -> Result<(), SimError> {
+        self.bus_down(space, addr)?;
         let mut r = 0u32;
         if self.m.pin_mut().hb_access(true, space as u8, addr, data, be & 0xF, HB_TIMEOUT_CYCLES, &mut r) {
             Ok(())

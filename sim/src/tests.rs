@@ -354,7 +354,7 @@ fn mutant_model_builds_and_takes_a_mutant_number() {
         Insn::Add(RdRsRs { rd: 3, rs1: 1, rs2: 2 }),
         Insn::Ret(NoOperands {}),
     ];
-    let run = |mutant: u8| -> Vec<Retire> {
+    let run = |mutant: u16| -> Vec<Retire> {
         let mut r = Rtl::new(RtlOptions { mutant, ..RtlOptions::default() }).expect("model");
         assert_eq!(r.options().mutant, mutant);
         assert_eq!(r.probe_globals().stack_region_lo, 0x1_0000);
@@ -583,4 +583,31 @@ fn run_checked_returns_what_the_probes_return() {
         b.reset();
         assert_eq!(a.probe_slots(), b.probe_slots());
     }
+}
+
+#[test]
+fn a_bus_that_timed_out_stays_down_until_its_error_is_taken() {
+    // The automatic mutant that negates the host bus's capture condition: no access is
+    // ever acknowledged.
+    let auto = mutate::auto_from_tsv(crate::AUTO_MUTANTS).expect("the build's list");
+    let (n, _) = auto
+        .iter()
+        .find(|(_, p)| p.file == "hsx_top.sv" && p.op == mutate::Op::Condition && p.from == "hb_capture")
+        .expect("hsx_top's `if (hb_capture)` is a mutation point");
+    let mut r = Rtl::new(RtlOptions { mutant: *n, ..RtlOptions::default() }).expect("model");
+    let c0 = r.cycles();
+    let e = r.try_hb_read(Space::Data, 0x100).unwrap_err();
+    assert!(matches!(e, SimError::BusTimeout { .. }), "{e}");
+    assert!(r.cycles() >= c0 + u64::from(HB_TIMEOUT_CYCLES));
+    r.note_bus_error(e);
+    let c1 = r.cycles();
+    for a in 0..1000u16 {
+        assert!(matches!(r.try_hb_write(Space::Data, a * 4, 0, 0xF), Err(SimError::BusDown { .. })));
+    }
+    assert_eq!(r.cycles(), c1, "no cycle spent on a dead bus");
+    assert!(matches!(r.take_bus_error(), Some(SimError::BusTimeout { .. })), "the first error is reported");
+    // Taken: the bus is tried again.
+    let c2 = r.cycles();
+    assert!(r.try_hb_read(Space::Data, 0x100).is_err());
+    assert!(r.cycles() >= c2 + u64::from(HB_TIMEOUT_CYCLES));
 }

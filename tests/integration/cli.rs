@@ -651,7 +651,7 @@ fn replay_checks_the_report_like_the_cli_checks_its_options() {
                 v["config"]["mutant"] = 200.into();
                 v["mutant"] = 200.into();
             },
-            "field `config.mutant`: 200 is not a mutant (0 = the real RTL, 1..=13",
+            "field `config.mutant`: 200 is not a mutant of this build (0 = the real RTL",
         ),
         ("mutant mismatch", |v| v["mutant"] = 2.into(), "field `mutant`: 2 disagrees with config.mutant (1)"),
         (

@@ -8,7 +8,6 @@
 use cosim::harness::case::{Case, Settings};
 use cosim::harness::check::{standard_checkers, IsolationMonitor};
 use cosim::harness::{CosimConfig, Lockstep, NoObserver, Observer, Verdict};
-use cosim::mutants::MUTANTS;
 use cosim::program::Plan;
 use cosim::rtl::{RtlHost, RtlSystem};
 use hsx_tests::{hsx, hsx_stdin, json_regs, json_task, ju, label, program_source};
@@ -103,8 +102,8 @@ fn the_isolation_monitor_alone_catches_a_reserved_area_write_the_rtl_lets_throug
     // the windows. `wr` stores to 0x0100; the reference faults, the broken RTL writes.
     let case = Case::from_specs("reserved-wr", &specs(&program_path_str(RESERVED), &["wr"]), Settings::default())
         .expect("case");
-    let m8 = MUTANTS.iter().find(|m| m.name == "no-window-check").expect("mutant 8").number;
-    let run = |mutant: u8, only_isolation: bool| {
+    let m8 = cosim::mutants::hand().iter().find(|m| m.name == "no-window-check").expect("mutant 8").number;
+    let run = |mutant: u16, only_isolation: bool| {
         let mut ls = Lockstep::new(&case, CosimConfig { mutant, ..CosimConfig::default() }).expect("lockstep");
         if only_isolation {
             ls.set_checkers(vec![Box::new(IsolationMonitor)]);

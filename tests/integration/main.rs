@@ -16,6 +16,7 @@ mod interop;
 mod isa_vectors;
 mod isolation;
 mod mutants;
+mod mutate;
 mod robust;
 mod run_burst;
 mod sched;

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use cosim::harness::case::{Case, Settings};
 use cosim::harness::{run_case, CaseResult, CosimConfig};
-use cosim::mutants::{Mutant, MUTANTS};
+use cosim::mutants::Mutant;
 
 /// One directed trigger: the program, the entries (one task each, pids from 1) and the
 /// settings it needs.
 struct Trigger {
-    name: &'static str,
+    name: String,
     entries: &'static [&'static str],
     settings: Settings,
 }
@@ -26,7 +26,7 @@ fn program(name: &str) -> PathBuf {
 /// The trigger of mutant `m` (by its command-line name).
 fn trigger(m: &Mutant) -> Trigger {
     let base = Settings { max_steps: 10_000, ..Settings::default() };
-    let (entries, settings): (&'static [&'static str], Settings) = match m.name {
+    let (entries, settings): (&'static [&'static str], Settings) = match m.name.as_str() {
         "add-v" => (&["main"], base),
         "window-pid3" => (&["main", "main", "main"], base),
         "push-guard" => (&["main"], Settings { stack_size: 16, ..base }),
@@ -42,17 +42,17 @@ fn trigger(m: &Mutant) -> Trigger {
         "slice-count" => (&["main", "main"], Settings { slice: 2, ..base }),
         other => panic!("mutant `{other}` has no trigger program: add one to tests/programs/mutants/ and here"),
     };
-    Trigger { name: m.name, entries, settings }
+    Trigger { name: m.name.clone(), entries, settings }
 }
 
 fn case_of(t: &Trigger) -> Case {
-    let file = program(t.name);
+    let file = program(&t.name);
     assert!(file.exists(), "{} missing", file.display());
     let specs: Vec<String> = t.entries.iter().map(|e| format!("{}@{e}", file.display())).collect();
-    Case::from_specs(t.name, &specs, t.settings).unwrap_or_else(|e| panic!("{}: {e}", t.name))
+    Case::from_specs(&t.name, &specs, t.settings).unwrap_or_else(|e| panic!("{}: {e}", t.name))
 }
 
-fn cfg(mutant: u8) -> CosimConfig {
+fn cfg(mutant: u16) -> CosimConfig {
     CosimConfig { mutant, check_timing: true, ..CosimConfig::default() }
 }
 
@@ -102,7 +102,7 @@ fn vcd_structure(path: &Path) -> (Vec<String>, Vec<String>) {
 fn every_mutant_is_caught() {
     let traces = hsx_tests::scratch_dir("mutants");
     let mut table = String::from("| # | mutant | program | check | field | step |\n|---|---|---|---|---|---|\n");
-    for m in MUTANTS {
+    for m in cosim::mutants::hand() {
         let t = trigger(m);
         let case = case_of(&t);
 
@@ -179,7 +179,7 @@ fn every_mutant_is_caught() {
 
 #[test]
 fn replay_reproduces_vcds_byte_for_byte() {
-    let m = MUTANTS.iter().find(|m| m.name == "switch-psw").expect("switch-psw is catalogued");
+    let m = cosim::mutants::hand().iter().find(|m| m.name == "switch-psw").expect("switch-psw is catalogued");
     let case = case_of(&trigger(m));
     let traces = hsx_tests::scratch_dir("mutant-replay");
     let dir = match run_case(&case, &cfg(m.number), &traces).expect("run_case") {

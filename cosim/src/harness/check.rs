@@ -124,6 +124,12 @@ impl Checker for StuckCheck {
                 format!("a retire within {cycles} cycles"),
                 format!("none (at cycle {at})"),
             )),
+            Err(StepFault::TrapStorm { traps, at }) => Some(Mismatch::new(
+                self.name(),
+                "traps",
+                format!("a retire within {traps} traps"),
+                format!("none (at cycle {at})"),
+            )),
             _ => None,
         }
     }

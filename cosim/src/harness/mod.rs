@@ -47,7 +47,7 @@ pub struct CosimConfig {
     /// A RUNNING RTL that retires nothing for this many cycles is stuck (a divergence).
     pub stuck_cycles: u64,
     /// 0 = the real RTL; otherwise the mutant-capable model with this mutant.
-    pub mutant: u8,
+    pub mutant: u16,
     /// Cycles of RTL waveform before the divergence.
     pub vcd_window: u64,
     /// Run the RTL side on the coverage model (`--coverage`, docs/coverage.md). Not part
@@ -138,6 +138,10 @@ pub trait Observer {
 /// No observer.
 pub struct NoObserver;
 impl Observer for NoObserver {}
+
+/// Traps one step may take before the RTL counts as stuck: a step meets at most one SVC
+/// and one timeout per task (8), so this is far beyond any legal step.
+pub const MAX_TRAPS_PER_STEP: u32 = 1024;
 
 /// The two machines in lockstep.
 pub struct Lockstep {

@@ -23,6 +23,9 @@ use vm_ref::Machine;
 pub enum StepFault {
     /// A running DUT retired nothing for `cycles` cycles (it was at cycle `at`).
     Stuck { cycles: u64, at: u64 },
+    /// The DUT trapped more than `traps` times without a retire (it was at cycle `at`):
+    /// a broken RTL that traps forever would otherwise hang the run.
+    TrapStorm { traps: u32, at: u64 },
     /// The DUT raised a trap with a cause the executive does not know.
     UnknownTrap(u8),
     /// The executive's host-bus traffic while servicing a trap failed.
@@ -121,10 +124,15 @@ impl Dut for RtlSystem {
     ) -> Result<Option<Retire>, StepFault> {
         self.rtl.set_run(true);
         observed.clear();
+        let mut traps = 0u32;
         loop {
             match self.rtl.run_checked(stuck_cycles, observed) {
                 Event::Retire(r) => return Ok(Some(r)),
                 Event::Trap(t) => {
+                    traps += 1;
+                    if traps > super::MAX_TRAPS_PER_STEP {
+                        return Err(StepFault::TrapStorm { traps: super::MAX_TRAPS_PER_STEP, at: self.rtl.cycles() });
+                    }
                     if let TrapCause::Unknown(c) = t.cause {
                         return Err(StepFault::UnknownTrap(c));
                     }

@@ -169,7 +169,7 @@ pub struct RegressOptions {
     pub results: Option<PathBuf>,
     pub traces: PathBuf,
     /// 0 = the real RTL.
-    pub mutant: u8,
+    pub mutant: u16,
     pub check_timing: bool,
     pub directed: bool,
     pub shrink: bool,
@@ -506,7 +506,7 @@ pub struct Summary {
     pub elapsed: Duration,
     pub jobs: usize,
     pub shard: Shard,
-    pub mutant: u8,
+    pub mutant: u16,
 }
 
 impl Summary {

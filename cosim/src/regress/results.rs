@@ -53,7 +53,7 @@ impl Build {
 pub struct Settings {
     pub seeds: u64,
     pub seed_start: u64,
-    pub mutant: u8,
+    pub mutant: u16,
     pub check_timing: bool,
     pub shrink: bool,
     pub shrink_attempts: usize,
