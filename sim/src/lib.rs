@@ -101,7 +101,7 @@ pub enum SimError {
     #[error("the write monitor lost {0} writes (its ring overflowed between two drains)")]
     WritesLost(u64),
     #[error("the coverage model has no mutants (mutant {0} asked for with coverage on)")]
-    CoverageMutant(u8),
+    CoverageMutant(u16),
     #[error("writing the coverage data: {0}")]
     Coverage(String),
 }
