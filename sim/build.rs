@@ -177,8 +177,7 @@ fn run() -> Result<(), String> {
         }
         h.finish()
     };
-    let model_args =
-        [(rtl_args.clone(), rtl_hash), (mut_args, mut_hash), (mon_args, rtl_hash), (cov_args, cov_hash)];
+    let model_args = [(rtl_args.clone(), rtl_hash), (mut_args, mut_hash), (mon_args, rtl_hash), (cov_args, cov_hash)];
 
     // 1. Verilate the models (in parallel) when their sources changed.
     let mdirs: Vec<PathBuf> =
