@@ -123,22 +123,7 @@ impl Coverage {
 
     /// Count one scheduler trace event (step events are not counted here).
     pub fn record_event(&mut self, kind: &EventKind, retire: &Retire) {
-        let key: String = match kind {
-            EventKind::Step { .. } | EventKind::Trap { .. } => return,
-            EventKind::Rotate { .. } => "rotate".into(),
-            EventKind::Block { reason } => format!("block:{}", reason.name()),
-            EventKind::Wake { reason } => format!("wake:{}", wake_name(*reason)),
-            EventKind::Pause { brk: Some(_) } => "pause:brk".into(),
-            EventKind::Pause { brk: None } => "pause:host".into(),
-            EventKind::Halt { .. } => {
-                if retire.trap == Some((isa::svc::MOD_TASK, isa::svc::FN_EXIT)) {
-                    "halt:exit".into()
-                } else {
-                    "halt:return".into()
-                }
-            }
-            EventKind::Fault { .. } => "fault".into(),
-        };
+        let Some(key) = event_name(kind, retire) else { return };
         Self::bump(&mut self.sched, key, 1);
     }
 
