@@ -8,4 +8,5 @@ rtl/hsx_lsu.sv
 rtl/hsx_fpu.sv
 rtl/hsx_sched.sv
 rtl/hsx_core.sv
+rtl/hsx_retire.sv
 rtl/hsx_top.sv

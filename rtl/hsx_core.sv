@@ -6,8 +6,10 @@
 // current task's record (pc, psw, sp, reg_base, stack bounds, code bounds) comes from the
 // task table in hsx_sched; at the end of the step (commit) the core hands the scheduler
 // the new pc/psw/sp and how the step ended, and the scheduler accounts and rotates in the
-// same edge. The retire record is registered at that edge, so it is valid in the cycle
-// after the commit, together with the post-rotate task table.
+// same edge. hsx_retire (beside the core in hsx_top) registers the retire record at that
+// edge from the commit outputs, insn_o/insn_len_o/insn1_o/retire_trap_o and the core's
+// data-RAM writes, so it is valid in the cycle after the commit, with the post-rotate
+// task table.
 //
 // Both RAMs are synchronous (a read issued in cycle t returns in cycle t+1), single-port;
 // the host bus reaches them only while the core is parked (StBoundary, StTrap).
@@ -56,7 +58,6 @@ module hsx_core #(
   input  logic [16:0] cur_code_size_i,
   input  logic        protect_i,
   input  logic [16:0] stack_region_lo_i,
-  input  logic [63:0] steps_i,
   output logic        scan_en_o,
   input  logic        tmo_valid_i,
   input  logic [4:0]  tmo_pid_i,
@@ -92,34 +93,14 @@ module hsx_core #(
   output logic [15:0] trap_pc_o,
   input  logic        trap_ack_i,       // registered by hsx_top: the ack of the previous cycle
 
-  // Retire port.
-  output logic        rvfi_valid_o,
-  output logic [63:0] rvfi_step_o,
-  output logic [4:0]  rvfi_pid_o,
-  output logic [15:0] rvfi_pc_o,
-  output logic [15:0] rvfi_next_pc_o,
-  output logic [1:0]  rvfi_insn_len_o,
-  output logic [31:0] rvfi_insn0_o,
-  output logic [31:0] rvfi_insn1_o,
-  output logic [1:0]  rvfi_nwr_o,
-  output logic [15:0] rvfi_wr0_addr_o,
-  output logic [3:0]  rvfi_wr0_be_o,
-  output logic [31:0] rvfi_wr0_data_o,
-  output logic [15:0] rvfi_wr1_addr_o,
-  output logic [3:0]  rvfi_wr1_be_o,
-  output logic [31:0] rvfi_wr1_data_o,
-  output logic [3:0]  rvfi_psw_o,
-  output logic [31:0] rvfi_sp_o,
-  output logic        rvfi_fault_o,
-  output logic [31:0] rvfi_fault_code_o,
-  output logic        rvfi_trap_o,
-  output logic [3:0]  rvfi_trap_mod_o,
-  output logic [7:0]  rvfi_trap_fn_o
+  // For the retire record (hsx_retire, with the commit outputs and data-RAM writes).
+  output logic [31:0] insn_o,           // the instruction word
+  output logic [1:0]  insn_len_o,       // 0: none fetched (BAD_PC), 2: LDI32
+  output logic [31:0] insn1_o,          // LDI32's literal
+  output logic        retire_trap_o     // the step ends with its SVC trap taken
 );
 
-  // ---------------------------------------------------------------------------------------
-  // State
-  // ---------------------------------------------------------------------------------------
+  // ----- State --------------------------------------------------------------------------
 
   hsx_pkg::core_st_e st_q, st_d;
   logic [31:0] ir_q, ir_d;          // instruction word
@@ -132,33 +113,8 @@ module hsx_core #(
   logic [1:0]  trap_cause_q, trap_cause_d;
   logic [4:0]  trap_pid_q, trap_pid_d;
   logic [15:0] trap_pc_q, trap_pc_d;
-  // Writes of the instruction in flight, for the retire record.
-  logic [1:0]  nwr_q, nwr_d;
-  logic [15:0] wr0_addr_q, wr0_addr_d, wr1_addr_q, wr1_addr_d;
-  logic [3:0]  wr0_be_q, wr0_be_d, wr1_be_q, wr1_be_d;
-  logic [31:0] wr0_data_q, wr0_data_d, wr1_data_q, wr1_data_d;
-  // Retire record registers.
-  logic        rv_valid_q;
-  logic [63:0] rv_step_q;
-  logic [4:0]  rv_pid_q;
-  logic [15:0] rv_pc_q, rv_npc_q;
-  logic [1:0]  rv_len_q;
-  logic [31:0] rv_insn0_q, rv_insn1_q;
-  logic [1:0]  rv_nwr_q;
-  logic [15:0] rv_wr0_addr_q, rv_wr1_addr_q;
-  logic [3:0]  rv_wr0_be_q, rv_wr1_be_q;
-  logic [31:0] rv_wr0_data_q, rv_wr1_data_q;
-  logic [3:0]  rv_psw_q;
-  logic [31:0] rv_sp_q;
-  logic        rv_fault_q;
-  logic [31:0] rv_fault_code_q;
-  logic        rv_trap_q;
-  logic [3:0]  rv_trap_mod_q;
-  logic [7:0]  rv_trap_fn_q;
 
-  // ---------------------------------------------------------------------------------------
-  // Decode (the word comes straight from code RAM in StDecode, from ir_q afterwards)
-  // ---------------------------------------------------------------------------------------
+  // ----- Decode (the word comes straight from code RAM in StDecode, from ir_q later) -
 
   // Typed controls only: no module but the decoder looks at the opcode byte.
   logic [31:0]          insn;
@@ -191,9 +147,7 @@ module hsx_core #(
     .uimm_o     (uimm)
   );
 
-  // ---------------------------------------------------------------------------------------
-  // Datapath helpers
-  // ---------------------------------------------------------------------------------------
+  // ----- Datapath helpers ---------------------------------------------------------------
 
   // Word address of register n of the current task.
   // (reg_base is a window address, 4-aligned: its low two bits are not used.)
@@ -312,10 +266,7 @@ module hsx_core #(
   end
   assign fp_merged = (fpu_op == hsx_isa_pkg::FpuF2i) ? fp_res : {fp_old_hi, fp_res[15:0]};
 
-
-  // ---------------------------------------------------------------------------------------
-  // Control
-  // ---------------------------------------------------------------------------------------
+  // ----- Control ------------------------------------------------------------------------
 
   logic go;           // StBoundary: a step starts this cycle
   logic any_work;
@@ -431,7 +382,6 @@ module hsx_core #(
     fpu_b_o     = dm_rdata_i;
 
     unique case (st_q)
-      // ----- step boundary / step start: timeouts, pick, idle jump, fetch -----
       // ----- step boundary: the common case (the current task continues, no timeout)
       // fetches at once; anything else goes through StStart. All of this is undone by
       // `hold` (run_i low: nothing but a harmless code-RAM read happens). -----
@@ -782,9 +732,7 @@ module hsx_core #(
     end
   end
 
-  // ---------------------------------------------------------------------------------------
-  // RAM port, commit and retire record
-  // ---------------------------------------------------------------------------------------
+  // ----- RAM port, commit and what the retire record takes ------------------------------
 
   assign dm_req_o   = wr || rd_req;
   assign dm_we_o    = wr;
@@ -801,30 +749,10 @@ module hsx_core #(
   assign new_sp_o   = new_sp;
   assign end_code_o = end_code;
 
-  // The write log of the instruction in flight (cleared at the step start).
-  always_comb begin
-    logic [1:0] n;
-    n          = scan_en_o ? 2'd0 : nwr_q;
-    nwr_d      = n;
-    wr0_addr_d = scan_en_o ? 16'd0 : wr0_addr_q;
-    wr0_be_d   = scan_en_o ? 4'd0  : wr0_be_q;
-    wr0_data_d = scan_en_o ? 32'd0 : wr0_data_q;
-    wr1_addr_d = scan_en_o ? 16'd0 : wr1_addr_q;
-    wr1_be_d   = scan_en_o ? 4'd0  : wr1_be_q;
-    wr1_data_d = scan_en_o ? 32'd0 : wr1_data_q;
-    if (wr) begin
-      if (n == 2'd0) begin
-        wr0_addr_d = {wr_word, 2'b00};
-        wr0_be_d   = wr_be;
-        wr0_data_d = wr_data;
-      end else begin
-        wr1_addr_d = {wr_word, 2'b00};
-        wr1_be_d   = wr_be;
-        wr1_data_d = wr_data;
-      end
-      nwr_d = n + 2'd1;
-    end
-  end
+  assign insn_o        = insn;
+  assign insn_len_o    = insn_len;
+  assign insn1_o       = insn1;
+  assign retire_trap_o = rv_trap;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -839,13 +767,6 @@ module hsx_core #(
       trap_cause_q <= hsx_isa_pkg::TrapNone;
       trap_pid_q   <= '0;
       trap_pc_q    <= '0;
-      nwr_q        <= '0;
-      wr0_addr_q   <= '0;
-      wr0_be_q     <= '0;
-      wr0_data_q   <= '0;
-      wr1_addr_q   <= '0;
-      wr1_be_q     <= '0;
-      wr1_data_q   <= '0;
     end else begin
       st_q         <= st_next;
       ir_q         <= ir_d;
@@ -858,95 +779,8 @@ module hsx_core #(
       trap_cause_q <= trap_cause_d;
       trap_pid_q   <= trap_pid_d;
       trap_pc_q    <= trap_pc_d;
-      nwr_q        <= nwr_d;
-      wr0_addr_q   <= wr0_addr_d;
-      wr0_be_q     <= wr0_be_d;
-      wr0_data_q   <= wr0_data_d;
-      wr1_addr_q   <= wr1_addr_d;
-      wr1_be_q     <= wr1_be_d;
-      wr1_data_q   <= wr1_data_d;
     end
   end
-
-  // Retire record: registered at the commit edge, valid for exactly one cycle.
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      rv_valid_q <= 1'b0;
-    end else begin
-      rv_valid_q <= commit;
-    end
-  end
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      rv_step_q       <= '0;
-      rv_pid_q        <= '0;
-      rv_pc_q         <= '0;
-      rv_npc_q        <= '0;
-      rv_len_q        <= '0;
-      rv_insn0_q      <= '0;
-      rv_insn1_q      <= '0;
-      rv_nwr_q        <= '0;
-      rv_wr0_addr_q   <= '0;
-      rv_wr0_be_q     <= '0;
-      rv_wr0_data_q   <= '0;
-      rv_wr1_addr_q   <= '0;
-      rv_wr1_be_q     <= '0;
-      rv_wr1_data_q   <= '0;
-      rv_psw_q        <= '0;
-      rv_sp_q         <= '0;
-      rv_fault_q      <= 1'b0;
-      rv_fault_code_q <= '0;
-      rv_trap_q       <= 1'b0;
-      rv_trap_mod_q   <= '0;
-      rv_trap_fn_q    <= '0;
-    end else if (commit) begin
-      rv_step_q       <= steps_i + 64'd1;
-      rv_pid_q        <= cur_i;
-      rv_pc_q         <= cur_pc_i;
-      rv_npc_q        <= new_pc;
-      rv_len_q        <= insn_len;
-      rv_insn0_q      <= (insn_len == 2'd0) ? 32'd0 : insn;
-      rv_insn1_q      <= insn1;
-      rv_nwr_q        <= nwr_d;
-      rv_wr0_addr_q   <= wr0_addr_d;
-      rv_wr0_be_q     <= wr0_be_d;
-      rv_wr0_data_q   <= wr0_data_d;
-      rv_wr1_addr_q   <= wr1_addr_d;
-      rv_wr1_be_q     <= wr1_be_d;
-      rv_wr1_data_q   <= wr1_data_d;
-      rv_psw_q        <= new_psw;
-      rv_sp_q         <= {15'd0, new_sp};
-      rv_fault_q      <= (end_kind == hsx_pkg::EndFault);
-      rv_fault_code_q <= (end_kind == hsx_pkg::EndFault) ? end_code : 32'd0;
-      rv_trap_q       <= rv_trap;
-      rv_trap_mod_q   <= rv_trap ? insn[11:8] : 4'd0;
-      rv_trap_fn_q    <= rv_trap ? insn[7:0] : 8'd0;
-    end
-  end
-
-  assign rvfi_valid_o      = rv_valid_q;
-  assign rvfi_step_o       = rv_step_q;
-  assign rvfi_pid_o        = rv_pid_q;
-  assign rvfi_pc_o         = rv_pc_q;
-  assign rvfi_next_pc_o    = rv_npc_q;
-  assign rvfi_insn_len_o   = rv_len_q;
-  assign rvfi_insn0_o      = rv_insn0_q;
-  assign rvfi_insn1_o      = rv_insn1_q;
-  assign rvfi_nwr_o        = rv_nwr_q;
-  assign rvfi_wr0_addr_o   = rv_wr0_addr_q;
-  assign rvfi_wr0_be_o     = rv_wr0_be_q;
-  assign rvfi_wr0_data_o   = rv_wr0_data_q;
-  assign rvfi_wr1_addr_o   = rv_wr1_addr_q;
-  assign rvfi_wr1_be_o     = rv_wr1_be_q;
-  assign rvfi_wr1_data_o   = rv_wr1_data_q;
-  assign rvfi_psw_o        = rv_psw_q;
-  assign rvfi_sp_o         = rv_sp_q;
-  assign rvfi_fault_o      = rv_fault_q;
-  assign rvfi_fault_code_o = rv_fault_code_q;
-  assign rvfi_trap_o       = rv_trap_q;
-  assign rvfi_trap_mod_o   = rv_trap_mod_q;
-  assign rvfi_trap_fn_o    = rv_trap_fn_q;
 
   // trap_o drops in the cycle the (registered) acknowledge is acted on.
   assign trap_o       = (st_q == hsx_pkg::StTrap) && !trap_ack_i;

@@ -284,6 +284,10 @@ module hsx_top #(
   // Core
   // ---------------------------------------------------------------------------------------
 
+  logic [31:0] insn, insn1;          // the committing instruction, for the retire record
+  logic [1:0]  insn_len;
+  logic        retire_trap;
+
   hsx_core #(.NTasks(NTasks)) u_core (
     .clk_i,
     .rst_ni,
@@ -316,7 +320,6 @@ module hsx_top #(
     .cur_code_size_i   (cur_code_size),
     .protect_i         (protect),
     .stack_region_lo_i (stack_region_lo),
-    .steps_i           (steps),
     .scan_en_o         (scan_en),
     .tmo_valid_i       (tmo_valid),
     .tmo_pid_i         (tmo_pid),
@@ -345,6 +348,37 @@ module hsx_top #(
     .trap_fn_o,
     .trap_pc_o,
     .trap_ack_i        (trap_ack_q),
+    .insn_o            (insn),
+    .insn_len_o        (insn_len),
+    .insn1_o           (insn1),
+    .retire_trap_o     (retire_trap)
+  );
+
+  // ---------------------------------------------------------------------------------------
+  // Retire record
+  // ---------------------------------------------------------------------------------------
+
+  hsx_retire u_retire (
+    .clk_i,
+    .rst_ni,
+    .clear_i           (scan_en),
+    .wr_i              (core_dm_we),
+    .wr_word_i         (core_dm_addr),
+    .wr_be_i           (core_dm_be),
+    .wr_data_i         (core_dm_wdata),
+    .commit_i          (commit),
+    .steps_i           (steps),
+    .pid_i             (cur),
+    .pc_i              (cur_pc),
+    .next_pc_i         (new_pc),
+    .insn_len_i        (insn_len),
+    .insn_i            (insn),
+    .insn1_i           (insn1),
+    .psw_i             (new_psw),
+    .sp_i              (new_sp),
+    .end_i             (end_kind),
+    .end_code_i        (end_code),
+    .trap_i            (retire_trap),
     .rvfi_valid_o,
     .rvfi_step_o,
     .rvfi_pid_o,

@@ -80,8 +80,18 @@ fn the_summary_lists_modules_percentages_and_uncovered_lines() {
     let r = regress_cov(&d.join("c"), &["--jobs", "2", "--no-directed"]);
     let out = &r.stdout;
     let sec = out.split("coverage: RTL code").nth(1).unwrap_or_else(|| panic!("no code coverage section:\n{out}"));
-    for m in ["hsx_alu", "hsx_core", "hsx_decoder", "hsx_div", "hsx_fpu", "hsx_lsu", "hsx_ram", "hsx_sched", "hsx_top"]
-    {
+    for m in [
+        "hsx_alu",
+        "hsx_core",
+        "hsx_decoder",
+        "hsx_div",
+        "hsx_fpu",
+        "hsx_lsu",
+        "hsx_ram",
+        "hsx_retire",
+        "hsx_sched",
+        "hsx_top",
+    ] {
         let row =
             sec.lines().find(|l| l.trim_start().starts_with(&format!("{m} "))).unwrap_or_else(|| panic!("{m}:\n{sec}"));
         assert_eq!(row.matches(" %").count(), 2, "lines and toggles: {row}");
