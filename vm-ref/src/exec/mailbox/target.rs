@@ -1,7 +1,7 @@
-//! Mailbox targets (executive.md "Targets and descriptors"): the descriptor namespaces, a descriptor's
-//! identity [`Key`] (namespace, name, owner) and [`parse_target`], which turns a task's
-//! target string (`pid:3`, `svc:stdio.out`, `app:x@2`, `shared:bus`) into one. Re-exported
-//! by `exec::mailbox`, whose pool looks descriptors up by key.
+//! Mailbox targets (executive.md "Targets and descriptors"): the descriptor namespaces, a
+//! descriptor's identity [`Key`] (namespace, name, owner) and [`parse_target`], which
+//! turns a task's target string (`pid:3`, `svc:stdio.out`, `app:x@2`, `shared:bus`) into
+//! one. Re-exported by `exec::mailbox`, whose pool looks descriptors up by key.
 
 use isa::MAX_TASKS;
 
