@@ -6,7 +6,7 @@
 
 use super::*;
 use crate::machine::{Machine, MachineConfig};
-use isa::{window_of, Encoded, MemWrite, Opcode, Slot, TaskState};
+use isa::{window_of, Encoded, MemWrite, Opcode, Retire, Slot, TaskState};
 
 const TOP: u32 = 0xFFFC;
 const LIMIT: u32 = 0xEFFC;
