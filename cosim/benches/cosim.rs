@@ -73,7 +73,7 @@ fn lockstep(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || {
-                    let mut ls = Lockstep::new(&cs, cfg).expect("lockstep");
+                    let mut ls = Lockstep::from_case(&cs, cfg).expect("lockstep");
                     ls.compare = compare;
                     ls
                 },
@@ -138,15 +138,15 @@ fn check_ratio() {
     let plan = cs.plan(isa::DEFAULT_N_TASKS).expect("plan");
     // One round: (CPU seconds, wall seconds, RTL cycles of the timed part).
     let lockstep = |compare: bool| {
-        let mut ls = Lockstep::new(&cs, cfg).expect("lockstep");
+        let mut ls = Lockstep::from_case(&cs, cfg).expect("lockstep");
         ls.compare = compare;
-        let c0 = ls.rtl.rtl.cycles();
+        let c0 = ls.rtl().cycles();
         let (cpu, t) = (thread_cpu(), std::time::Instant::now());
         match ls.run(&mut NoObserver) {
             Verdict::Agree { steps, .. } => assert_eq!(steps, STEPS),
             Verdict::Diverged(d) => panic!("the real RTL diverged: {:?}", d.mismatch),
         }
-        (thread_cpu() - cpu, t.elapsed().as_secs_f64(), ls.rtl.rtl.cycles() - c0)
+        (thread_cpu() - cpu, t.elapsed().as_secs_f64(), ls.rtl().cycles() - c0)
     };
     let alone = |table_monitor: bool, monitors: bool| {
         let opts = sim::RtlOptions { monitors, ..sim::RtlOptions::default() };

@@ -1,12 +1,22 @@
-//! The harness is extensible from outside the crate: a user's checker joins the standard
-//! ones, fires with its own name in the divergence report, and stays quiet on a run
-//! that does not trip it (docs/harness.md "Writing a checker").
+//! The harness is extensible from outside the crate (docs/harness.md): a user's checker
+//! joins the standard ones, fires with its own name in the divergence report, stays quiet
+//! on a run that does not trip it, and its divergence gets the same trace folder (report
+//! and waveforms) as a built-in checker's; and a lockstep can be built from a user's own
+//! pair of sides — here wrappers around the standard ones, one of them with a broken
+//! register file that the standard checkers catch.
 
 use cosim::harness::case::{Case, Settings, SourceFile};
-use cosim::harness::check::{standard_checkers, Checker, Mismatch, StepCtx};
+use cosim::harness::check::{standard_checkers, Checker, EndCtx, Mismatch, Phase, Phases, StepCtx};
 use cosim::harness::report::Report;
-use cosim::harness::{CosimConfig, Lockstep, NoObserver, Verdict};
+use cosim::harness::side::{Dut, Reference, StepFault};
+use cosim::harness::{standard_sides, write_divergence, CosimConfig, CosimError, Lockstep, NoObserver, Verdict};
+use cosim::rtl::RtlSystem;
+use isa::{Retire, Slot};
+use sim::{Globals, ObservedWrite};
 use std::sync::{Arc, Mutex};
+use vm_ref::exec::{Executive, TrapSeen};
+use vm_ref::system::{Outcome, System};
+use vm_ref::Machine;
 
 const SRC: &str = "main: LDI R1, -5\n LDI R2, -7\n ADD R3, R1, R2\n MOV R0, R3\n RET\n";
 
@@ -30,6 +40,9 @@ impl Checker for PcWatch {
     fn name(&self) -> &'static str {
         "pc-watch"
     }
+    fn phases(&self) -> Phases {
+        Phases::STEP
+    }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         (cx.rtl_rec.pc == self.pc).then(|| {
             // The name given here is not what the report shows: the harness names the
@@ -52,12 +65,31 @@ impl Checker for PcLog {
     }
 }
 
+/// At the end of the run: the DUT's task 1 must not have exited with `code`.
+struct ExitWatch {
+    code: u32,
+}
+
+impl Checker for ExitWatch {
+    fn name(&self) -> &'static str {
+        "exit-watch"
+    }
+    fn phases(&self) -> Phases {
+        Phases::END
+    }
+    fn check_end(&mut self, cx: &EndCtx<'_>) -> Option<Mismatch> {
+        let got = cx.dut.slot(1).exit_code;
+        (got == Some(self.code))
+            .then(|| Mismatch::new("", "exit_code", format!("not {}", self.code), self.code.to_string()))
+    }
+}
+
 #[test]
 fn a_user_checker_fires_with_its_own_name_and_not_on_a_passing_run() {
     let case = case();
     // A passing run: the standard checkers and a user checker that only watches.
     let pcs = Arc::new(Mutex::new(vec![]));
-    let mut ls = Lockstep::new(&case, CosimConfig::default()).expect("lockstep");
+    let mut ls = Lockstep::from_case(&case, CosimConfig::default()).expect("lockstep");
     ls.add_checker(Box::new(PcLog(pcs.clone())));
     assert!(ls.checker_names().ends_with(&["end", "pc-log"]), "{:?}", ls.checker_names());
     assert!(matches!(ls.run(&mut NoObserver), Verdict::Agree { steps: 5, .. }));
@@ -68,21 +100,258 @@ fn a_user_checker_fires_with_its_own_name_and_not_on_a_passing_run() {
     let unused = (0..).find(|p| !pcs.contains(p)).unwrap();
     let mut checkers = standard_checkers(false);
     checkers.push(Box::new(PcWatch { pc: unused }));
-    let mut ls = Lockstep::new(&case, CosimConfig::default()).expect("lockstep").with_checkers(checkers);
+    let mut ls = Lockstep::from_case(&case, CosimConfig::default()).expect("lockstep").with_checkers(checkers);
     assert!(matches!(ls.run(&mut NoObserver), Verdict::Agree { .. }));
 
     // Watching the ADD's pc (the third step): the run stops there, named after the checker.
     let mut checkers = standard_checkers(false);
     checkers.push(Box::new(PcWatch { pc: pcs[2] }));
-    let mut ls = Lockstep::new(&case, CosimConfig::default()).expect("lockstep").with_checkers(checkers);
+    let mut ls = Lockstep::from_case(&case, CosimConfig::default()).expect("lockstep").with_checkers(checkers);
     let d = match ls.run(&mut NoObserver) {
         Verdict::Diverged(d) => d,
         v => panic!("the user checker did not fire: {v:?}"),
     };
     assert_eq!((d.mismatch.check.as_str(), d.mismatch.field.as_str(), d.step), ("pc-watch", "pc", 3));
+    assert_eq!(d.phase, Phase::Step);
     let rep = Report::build(&ls, &d, "pc-watch");
     assert!(rep.text().lines().any(|l| l.trim() == "check     pc-watch"), "{}", rep.text());
     assert_eq!(rep.disasm, "ADD R3, R1, R2");
     let json: serde_json::Value = serde_json::to_value(&rep).unwrap();
     assert_eq!(json["mismatch"]["check"], "pc-watch", "{json}");
+}
+
+/// The times (ns) at which `var` of the VCD text goes to 1.
+fn rises(vcd: &str, var: &str) -> Vec<u64> {
+    let id = vcd
+        .lines()
+        .find_map(|l| {
+            let t: Vec<&str> = l.split_whitespace().collect();
+            (t.len() >= 5 && t[0] == "$var" && t[4] == var).then(|| t[3].to_string())
+        })
+        .unwrap_or_else(|| panic!("no variable {var}"));
+    let mut now = 0;
+    let mut out = vec![];
+    for l in vcd.lines() {
+        if let Some(t) = l.strip_prefix('#') {
+            now = t.trim().parse().unwrap_or(now);
+        } else if l.strip_prefix('1') == Some(id.as_str()) {
+            out.push(now);
+        }
+    }
+    out
+}
+
+/// The trace folder of a divergence a user checker found: report and waveforms, the
+/// marker at the divergence.
+fn assert_trace_folder(ls: &Lockstep, d: &cosim::harness::Divergence, check: &str) {
+    let dir = hsx_tests::scratch_dir(check);
+    let rep = write_divergence(ls, d, check, &dir).expect("trace folder written");
+    assert_eq!(rep.mismatch.check, check);
+    for f in ["report.txt", "report.json", "rtl.vcd", "ref.vcd", "waves.gtkw", "repro.mvasm"] {
+        let len = std::fs::metadata(dir.join(f)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 0, "{f} written for a `{check}` divergence");
+    }
+    assert!(!dir.join(cosim::harness::INCOMPLETE).exists());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["mismatch"]["check"], check);
+    let rtlvcd = std::fs::read_to_string(dir.join("rtl.vcd")).unwrap();
+    assert!(rtlvcd.contains("$scope module rtl $end") && rtlvcd.contains("$scope module ref $end"));
+    for f in ["rtl.vcd", "ref.vcd"] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert_eq!(rises(&text, "mismatch"), vec![d.cycle * 10], "{f}: the marker at the divergence's cycle");
+    }
+    let gtkw = std::fs::read_to_string(dir.join("waves.gtkw")).unwrap();
+    assert!(gtkw.contains(&format!(" {}", d.cycle * 10)), "the save file's marker");
+}
+
+#[test]
+fn a_divergence_only_a_user_checker_sees_gets_report_and_waveforms() {
+    let case = case();
+    let pc_add = {
+        let pcs = Arc::new(Mutex::new(vec![]));
+        let mut ls = Lockstep::from_case(&case, CosimConfig::default()).expect("lockstep");
+        ls.add_checker(Box::new(PcLog(pcs.clone())));
+        assert!(matches!(ls.run(&mut NoObserver), Verdict::Agree { .. }));
+        let pc = pcs.lock().unwrap()[2];
+        pc
+    };
+    // A step-phase checker beside the standard set.
+    let mut ls = Lockstep::from_case(&case, CosimConfig::default()).expect("lockstep");
+    ls.add_checker(Box::new(PcWatch { pc: pc_add }));
+    let Verdict::Diverged(d) = ls.run(&mut NoObserver) else { panic!("pc-watch did not fire") };
+    assert_eq!((d.mismatch.check.as_str(), d.step, d.phase), ("pc-watch", 3, Phase::Step));
+    assert_trace_folder(&ls, &d, "pc-watch");
+
+    // An end-phase checker alone (the standard set replaced): the run agrees step by
+    // step; the user's rule fails at the end (the task exits with -12).
+    let mut ls = Lockstep::from_case(&case, CosimConfig::default())
+        .expect("lockstep")
+        .with_checkers(vec![Box::new(ExitWatch { code: -12i32 as u32 })]);
+    let Verdict::Diverged(d) = ls.run(&mut NoObserver) else { panic!("exit-watch did not fire") };
+    assert_eq!(
+        (d.mismatch.check.as_str(), d.mismatch.field.as_str(), d.phase),
+        ("exit-watch", "exit_code", Phase::End)
+    );
+    assert_eq!(d.step, 5);
+    assert_trace_folder(&ls, &d, "exit-watch");
+}
+
+/// A reference side of the user's own: the golden model, counting its retires.
+struct CountingRef {
+    sys: System,
+    retired: u64,
+}
+
+impl Reference for CountingRef {
+    fn next_retire(&mut self, rec: &mut Retire) -> bool {
+        let alive = self.sys.next_retire(rec);
+        self.retired += alive as u64;
+        alive
+    }
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.sys.drain_traps(into)
+    }
+    fn machine(&self) -> &Machine {
+        &self.sys.machine
+    }
+    fn executive(&self) -> &Executive {
+        &self.sys.exec
+    }
+    fn executive_mut(&mut self) -> &mut Executive {
+        &mut self.sys.exec
+    }
+    fn end_outcome(&self) -> Outcome {
+        self.sys.outcome()
+    }
+}
+
+/// A DUT of the user's own: the RTL seen through a register file whose R3 reads back with
+/// bit 0 flipped once step `broken_from` has retired (in the step's batch and in the
+/// probes alike).
+struct BrokenR3 {
+    rtl: RtlSystem,
+    broken_from: u64,
+    last_step: u64,
+}
+
+impl BrokenR3 {
+    fn fix(&self, mut w: [u32; 16]) -> [u32; 16] {
+        if self.last_step >= self.broken_from {
+            w[3] ^= 1;
+        }
+        w
+    }
+}
+
+impl Dut for BrokenR3 {
+    fn begin_checking(&mut self) -> Result<(), CosimError> {
+        self.rtl.begin_checking()
+    }
+    fn next_retire(
+        &mut self,
+        stuck_cycles: u64,
+        observed: &mut Vec<ObservedWrite>,
+    ) -> Result<Option<Retire>, StepFault> {
+        let r = self.rtl.next_retire(stuck_cycles, observed)?;
+        if let Some(r) = &r {
+            self.last_step = r.step;
+        }
+        Ok(r)
+    }
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.rtl.drain_traps(into)
+    }
+    fn retire_cycle(&self) -> u64 {
+        self.rtl.retire_cycle()
+    }
+    fn timed_cycles(&self) -> u64 {
+        self.rtl.timed_cycles()
+    }
+    fn cycles(&self) -> u64 {
+        Dut::cycles(&self.rtl)
+    }
+    fn take_monitor_error(&mut self) -> Option<String> {
+        self.rtl.take_monitor_error()
+    }
+    fn table_violation(&self) -> Option<u64> {
+        self.rtl.table_violation()
+    }
+    fn step_slots(&self) -> &[Slot] {
+        self.rtl.step_slots()
+    }
+    fn step_globals(&self) -> Globals {
+        self.rtl.step_globals()
+    }
+    fn step_window(&self) -> [u32; 16] {
+        self.fix(self.rtl.step_window())
+    }
+    fn window_at(&self, reg_base: u32) -> [u32; 16] {
+        self.fix(self.rtl.window_at(reg_base))
+    }
+    fn slot(&self, pid: u8) -> Slot {
+        Dut::slot(&self.rtl, pid)
+    }
+    fn slots(&self) -> Vec<Slot> {
+        self.rtl.slots()
+    }
+    fn globals(&self) -> Globals {
+        self.rtl.globals()
+    }
+    fn read_data(&self, out: &mut [u8]) {
+        self.rtl.read_data(out)
+    }
+    fn stop(&mut self) -> Result<(), String> {
+        self.rtl.stop()
+    }
+    fn executive(&self) -> &Executive {
+        &self.rtl.exec
+    }
+    fn executive_mut(&mut self) -> &mut Executive {
+        &mut self.rtl.exec
+    }
+    fn end_outcome(&self) -> Outcome {
+        self.rtl.outcome()
+    }
+}
+
+fn own_pair(broken_from: u64) -> Lockstep<CountingRef, BrokenR3> {
+    let (case, cfg) = (case(), CosimConfig { check_timing: true, ..CosimConfig::default() });
+    let (sys, rtl) = standard_sides(&case, cfg).expect("sides");
+    Lockstep::new(CountingRef { sys, retired: 0 }, BrokenR3 { rtl, broken_from, last_step: 0 }, &case, cfg)
+        .expect("lockstep of the user's sides")
+}
+
+#[test]
+fn a_lockstep_of_the_users_own_sides_agrees_and_catches_a_broken_register_file() {
+    // Intact (the register file never breaks): every standard checker agrees, end of run
+    // included, through the wrappers.
+    let mut ls = own_pair(u64::MAX);
+    assert!(ls.checker_names().contains(&"timing"));
+    match ls.run(&mut NoObserver) {
+        Verdict::Agree { steps, .. } => assert_eq!(steps, 5),
+        Verdict::Diverged(d) => panic!("the intact wrapper diverged: {:?}", d.mismatch),
+    }
+    assert_eq!(ls.reference().retired, 5, "the loop stepped the user's reference");
+    assert_eq!(ls.dut().last_step, 5, "and the user's DUT");
+
+    // R3 reads back wrong from step 3 (the ADD that writes it): the window checker
+    // catches it there, and the report (built through the side traits) shows it.
+    let mut ls = own_pair(3);
+    let d = match ls.run(&mut NoObserver) {
+        Verdict::Diverged(d) => d,
+        Verdict::Agree { .. } => panic!("a broken register file went unnoticed"),
+    };
+    assert_eq!((d.mismatch.check.as_str(), d.mismatch.field.as_str(), d.step), ("window", "R3", 3));
+    assert_eq!((d.mismatch.expected.as_str(), d.mismatch.actual.as_str()), ("0xfffffff4", "0xfffffff5"));
+    let rep = Report::build(&ls, &d, "broken-r3");
+    assert_eq!(rep.disasm, "ADD R3, R1, R2");
+    assert_eq!(rep.window_diff.len(), 1, "{:?}", rep.window_diff);
+    assert_eq!(
+        (rep.window_diff[0].reg.as_str(), rep.window_diff[0].expected, rep.window_diff[0].actual),
+        ("R3", 0xFFFF_FFF4, 0xFFFF_FFF5)
+    );
+    // The sides come back out of the lockstep.
+    let (r, dut) = ls.into_sides();
+    assert_eq!((r.retired, dut.last_step), (3, 3));
 }

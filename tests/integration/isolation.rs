@@ -104,7 +104,7 @@ fn the_isolation_monitor_alone_catches_a_reserved_area_write_the_rtl_lets_throug
         .expect("case");
     let m8 = cosim::mutants::hand().iter().find(|m| m.name == "no-window-check").expect("mutant 8").number;
     let run = |mutant: u16, only_isolation: bool| {
-        let mut ls = Lockstep::new(&case, CosimConfig { mutant, ..CosimConfig::default() }).expect("lockstep");
+        let mut ls = Lockstep::from_case(&case, CosimConfig { mutant, ..CosimConfig::default() }).expect("lockstep");
         if only_isolation {
             ls.set_checkers(vec![Box::new(IsolationMonitor)]);
         }
@@ -251,12 +251,12 @@ struct Respawn {
 
 impl Observer for Respawn {
     fn before_step(&mut self, ls: &mut Lockstep) {
-        if self.done || ls.refs.machine.slot(1).state != TaskState::Paused {
+        if self.done || ls.reference().machine.slot(1).state != TaskState::Paused {
             return;
         }
         self.done = true;
-        respawn_ref(&mut ls.refs, self.entry);
-        respawn_rtl(&mut ls.rtl, self.entry);
+        respawn_ref(ls.reference_mut(), self.entry);
+        respawn_rtl(ls.dut_mut(), self.entry);
     }
 }
 
@@ -264,14 +264,14 @@ impl Observer for Respawn {
 fn a_reused_arena_is_zeroed_in_lockstep() {
     let case =
         Case::from_specs("arena", &[format!("{}@dirty", program_path_str(ARENA))], Settings::default()).expect("case");
-    let mut ls = Lockstep::new(&case, CosimConfig::default()).expect("lockstep");
+    let mut ls = Lockstep::from_case(&case, CosimConfig::default()).expect("lockstep");
     let mut obs = Respawn { entry: arena_entry("reader"), done: false };
     match ls.run(&mut obs) {
         Verdict::Agree { .. } => {}
         Verdict::Diverged(d) => panic!("diverged: {:?} at step {}", d.mismatch, d.step),
     }
     assert!(obs.done, "dirty paused and was replaced");
-    let s = ls.refs.machine.slot(1);
+    let s = ls.reference().machine.slot(1);
     assert_eq!((s.state, s.exit_code), (TaskState::Returned, Some(0)));
 }
 

@@ -218,9 +218,10 @@ fn replay_sigterm_exits_143() {
     let spin = format!("{}@spin", program_path("spin.mvasm").display());
     let settings = cosim::harness::case::Settings { max_steps: 1_000_000_000, ..Default::default() };
     let case = cosim::harness::case::Case::from_specs("spin", &[spin], settings).unwrap();
-    let ls = cosim::harness::Lockstep::new(&case, cosim::harness::CosimConfig::default()).unwrap();
+    let ls = cosim::harness::Lockstep::from_case(&case, cosim::harness::CosimConfig::default()).unwrap();
     let d = cosim::harness::Divergence {
         mismatch: cosim::harness::check::Mismatch::new("retire", "pc", "0x0000", "0x0004"),
+        phase: cosim::harness::check::Phase::Step,
         cycle: 0,
         step: 1,
         ref_rec: None,

@@ -16,7 +16,7 @@ pub mod vcd;
 
 use crate::rtl::{RtlError, RtlSystem};
 use case::Case;
-use check::{AdvanceCtx, Checker, EndCtx, Mismatch, StepCtx};
+use check::{AdvanceCtx, Checker, EndCtx, Mismatch, Phase, StepCtx};
 use isa::{Retire, TaskState};
 use serde::{Deserialize, Serialize};
 use side::{Dut, Reference};
@@ -80,6 +80,9 @@ pub enum CosimError {
     Io { path: String, source: std::io::Error },
     #[error("{0}")]
     Report(String),
+    /// A DUT other than the standard RTL could not be set up for the lockstep.
+    #[error("the DUT: {0}")]
+    Dut(String),
 }
 
 /// One retired step of both sides, for the history.
@@ -107,6 +110,8 @@ impl History {
 #[derive(Debug, Clone)]
 pub struct Divergence {
     pub mismatch: Mismatch,
+    /// The phase in which it was found.
+    pub phase: Phase,
     /// RTL cycle at which it was seen.
     pub cycle: u64,
     /// The step (1-based) being compared, or the last step for end-of-run checks.
@@ -127,30 +132,83 @@ pub enum Verdict {
     Diverged(Box<Divergence>),
 }
 
-/// Hooks for the deterministic re-simulation that records waveforms.
-pub trait Observer {
-    /// Called at every step boundary before the step, with the RTL about to run it.
-    fn before_step(&mut self, _ls: &mut Lockstep) {}
+/// Hooks for the deterministic re-simulation that records waveforms, and for coverage.
+/// Generic over the lockstep's sides, like [`Lockstep`]; an observer of the standard pair
+/// is `impl Observer for MyObserver`.
+pub trait Observer<R: Reference = System, D: Dut = RtlSystem> {
+    /// Called at every step boundary before the step, with the DUT about to run it.
+    fn before_step(&mut self, _ls: &mut Lockstep<R, D>) {}
     /// Called after both sides retired a step (before the comparison).
-    fn after_step(&mut self, _ls: &Lockstep, _ref_rec: &Retire, _cycle: u64) {}
+    fn after_step(&mut self, _ls: &Lockstep<R, D>, _ref_rec: &Retire, _cycle: u64) {}
 }
 
 /// No observer.
 pub struct NoObserver;
-impl Observer for NoObserver {}
+impl<R: Reference, D: Dut> Observer<R, D> for NoObserver {}
 
 /// Traps one step may take before the RTL counts as stuck: a step meets at most one SVC
 /// and one timeout per task (8), so this is far beyond any legal step.
 pub const MAX_TRAPS_PER_STEP: u32 = 1024;
 
-/// The two machines in lockstep.
-pub struct Lockstep {
+/// The installed checkers and, per phase, the indices of those that implement it
+/// ([`Checker::phases`], read once at installation): the loop calls nothing else.
+#[derive(Default)]
+struct Checkers {
+    all: Vec<Box<dyn Checker>>,
+    advance: Vec<usize>,
+    step: Vec<usize>,
+    end: Vec<usize>,
+}
+
+impl Checkers {
+    fn new(all: Vec<Box<dyn Checker>>) -> Checkers {
+        let mut c = Checkers::default();
+        for x in all {
+            c.push(x);
+        }
+        c
+    }
+
+    fn push(&mut self, c: Box<dyn Checker>) {
+        let (i, ph) = (self.all.len(), c.phases());
+        for (p, list) in
+            [(Phase::Advance, &mut self.advance), (Phase::Step, &mut self.step), (Phase::End, &mut self.end)]
+        {
+            if ph.contains(p) {
+                list.push(i);
+            }
+        }
+        self.all.push(c);
+    }
+}
+
+/// The first mismatch of the checkers at `idx`, named after its checker.
+macro_rules! first_mismatch {
+    ($checkers:expr, $idx:expr, $method:ident, $cx:expr) => {{
+        let mut found = None;
+        for &i in $idx.iter() {
+            let c = &mut $checkers[i];
+            if let Some(mm) = c.$method($cx) {
+                found = Some(Mismatch { check: c.name().to_string(), ..mm });
+                break;
+            }
+        }
+        found
+    }};
+}
+
+/// The two machines in lockstep: a reference side `R` and a DUT `D` (monomorphized: no
+/// dynamic dispatch between the loop and the sides). The standard pair — the golden
+/// model and the Verilated RTL, each with its executive — is the default,
+/// `Lockstep` = `Lockstep<System, RtlSystem>`, built from a case by
+/// [`Lockstep::from_case`]; any other pair by [`Lockstep::new`].
+pub struct Lockstep<R: Reference = System, D: Dut = RtlSystem> {
     pub case: Case,
     pub cfg: CosimConfig,
-    pub refs: System,
-    pub rtl: RtlSystem,
+    reference: R,
+    dut: D,
     pub history: History,
-    checkers: Vec<Box<dyn Checker>>,
+    checkers: Checkers,
     ref_traps: Vec<TrapSeen>,
     rtl_traps: Vec<TrapSeen>,
     observed: Vec<ObservedWrite>,
@@ -161,51 +219,95 @@ pub struct Lockstep {
     pub compare: bool,
 }
 
+/// The standard pair for `case`: the golden model with its executive, and the Verilated
+/// RTL (real, mutant or coverage model as `cfg` says) with its own executive, the case
+/// loaded into each (the RTL over its host bus). [`Lockstep::from_case`] pairs them; a
+/// test or tool that wraps one side builds them here and pairs them with
+/// [`Lockstep::new`].
+pub fn standard_sides(case: &Case, cfg: CosimConfig) -> Result<(System, RtlSystem), CosimError> {
+    standard_sides_with(case, cfg, &mut |_| {})
+}
+
+/// [`standard_sides`], calling `after_reset` with the RTL just after its reset, before any
+/// host-bus traffic (the waveform recorder arms its window there).
+pub fn standard_sides_with(
+    case: &Case,
+    cfg: CosimConfig,
+    after_reset: &mut dyn FnMut(&mut sim::Rtl),
+) -> Result<(System, RtlSystem), CosimError> {
+    let st = case.settings;
+    let mcfg = MachineConfig { protect: st.protect, ..MachineConfig::default() };
+    let plan = case.plan(mcfg.n_tasks)?;
+    let ecfg = vm_ref::exec::ExecConfig { console_tail: LOCKSTEP_CONSOLE_TAIL, ..st.exec_config() };
+    let mut refs = System::new(&mcfg, ecfg);
+    plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
+    let mut rtl = RtlSystem::new_with(
+        RtlOptions { mutant: cfg.mutant, monitors: true, coverage: cfg.coverage },
+        st.protect,
+        ecfg,
+        after_reset,
+    )?;
+    rtl.stuck_cycles = cfg.stuck_cycles;
+    rtl.load(&plan, SpawnOptions::default())?;
+    Ok((refs, rtl))
+}
+
 impl Lockstep {
-    /// Build both machines and load the case into each (the RTL over its host bus).
-    pub fn new(case: &Case, cfg: CosimConfig) -> Result<Lockstep, CosimError> {
-        Self::new_with(case, cfg, &mut |_| {})
+    /// The standard pair ([`standard_sides`]) on `case`, in lockstep.
+    pub fn from_case(case: &Case, cfg: CosimConfig) -> Result<Lockstep, CosimError> {
+        Self::from_case_with(case, cfg, &mut |_| {})
     }
 
-    /// [`Lockstep::new`], calling `after_reset` with the RTL just after its reset, before
-    /// any host-bus traffic (the waveform recorder arms its window there).
-    pub fn new_with(
+    /// [`Lockstep::from_case`], calling `after_reset` with the RTL just after its reset,
+    /// before any host-bus traffic (the waveform recorder arms its window there).
+    pub fn from_case_with(
         case: &Case,
         cfg: CosimConfig,
         after_reset: &mut dyn FnMut(&mut sim::Rtl),
     ) -> Result<Lockstep, CosimError> {
-        let st = case.settings;
-        let mcfg = MachineConfig { protect: st.protect, ..MachineConfig::default() };
-        let plan = case.plan(mcfg.n_tasks)?;
-        let ecfg = vm_ref::exec::ExecConfig { console_tail: LOCKSTEP_CONSOLE_TAIL, ..st.exec_config() };
-        let mut refs = System::new(&mcfg, ecfg);
-        plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
-        let mut rtl = RtlSystem::new_with(
-            RtlOptions { mutant: cfg.mutant, monitors: true, coverage: cfg.coverage },
-            st.protect,
-            ecfg,
-            after_reset,
-        )?;
-        rtl.stuck_cycles = cfg.stuck_cycles;
-        rtl.load(&plan, SpawnOptions::default())?;
-        refs.exec.set_trap_log(true);
-        rtl.exec.set_trap_log(true);
+        let (refs, rtl) = standard_sides_with(case, cfg, after_reset)?;
+        Lockstep::new(refs, rtl, case, cfg)
+    }
+}
+
+impl<R: Reference> Lockstep<R, RtlSystem> {
+    /// The Verilated model under the standard DUT, for what only it has — the waveform
+    /// tracer, the coverage counters, the monitors' self-test, its cycle counter as the
+    /// tracer sees it. Everything a checker or report needs goes through
+    /// [`dut`](Lockstep::dut) and the [`Dut`] trait.
+    pub fn rtl(&self) -> &sim::Rtl {
+        &self.dut.rtl
+    }
+
+    /// [`rtl`](Lockstep::rtl), mutable (the waveform recorder closes its dump with it).
+    pub fn rtl_mut(&mut self) -> &mut sim::Rtl {
+        &mut self.dut.rtl
+    }
+}
+
+impl<R: Reference, D: Dut> Lockstep<R, D> {
+    /// Pair two sides that hold the same loaded `case` (its programs spawned on each,
+    /// nothing run yet): each executive's trap log and console go to the lockstep, the
+    /// DUT arms its monitors ([`Dut::begin_checking`]), and the standard checkers are
+    /// installed ([`check::standard_checkers`]; replace or extend them with
+    /// [`with_checkers`](Self::with_checkers) / [`add_checker`](Self::add_checker)). The
+    /// case bounds the run (`max_steps`) and goes into reports; `cfg` gives the stuck
+    /// limit, the timing check and the waveform window.
+    pub fn new(mut reference: R, mut dut: D, case: &Case, cfg: CosimConfig) -> Result<Self, CosimError> {
         let consoles = std::sync::Arc::new(std::sync::Mutex::new(console::ConsoleCompare::default()));
-        for (exec, side) in [(&mut refs.exec, console::Side::Ref), (&mut rtl.exec, console::Side::Rtl)] {
+        for (exec, side) in [(reference.executive_mut(), console::Side::Ref), (dut.executive_mut(), console::Side::Rtl)]
+        {
+            exec.set_trap_log(true);
             exec.set_console_sink(Some(Box::new(console::CompareSink { cmp: consoles.clone(), side })));
         }
-        // Host-bus traffic of the loader is not part of any step.
-        rtl.rtl.set_write_monitor(true);
-        rtl.rtl.set_table_monitor(true).map_err(RtlError::from)?;
-        let mut sink = vec![];
-        let _ = rtl.rtl.take_observed_writes_into(&mut sink);
+        dut.begin_checking()?;
         Ok(Lockstep {
             case: case.clone(),
             cfg,
-            refs,
-            rtl,
+            reference,
+            dut,
             history: History::default(),
-            checkers: check::standard_checkers(cfg.check_timing),
+            checkers: Checkers::new(check::standard_checkers(cfg.check_timing)),
             ref_traps: vec![],
             rtl_traps: vec![],
             observed: vec![],
@@ -218,13 +320,13 @@ impl Lockstep {
     /// Replace the checkers (default [`check::standard_checkers`]): e.g. one checker alone,
     /// to prove that it catches a bug by itself.
     pub fn set_checkers(&mut self, checkers: Vec<Box<dyn Checker>>) {
-        self.checkers = checkers;
+        self.checkers = Checkers::new(checkers);
     }
 
     /// Use `checkers` instead of the standard ones (builder form of
     /// [`set_checkers`](Self::set_checkers)).
-    pub fn with_checkers(mut self, checkers: Vec<Box<dyn Checker>>) -> Lockstep {
-        self.checkers = checkers;
+    pub fn with_checkers(mut self, checkers: Vec<Box<dyn Checker>>) -> Self {
+        self.set_checkers(checkers);
         self
     }
 
@@ -236,25 +338,68 @@ impl Lockstep {
 
     /// The names of the checkers, in the order they are consulted.
     pub fn checker_names(&self) -> Vec<&'static str> {
-        self.checkers.iter().map(|c| c.name()).collect()
+        self.checkers.all.iter().map(|c| c.name()).collect()
+    }
+
+    /// The checkers for a deterministic re-run of this lockstep up to `d` (the waveform
+    /// recorder's): each checker's [`fresh`](Checker::fresh) copy, in the same order; a
+    /// checker without one is left out, or, if it found `d`, stood in for by a
+    /// [`check::StandIn`] that stops the re-run at the same step and phase.
+    pub fn rerun_checkers(&self, d: &Divergence) -> Vec<Box<dyn Checker>> {
+        self.checkers
+            .all
+            .iter()
+            .filter_map(|c| match c.fresh() {
+                Some(f) => Some(f),
+                None if c.name() == d.mismatch.check => Some(Box::new(check::StandIn {
+                    name: c.name(),
+                    phase: d.phase,
+                    step: d.step,
+                    mismatch: d.mismatch.clone(),
+                }) as Box<dyn Checker>),
+                None => None,
+            })
+            .collect()
     }
 
     /// The reference side.
-    pub fn reference(&self) -> &dyn Reference {
-        &self.refs
+    pub fn reference(&self) -> &R {
+        &self.reference
+    }
+
+    /// The reference side, mutable (an observer between two steps; checkers only read).
+    pub fn reference_mut(&mut self) -> &mut R {
+        &mut self.reference
     }
 
     /// The DUT side.
-    pub fn dut(&self) -> &dyn Dut {
-        &self.rtl
+    pub fn dut(&self) -> &D {
+        &self.dut
     }
 
-    fn diverge(&self, mismatch: Mismatch, step: u64, ref_rec: Option<Retire>, rtl_rec: Option<Retire>) -> Verdict {
-        Verdict::Diverged(Box::new(Divergence { mismatch, cycle: Dut::cycles(&self.rtl), step, ref_rec, rtl_rec }))
+    /// The DUT side, mutable (an observer between two steps; checkers only read).
+    pub fn dut_mut(&mut self) -> &mut D {
+        &mut self.dut
+    }
+
+    /// Both sides, the lockstep taken apart.
+    pub fn into_sides(self) -> (R, D) {
+        (self.reference, self.dut)
+    }
+
+    fn diverge(
+        &self,
+        mismatch: Mismatch,
+        phase: Phase,
+        step: u64,
+        ref_rec: Option<Retire>,
+        rtl_rec: Option<Retire>,
+    ) -> Verdict {
+        Verdict::Diverged(Box::new(Divergence { mismatch, phase, cycle: self.dut.cycles(), step, ref_rec, rtl_rec }))
     }
 
     /// Run to the end (quiescence or the case's step limit) comparing every step.
-    pub fn run(&mut self, obs: &mut dyn Observer) -> Verdict {
+    pub fn run<O: Observer<R, D> + ?Sized>(&mut self, obs: &mut O) -> Verdict {
         match self.run_until(obs, &|| false) {
             Some(v) => v,
             None => unreachable!("a run that is never cancelled ends with a verdict"),
@@ -270,9 +415,11 @@ impl Lockstep {
     /// both could; the step enters the history; every checker's
     /// [`check`](Checker::check) compares it. At the end the DUT stops at a step
     /// boundary and every checker's [`check_end`](Checker::check_end) compares the end
-    /// states. The first mismatch ends the run, named after its checker.
-    pub fn run_until(&mut self, obs: &mut dyn Observer, cancel: &dyn Fn() -> bool) -> Option<Verdict> {
+    /// states. The first mismatch ends the run, named after its checker. Only the
+    /// checkers that implement a phase ([`Checker::phases`]) are called in it.
+    pub fn run_until<O: Observer<R, D> + ?Sized>(&mut self, obs: &mut O, cancel: &dyn Fn() -> bool) -> Option<Verdict> {
         let max = self.case.settings.max_steps;
+        let stuck_cycles = self.cfg.stuck_cycles;
         let mut ref_rec = Retire::default();
         let mut step = 0u64;
         loop {
@@ -284,34 +431,28 @@ impl Lockstep {
             }
             obs.before_step(self);
             // How the reference step starts (for the timing model).
-            let m = &self.refs.machine;
+            let m = self.reference.machine();
             let ticks0 = m.ticks;
             let cur = m.current;
             let current_running = cur != 0 && m.slot(cur).state == TaskState::Running;
             m.last_access.set(0);
-            let ref_alive = Reference::next_retire(&mut self.refs, &mut ref_rec);
-            Reference::drain_traps(&mut self.refs, &mut self.ref_traps);
-            let dut = Dut::next_retire(&mut self.rtl, self.cfg.stuck_cycles, &mut self.observed);
+            let ref_alive = self.reference.next_retire(&mut ref_rec);
+            self.reference.drain_traps(&mut self.ref_traps);
+            let dut = self.dut.next_retire(stuck_cycles, &mut self.observed);
             if dut.is_ok() {
-                Dut::drain_traps(&mut self.rtl, &mut self.rtl_traps);
+                self.dut.drain_traps(&mut self.rtl_traps);
             }
             let rtl_rec = dut.as_ref().ok().copied().flatten();
             let both = ref_alive && rtl_rec.is_some();
-            let monitor_error = if both { self.rtl.take_monitor_error() } else { None };
+            let monitor_error = if both { self.dut.take_monitor_error() } else { None };
             let acx = AdvanceCtx {
                 step: step + 1,
                 ref_rec: ref_alive.then_some(&ref_rec),
                 dut: dut.as_ref().map(|r| r.as_ref()),
                 monitor_error: monitor_error.as_deref(),
-                table_violation: if both { self.rtl.table_violation() } else { None },
+                table_violation: if both { self.dut.table_violation() } else { None },
             };
-            let mut found = None;
-            for c in self.checkers.iter_mut() {
-                if let Some(mm) = c.check_advance(&acx) {
-                    found = Some(Mismatch { check: c.name().to_string(), ..mm });
-                    break;
-                }
-            }
+            let found = first_mismatch!(self.checkers.all, self.checkers.advance, check_advance, &acx);
             let mm = match (found, ref_alive, &dut) {
                 (Some(mm), ..) => Some(mm),
                 (None, false, Ok(None)) => break,
@@ -329,19 +470,19 @@ impl Lockstep {
                 )),
             };
             if let Some(mm) = mm {
-                return Some(self.diverge(mm, step + 1, ref_alive.then_some(ref_rec), rtl_rec));
+                return Some(self.diverge(mm, Phase::Advance, step + 1, ref_alive.then_some(ref_rec), rtl_rec));
             }
             let Some(rtl_rec) = rtl_rec else { unreachable!("both sides retired") };
             step += 1;
-            let cycle = self.rtl.retire_cycle();
+            let cycle = self.dut.retire_cycle();
             obs.after_step(self, &ref_rec, cycle);
             self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
-            let timed_now = self.rtl.timed_cycles();
+            let timed_now = self.dut.timed_cycles();
             let timed = timed_now - self.last_timed;
             self.last_timed = timed_now;
             if self.compare {
-                let acc = self.refs.machine.last_access.get();
-                let m = &self.refs.machine;
+                let m = self.reference.machine();
+                let acc = m.last_access.get();
                 let start = StepStart {
                     current_running,
                     timeouts: self.ref_traps.iter().filter(|t| matches!(t, TrapSeen::Timeout { .. })).count() as u32,
@@ -356,53 +497,45 @@ impl Lockstep {
                     ref_rec: &ref_rec,
                     rtl_rec: &rtl_rec,
                     refm: m,
-                    dut: &self.rtl,
+                    dut: &self.dut,
                     ref_traps: &self.ref_traps,
                     rtl_traps: &self.rtl_traps,
                     observed: &self.observed,
-                    rtl_slots: self.rtl.step_slots(),
-                    rtl_globals: self.rtl.step_globals(),
-                    rtl_window: self.rtl.step_window(),
+                    rtl_slots: self.dut.step_slots(),
+                    rtl_globals: self.dut.step_globals(),
+                    rtl_window: self.dut.step_window(),
                 };
-                for c in self.checkers.iter_mut() {
-                    if let Some(mm) = c.check(&cx) {
-                        return Some(Verdict::Diverged(Box::new(Divergence {
-                            mismatch: Mismatch { check: c.name().to_string(), ..mm },
-                            cycle,
-                            step,
-                            ref_rec: Some(ref_rec),
-                            rtl_rec: Some(rtl_rec),
-                        })));
-                    }
+                if let Some(mm) = first_mismatch!(self.checkers.all, self.checkers.step, check, &cx) {
+                    return Some(Verdict::Diverged(Box::new(Divergence {
+                        mismatch: mm,
+                        phase: Phase::Step,
+                        cycle,
+                        step,
+                        ref_rec: Some(ref_rec),
+                        rtl_rec: Some(rtl_rec),
+                    })));
                 }
             }
         }
         // Stop the DUT at a step boundary, then compare the ends.
-        let halt = self.rtl.stop();
+        let halt = self.dut.stop();
         let found = {
             let consoles = self.consoles.lock().unwrap_or_else(|p| p.into_inner());
             let cx = EndCtx {
                 step,
                 halt_error: halt.as_ref().err().map(String::as_str),
-                reference: &self.refs,
-                dut: &self.rtl,
+                reference: &self.reference,
+                dut: &self.dut,
                 consoles: &consoles,
             };
-            let mut found = None;
-            for c in self.checkers.iter_mut() {
-                if let Some(mm) = c.check_end(&cx) {
-                    found = Some(Mismatch { check: c.name().to_string(), ..mm });
-                    break;
-                }
-            }
-            found
+            first_mismatch!(self.checkers.all, self.checkers.end, check_end, &cx)
         };
         let found = found
             .or_else(|| halt.err().map(|e| Mismatch::new("harness", "halt", "the DUT stops at a step boundary", e)));
         if let Some(mm) = found {
-            return Some(self.diverge(mm, step, None, None));
+            return Some(self.diverge(mm, Phase::End, step, None, None));
         }
-        Some(Verdict::Agree { outcome: self.refs.outcome(), steps: step, cycles: Dut::cycles(&self.rtl) })
+        Some(Verdict::Agree { outcome: self.reference.end_outcome(), steps: step, cycles: self.dut.cycles() })
     }
 }
 
@@ -424,7 +557,7 @@ pub enum CaseResult {
 /// Run `case` in lockstep. On a divergence write `report.{txt,json}`, `rtl.vcd` and
 /// `ref.vcd` under `traces/<case name>/` (re-simulating deterministically for the VCDs).
 pub fn run_case(case: &Case, cfg: &CosimConfig, traces: &std::path::Path) -> Result<CaseResult, CosimError> {
-    let mut ls = Lockstep::new(case, *cfg)?;
+    let mut ls = Lockstep::from_case(case, *cfg)?;
     match ls.run(&mut NoObserver) {
         Verdict::Agree { outcome, steps, cycles } => Ok(CaseResult::Agree { outcome, steps, cycles }),
         Verdict::Diverged(d) => {
@@ -461,7 +594,7 @@ pub fn write_divergence(
     )
     .map_err(io)?;
     let rep = report::Report::build(ls, d, run_id);
-    let waves = vcd::record(&ls.case, &ls.cfg, Some(d), vcd::WaveRange::default(), dir);
+    let waves = vcd::record_with(&ls.case, &ls.cfg, ls.rerun_checkers(d), Some(d), vcd::WaveRange::default(), dir);
     let waves = waves.and_then(|again| {
         let again = again.divergence.expect("record() checks that the re-run diverged");
         if again.mismatch != d.mismatch || again.step != d.step {

@@ -4,6 +4,7 @@
 
 use super::case::Case;
 use super::check::{slot_diffs, Mismatch};
+use super::side::{Dut, Reference};
 use super::{CosimConfig, Divergence, Lockstep};
 use isa::Retire;
 use serde::{Deserialize, Serialize};
@@ -141,8 +142,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// Build the report from the lockstep state at the divergence.
-    pub fn build(ls: &Lockstep, d: &Divergence, run_id: &str) -> Report {
+    /// Build the report from the lockstep state at the divergence (any pair of sides: the
+    /// state is read through the side traits).
+    pub fn build<R: Reference, D: Dut>(ls: &Lockstep<R, D>, d: &Divergence, run_id: &str) -> Report {
         let rec = d.ref_rec.or(d.rtl_rec).unwrap_or_default();
         let m = ls.reference().machine();
         let pid = if rec.pid >= 1 && (rec.pid as usize) <= m.n_tasks() { rec.pid } else { m.last_ran.max(1) };

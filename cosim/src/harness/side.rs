@@ -10,7 +10,8 @@
 //! implementation gets the whole batch in one FFI crossing ([`sim::Rtl::run_checked`]).
 //! See docs/harness.md.
 
-use crate::rtl::RtlSystem;
+use super::CosimError;
+use crate::rtl::{RtlError, RtlSystem};
 use isa::{Retire, Slot};
 use sim::{Event, Globals, ObservedWrite, TrapCause};
 use vm_ref::exec::{Executive, TrapSeen};
@@ -43,6 +44,8 @@ pub trait Reference {
     fn machine(&self) -> &Machine;
     /// The executive (consoles, mailboxes).
     fn executive(&self) -> &Executive;
+    /// The executive, for the lockstep to set it up (its trap log and console sink).
+    fn executive_mut(&mut self) -> &mut Executive;
     /// The outcome if the run stopped now.
     fn end_outcome(&self) -> Outcome;
 }
@@ -60,6 +63,9 @@ impl Reference for System {
     fn executive(&self) -> &Executive {
         &self.exec
     }
+    fn executive_mut(&mut self) -> &mut Executive {
+        &mut self.exec
+    }
     fn end_outcome(&self) -> Outcome {
         self.outcome()
     }
@@ -68,6 +74,10 @@ impl Reference for System {
 /// The design under test: steps with a per-retire batch, and zero-time probes of its
 /// state for reports and the end-of-run comparison.
 pub trait Dut {
+    /// Called once by [`super::Lockstep::new`], with the case loaded, before the first
+    /// step: arm the per-step monitors (from here on every data-RAM write the core makes
+    /// belongs to a step) and drop whatever they saw while loading.
+    fn begin_checking(&mut self) -> Result<(), CosimError>;
     /// Run until the next retire (servicing traps with its executive); `Ok(None)` when
     /// quiescent. The data-RAM writes the core made on the way go into `observed`.
     fn next_retire(
@@ -112,11 +122,21 @@ pub trait Dut {
     fn stop(&mut self) -> Result<(), String>;
     /// The executive (consoles, mailboxes).
     fn executive(&self) -> &Executive;
+    /// The executive, for the lockstep to set it up (its trap log and console sink).
+    fn executive_mut(&mut self) -> &mut Executive;
     /// The outcome if the run stopped now.
     fn end_outcome(&self) -> Outcome;
 }
 
 impl Dut for RtlSystem {
+    fn begin_checking(&mut self) -> Result<(), CosimError> {
+        // Host-bus traffic of the loader is not part of any step.
+        self.rtl.set_write_monitor(true);
+        self.rtl.set_table_monitor(true).map_err(RtlError::from)?;
+        let mut sink = vec![];
+        let _ = self.rtl.take_observed_writes_into(&mut sink);
+        Ok(())
+    }
     fn next_retire(
         &mut self,
         stuck_cycles: u64,
@@ -191,6 +211,9 @@ impl Dut for RtlSystem {
     }
     fn executive(&self) -> &Executive {
         &self.exec
+    }
+    fn executive_mut(&mut self) -> &mut Executive {
+        &mut self.exec
     }
     fn end_outcome(&self) -> Outcome {
         self.outcome()

@@ -76,10 +76,10 @@ fn a_task_table_change_inside_an_instruction_is_a_divergence() {
         settings: case::Settings::default(),
         stdin: Vec::new(),
     };
-    let mut ls = Lockstep::new(&case, CosimConfig::default()).unwrap();
+    let mut ls = Lockstep::from_case(&case, CosimConfig::default()).unwrap();
     // The monitor reports a change on the next edge inside an instruction (its
     // self-test stands in for an RTL that writes the table mid-instruction).
-    ls.rtl.rtl.table_monitor_self_test();
+    ls.rtl_mut().table_monitor_self_test();
     match ls.run(&mut NoObserver) {
         Verdict::Diverged(d) => {
             assert_eq!(d.mismatch.check, "table-stability");
@@ -107,14 +107,14 @@ fn printer(n: u32) -> Case {
 #[test]
 fn consoles_are_compared_as_written_and_a_difference_is_reported_at_the_end() {
     // Agree: both sides print the same 3 lines.
-    let mut ls = Lockstep::new(&printer(3), CosimConfig::default()).unwrap();
+    let mut ls = Lockstep::from_case(&printer(3), CosimConfig::default()).unwrap();
     assert!(matches!(ls.run(&mut NoObserver), Verdict::Agree { .. }));
-    assert_eq!(ls.refs.exec.console(1), b"hello\nhello\nhello\n");
-    assert_eq!(ls.rtl.exec.console(1), ls.refs.exec.console(1));
+    assert_eq!(ls.reference().exec.console(1), b"hello\nhello\nhello\n");
+    assert_eq!(ls.dut().exec.console(1), ls.reference().exec.console(1));
     // One side's console written behind the other's back: a console[1] mismatch at the
     // end (after the run agreed step by step), both consoles quoted whole as they are small.
-    let mut ls = Lockstep::new(&printer(2), CosimConfig::default()).unwrap();
-    ls.rtl.exec.console_write(1, vm_ref::exec::Stream::Out, b"!");
+    let mut ls = Lockstep::from_case(&printer(2), CosimConfig::default()).unwrap();
+    ls.dut_mut().exec.console_write(1, vm_ref::exec::Stream::Out, b"!");
     match ls.run(&mut NoObserver) {
         Verdict::Diverged(d) => {
             assert_eq!((d.mismatch.check.as_str(), d.mismatch.field.as_str()), ("end", "console[1]"));
@@ -126,11 +126,11 @@ fn consoles_are_compared_as_written_and_a_difference_is_reported_at_the_end() {
         Verdict::Agree { .. } => panic!("a console difference was missed"),
     }
     // A long console (more than the lockstep's 64 KiB tail): described by size and offset.
-    let mut ls = Lockstep::new(&printer(12_000), CosimConfig::default()).unwrap();
-    ls.refs.exec.console_write(1, vm_ref::exec::Stream::Err, b"e");
+    let mut ls = Lockstep::from_case(&printer(12_000), CosimConfig::default()).unwrap();
+    ls.reference_mut().exec.console_write(1, vm_ref::exec::Stream::Err, b"e");
     let out = vec![b'x'; 70_000];
-    ls.refs.exec.console_write(1, vm_ref::exec::Stream::Out, &out);
-    ls.rtl.exec.console_write(1, vm_ref::exec::Stream::Out, &out);
+    ls.reference_mut().exec.console_write(1, vm_ref::exec::Stream::Out, &out);
+    ls.dut_mut().exec.console_write(1, vm_ref::exec::Stream::Out, &out);
     match ls.run(&mut NoObserver) {
         Verdict::Diverged(d) => {
             assert_eq!(d.mismatch.field, "console[1].err");

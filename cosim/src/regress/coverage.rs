@@ -414,7 +414,7 @@ pub struct CoverageObserver {
 
 impl Observer for CoverageObserver {
     fn after_step(&mut self, ls: &Lockstep, r: &Retire, _cycle: u64) {
-        let m = &ls.refs.machine;
+        let m = &ls.reference().machine;
         self.cov.record_retire(r);
         let total = m.trace.total();
         let new = total.saturating_sub(self.seen_events);

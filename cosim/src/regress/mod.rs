@@ -28,6 +28,7 @@ pub mod results;
 
 use crate::gen::{shrink, GenConfig, TestCase};
 use crate::harness::case::Case;
+use crate::harness::side::Dut;
 use crate::harness::{run_case, write_divergence, CaseResult, CosimConfig, CosimError, Lockstep, NoObserver, Verdict};
 use crate::interrupt::Signal;
 use coverage::{Coverage, CoverageObserver};
@@ -758,7 +759,7 @@ fn shrink_case(
         }
         let mut case = c.case();
         case.settings.max_steps = case.settings.max_steps.min(cap);
-        let Ok(mut ls) = Lockstep::new(&case, *cfg) else { return false };
+        let Ok(mut ls) = Lockstep::from_case(&case, *cfg) else { return false };
         match ls.run_until(&mut NoObserver, cancel) {
             None => false,
             Some(Verdict::Agree { steps, .. }) => {
@@ -797,7 +798,7 @@ pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: 
             return rec;
         }
     };
-    let mut ls = match Lockstep::new(&case, *cfg) {
+    let mut ls = match Lockstep::from_case(&case, *cfg) {
         Ok(l) => l,
         Err(e) => {
             rec.error = Some(e.to_string());
@@ -811,7 +812,7 @@ pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: 
     };
     rec.coverage = obs.cov;
     if cfg.coverage {
-        rec.code = codecov::take(&ls.rtl.rtl);
+        rec.code = codecov::take(ls.rtl());
     }
     // Re-runs (shrinking, waves) need no coverage: the fast model.
     let cfg = &CosimConfig { coverage: false, ..*cfg };
@@ -831,7 +832,7 @@ pub fn run_one(k: u64, w: &Work, cfg: &CosimConfig, opts: &RegressOptions, ctl: 
                 record_waves(&case, cfg, opts.wave_range, &w.join(id), &mut rec);
             }
             rec.steps = d.step.saturating_sub(1);
-            rec.cycles = ls.rtl.rtl.cycles();
+            rec.cycles = ls.dut().cycles();
             if !(ctl.may_report)() {
                 rec.skipped = Some((ctl.why)());
                 return rec;
