@@ -3,8 +3,8 @@
 //!
 //! By concern: this module holds the errors, the option groups several subcommands share
 //! ([`MachineArgs`], [`WaveArgs`], [`StdinArgs`]) and the number parsers; [`tools`] `hsx
-//! asm` and `hsx disasm`; [`run`] `hsx run` and `hsx shell` (and building a reference
-//! system); [`lockstep`] `hsx cosim` and `hsx replay`; [`regress`] `hsx regress` and `hsx
+//! asm` and `hsx disasm`; [`run`](mod@run) `hsx run` and `hsx shell` (and building a reference
+//! system); [`lockstep`] `hsx cosim` and `hsx replay`; [`regress`](mod@regress) `hsx regress` and `hsx
 //! merge`. Every subcommand is re-exported here (`cli::run`, `cli::CosimArgs`, …).
 
 pub mod lockstep;

@@ -159,7 +159,7 @@ fn boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// 1 to 4 text mutations of `input`: numbers replaced by [`INTERESTING`] ones, interesting
+/// 1 to 4 text mutations of `input`: numbers replaced by `INTERESTING` ones, interesting
 /// texts inserted, lines deleted, duplicated, swapped or spliced from `donor`; sometimes a
 /// byte-level mutation on top (read back as UTF-8, invalid bytes replaced).
 pub fn mutate_text(rng: &mut Rng, input: &str, donor: &str) -> String {

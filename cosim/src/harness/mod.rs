@@ -1,9 +1,10 @@
 //! The lockstep co-simulation harness (hardware.md "The lockstep harness"), split as in
-//! DiffTest: [`Lockstep`] is the sequencing loop; the reference side and the DUT side are
-//! what [`side::Reference`] and [`side::Dut`] provide (implemented by
-//! `vm_ref::system::System` and [`crate::rtl::RtlSystem`]); small [`check::Checker`]s
-//! compare one aspect each, stuck/quiescence/end of run included; [`History`] keeps the
-//! last 32 retires of both sides; [`report`] writes what a user needs when they disagree.
+//! DiffTest: [`Lockstep`] is the sequencing loop, generic over its two sides — whatever
+//! implements [`side::Reference`] and [`side::Dut`] (the standard pair:
+//! `vm_ref::system::System` and [`crate::rtl::RtlSystem`], [`Lockstep::from_case`]); small
+//! [`check::Checker`]s compare one aspect each, stuck/quiescence/end of run included, each
+//! called only in the phases it declares; [`History`] keeps the last 32 retires of both
+//! sides; [`report`] and [`vcd`] write what a user needs when they disagree.
 //! docs/harness.md describes it and how to extend it.
 
 pub mod case;

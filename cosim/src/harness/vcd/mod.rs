@@ -18,7 +18,7 @@
 //! fatal handler.
 //!
 //! This module re-runs the case and writes the files; [`merge`] holds the reference side
-//! as VCD variables and the merge of the raw RTL dump with them; [`gtkw`] the GTKWave
+//! as VCD variables and the merge of the raw RTL dump with them; [`gtkw`](mod@gtkw) the GTKWave
 //! save file and the `hsx disasm --filter` process filters it names.
 
 pub mod gtkw;
