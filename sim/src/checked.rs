@@ -8,7 +8,8 @@
 //! an RTL that lacks one of the variables takes exactly that path.
 
 use crate::ffi::bridge;
-use crate::{probe, slot_of_raw, Event, Globals, ObservedWrite, Rtl, SimError, SLOT_FIELDS};
+use crate::monitor::slot_of_raw;
+use crate::{probe, Event, Globals, ObservedWrite, Rtl, SimError, SLOT_FIELDS};
 use isa::Slot;
 
 /// Writes copied per crossing (a retire makes at most two; host-bus traffic of a trap

@@ -2,7 +2,9 @@
 //! docs/rtl-interface.md; the build fails without Verilator).
 
 use super::*;
-use isa::{Insn, NoOperands, RdImm, RdRsRs, SvcOp};
+use crate::model::retire_of;
+use isa::{Command, Insn, MemWrite, NoOperands, RdImm, RdRsRs, Slot, SpawnContext, SvcOp, TaskState, WaitKind};
+use std::path::Path;
 
 const STACK_TOP: u32 = 0xFFFC;
 const STACK_LIMIT: u32 = 0xEFFC;
