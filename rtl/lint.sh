@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 echo "verilator --lint-only -Wall"
 verilator --lint-only -Wall -f rtl/hsx.f --top-module hsx_top rtl/lint_waivers.vlt
-# The monitor model (sim/build.rs `Vhsx_mon`): the RTL with the checkers of rtl/monitors/.
+# The monitor model (sim/build/main.rs `Vhsx_mon`): the RTL with the checkers of rtl/monitors/.
 echo "verilator --lint-only -Wall -f rtl/monitors/monitors.f"
 verilator --lint-only -Wall -f rtl/hsx.f -f rtl/monitors/monitors.f --top-module hsx_top rtl/lint_waivers.vlt
 echo "lint clean"

@@ -1,4 +1,4 @@
-// The monitor model's checkers (sim/build.rs model `Vhsx_mon`), bound into hsx_top so that
+// The monitor model's checkers (sim/build/main.rs model `Vhsx_mon`), bound into hsx_top so that
 // the production RTL stays free of them. See hsx_table_monitor.sv and docs/sim.md.
 //
 // The table checker must see every write port of hsx_sched's task table and every machine

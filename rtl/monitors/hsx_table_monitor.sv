@@ -1,6 +1,6 @@
 // hsx_table_monitor: the task-table stability rule (hardware.md: task-table fields change
 // only at step boundaries or by a command, never while an instruction is in flight) as a
-// checker bound into the simulation-only monitor model (`Vhsx_mon`, sim/build.rs); the
+// checker bound into the simulation-only monitor model (`Vhsx_mon`, sim/build/); the
 // production RTL (rtl/*.sv) does not contain it and synthesis never reads it.
 //
 // It watches the scheduler's write ports: at a rising edge inside an instruction

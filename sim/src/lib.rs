@@ -35,7 +35,7 @@ use ffi::bridge;
 pub use waves::{vcd_to_fst, VCD_TIME_PER_CYCLE};
 
 /// `verilator --version` of the Verilator that verilated the RTL model linked into this
-/// crate, as the build script (`build.rs`) recorded it; `hsx --version` prints it.
+/// crate, as the build script (`sim/build/`) recorded it; `hsx --version` prints it.
 pub const VERILATOR_VERSION: &str = env!("HSX_SIM_VERILATOR_VERSION");
 
 /// Hash of everything the linked RTL models were built from (the RTL sources, the
