@@ -173,6 +173,17 @@ impl Case {
         Ok(Case { name: name.to_string(), seed: None, files, specs: specs.to_vec(), settings, stdin: Vec::new() })
     }
 
+    /// The host script in the header of the first SPEC's program (`; cosim-host:` lines,
+    /// [`super::host_script`]); empty when it has none.
+    pub fn host_script(&self) -> Result<super::host_script::HostScript, super::host_script::HostScriptError> {
+        let Some(first) = self.specs.first() else { return Ok(Default::default()) };
+        let file = crate::program::Spec::parse(first).file.display().to_string();
+        match self.files.iter().find(|f| f.name == file).and_then(|f| f.text.as_deref()) {
+            Some(text) => super::host_script::HostScript::parse(text, &file),
+            None => Ok(Default::default()),
+        }
+    }
+
     /// Assemble / parse the programs and resolve the SPECs.
     pub fn plan(&self, max_tasks: usize) -> Result<Plan, ProgramError> {
         let files =

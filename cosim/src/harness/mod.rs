@@ -10,6 +10,7 @@
 pub mod case;
 pub mod check;
 pub mod console;
+pub mod host_script;
 pub mod report;
 pub mod side;
 pub mod timing;
@@ -84,6 +85,8 @@ pub enum CosimError {
     /// A DUT other than the standard RTL could not be set up for the lockstep.
     #[error("the DUT: {0}")]
     Dut(String),
+    #[error(transparent)]
+    HostScript(#[from] host_script::HostScriptError),
 }
 
 /// One retired step of both sides, for the history.
@@ -218,6 +221,8 @@ pub struct Lockstep<R: Reference = System, D: Dut = RtlSystem> {
     consoles: std::sync::Arc<std::sync::Mutex<console::ConsoleCompare>>,
     /// Compare with the checkers (off: the same loop, for measuring the cost of checking).
     pub compare: bool,
+    /// The case's host script (host commands at step boundaries, [`host_script`]).
+    host: host_script::HostScript,
 }
 
 /// The standard pair for `case`: the golden model with its executive, and the Verilated
@@ -295,6 +300,7 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
     /// case bounds the run (`max_steps`) and goes into reports; `cfg` gives the stuck
     /// limit, the timing check and the waveform window.
     pub fn new(mut reference: R, mut dut: D, case: &Case, cfg: CosimConfig) -> Result<Self, CosimError> {
+        let host = case.host_script()?;
         let consoles = std::sync::Arc::new(std::sync::Mutex::new(console::ConsoleCompare::default()));
         for (exec, side) in [(reference.executive_mut(), console::Side::Ref), (dut.executive_mut(), console::Side::Rtl)]
         {
@@ -315,6 +321,7 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             last_timed: 0,
             consoles,
             compare: true,
+            host,
         })
     }
 
@@ -430,6 +437,9 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             if step & (CANCEL_POLL_STEPS - 1) == 0 && cancel() {
                 return None;
             }
+            if let Some(mm) = self.host.apply_due(step, false, &mut self.reference, &mut self.dut) {
+                return Some(self.diverge(mm, Phase::Advance, step, None, None));
+            }
             obs.before_step(self);
             // How the reference step starts (for the timing model).
             let m = self.reference.machine();
@@ -456,6 +466,13 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             let found = first_mismatch!(self.checkers.all, self.checkers.advance, check_advance, &acx);
             let mm = match (found, ref_alive, &dut) {
                 (Some(mm), ..) => Some(mm),
+                // Both quiescent: the host script may have more to say (a RESUME).
+                (None, false, Ok(None)) if self.host.pending() => {
+                    match self.host.apply_due(step, true, &mut self.reference, &mut self.dut) {
+                        Some(mm) => return Some(self.diverge(mm, Phase::Advance, step, None, None)),
+                        None => continue,
+                    }
+                }
                 (None, false, Ok(None)) => break,
                 (None, true, Ok(Some(_))) => None,
                 // No checker claims it, but the sides cannot go on together.

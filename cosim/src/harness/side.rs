@@ -10,6 +10,7 @@
 //! implementation gets the whole batch in one FFI crossing ([`sim::Rtl::run_checked`]).
 //! See docs/harness.md.
 
+use super::host_script::{HostAction, HostReply};
 use super::CosimError;
 use crate::rtl::{RtlError, RtlSystem};
 use isa::{Retire, Slot};
@@ -48,6 +49,11 @@ pub trait Reference {
     fn executive_mut(&mut self) -> &mut Executive;
     /// The outcome if the run stopped now.
     fn end_outcome(&self) -> Outcome;
+    /// Apply a host-script action at the step boundary it is at (`Err`: it cannot; see
+    /// [`super::host_script`]). A reference without a host interface keeps the default.
+    fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
+        Err(format!("no host interface for {action:?}"))
+    }
 }
 
 impl Reference for System {
@@ -68,6 +74,9 @@ impl Reference for System {
     }
     fn end_outcome(&self) -> Outcome {
         self.outcome()
+    }
+    fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
+        super::host_script::apply_ref(self, action)
     }
 }
 
@@ -126,6 +135,11 @@ pub trait Dut {
     fn executive_mut(&mut self) -> &mut Executive;
     /// The outcome if the run stopped now.
     fn end_outcome(&self) -> Outcome;
+    /// Stop at the step boundary and apply a host-script action there (`Err`: it cannot;
+    /// see [`super::host_script`]). A DUT without a host interface keeps the default.
+    fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
+        Err(format!("no host interface for {action:?}"))
+    }
 }
 
 impl Dut for RtlSystem {
@@ -217,5 +231,8 @@ impl Dut for RtlSystem {
     }
     fn end_outcome(&self) -> Outcome {
         self.outcome()
+    }
+    fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
+        super::host_script::apply_rtl(self, action)
     }
 }
