@@ -9,8 +9,8 @@ pub enum WaiverKind {
     /// No input reaches it (a complete `case`'s `default`, a check the architecture
     /// makes impossible).
     Unreachable,
-    /// Only the host bus reaches it (host commands or register reads that a lockstep
-    /// run never issues: `hsx shell`, the RTL engine's API).
+    /// Only host-bus traffic that neither the executive nor a host script
+    /// (`harness::host_script`) can issue reaches it.
     HostOnly,
     /// Only a hand-made mutant reaches it.
     MutantOnly,
@@ -57,13 +57,6 @@ pub const WAIVERS: &[Waiver] = {
     const SCHED: &str = "rtl/hsx_sched.sv";
     const TOP: &str = "rtl/hsx_top.sv";
     &[
-        Waiver {
-            file: CORE,
-            line: "end else begin",
-            next: Some("// quiescent"),
-            kind: HostOnly,
-            why: "the core idles at a step boundary with run_i high; the harness stops the run at quiescence",
-        },
         w(CORE, "default:              done(pc4);   // not a jump_e value", Unreachable, "a complete case over the jump kinds"),
         w(CORE, "end else if (pop_unf) begin", Unreachable, "RET: SP moves in steps of 4 from the aligned stack_top, so SP != stack_top implies SP + 4 <= stack_top"),
         w(CORE, "end else if (pop_mem) begin", Unreachable, "a stack word past 0xFFFF needs a corrupt slot; the executive never builds one"),
@@ -103,25 +96,8 @@ pub const WAIVERS: &[Waiver] = {
         w(SCHED, "if (j >= NTasks) j = j - NTasks;", NotCounted, "the wrap of the round robin (a rotation from the highest pid) inside an unrolled loop"),
         w(SCHED, "if (!pick_valid && state_q[j] == hsx_isa_pkg::TaskReady) begin", NotCounted, "every pick goes through it (15 787 picks); inside an unrolled loop"),
         w(SCHED, "if (!rot_valid && state_q[j] == hsx_isa_pkg::TaskReady) begin", NotCounted, "every rotation goes through it (the `if (rot_valid)` after it is counted 14 120 times); inside an unrolled loop"),
-        w(SCHED, "default: ctrl_rdata_o = '0;", HostOnly, "host reads of unmapped or write-only registers"),
-        w(SCHED, "hsx_isa_pkg::CtrlGlobalCurrent:", HostOnly, "the executive reads the task table, not these globals (the harness uses the probe)"),
-        w(SCHED, "hsx_isa_pkg::CtrlGlobalLastRan:", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CtrlGlobalStepsLo:", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CtrlGlobalStepsHi:", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CtrlGlobalArg6, hsx_isa_pkg::CtrlGlobalArg7:", HostOnly, "as above (the argument registers are write-only for the executive)"),
-        w(SCHED, "hsx_isa_pkg::CtrlGlobalNTasks:", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CmdPause: begin", HostOnly, "host PAUSE (hsx shell `pause`); a lockstep run issues no host command between steps"),
-        w(SCHED, "if (cmd_st == hsx_isa_pkg::TaskRunning || cmd_st == hsx_isa_pkg::TaskReady) begin", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CmdResume: begin", HostOnly, "host RESUME, as above"),
-        w(SCHED, "if (cmd_st == hsx_isa_pkg::TaskPaused) begin", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CmdKill: begin", HostOnly, "host KILL, as above (tests/integration/isolation.rs drives it outside the regression)"),
-        w(SCHED, "if (current_q == cmd_pid) begin", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CmdSetSlice: begin", HostOnly, "host SET_SLICE, as above"),
-        w(SCHED, "if (arg_q[0] != 32'd0) begin", HostOnly, "as above"),
-        w(SCHED, "hsx_isa_pkg::CmdNone: ;", HostOnly, "a command strobe with no command: the executive never writes one"),
-        w(SCHED, "default: ;  // undefined command codes are ignored", HostOnly, "undefined command codes: the executive never writes one"),
         w(SCHED, "default:            end_st = state_q[cidx];", Unreachable, "the default of a case over every step ending"),
-        w(TOP, "default:            hb_rdata_o = '0;", HostOnly, "host reads of the unmapped address space 3"),
+        w(TOP, "default:            hb_rdata_o = '0;", HostOnly, "host reads of the unmapped address space 3: the driver (sim::Space) names only spaces 0-2, so no host action reaches it"),
     ]
 };
 
