@@ -162,8 +162,13 @@ pub fn discover(root: &Path) -> Result<(Vec<Directed>, Vec<String>), RegressErro
         walk(&progs, &mut files)?;
         for f in files {
             let src = std::fs::read(&f).map_err(|source| RegressError::Io { path: f.display().to_string(), source })?;
-            let headers = parse_headers(&String::from_utf8_lossy(&src))
-                .map_err(|e| RegressError::Invalid(format!("{}:{e}", f.display())))?;
+            let text = String::from_utf8_lossy(&src);
+            let headers = parse_headers(&text).map_err(|e| RegressError::Invalid(format!("{}:{e}", f.display())))?;
+            // A host script (`; cosim-host:`) is checked now too: bad input before any case runs.
+            if !headers.is_empty() {
+                crate::harness::host_script::HostScript::parse(&text, &f.display().to_string())
+                    .map_err(|e| RegressError::Invalid(e.to_string()))?;
+            }
             let rel = f.strip_prefix(&progs).unwrap_or(&f).with_extension("");
             let stem: String =
                 rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("-");
