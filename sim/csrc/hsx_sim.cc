@@ -174,7 +174,17 @@ struct Sig {
     const void* p = nullptr;
     int vltype = 0;
     uint32_t width = 0;
-    inline uint64_t get() const { return load_bits(p, vltype, width, 0, 64); }
+    // The whole element (what load_bits(p, vltype, width, 0, 64) returns), inlined: it is
+    // read on every cycle.
+    inline uint64_t get() const {
+        switch (vltype) {
+        case VLVT_UINT8: return *static_cast<const CData*>(p);
+        case VLVT_UINT16: return *static_cast<const SData*>(p);
+        case VLVT_UINT32: return *static_cast<const IData*>(p);
+        case VLVT_UINT64: return *static_cast<const QData*>(p);
+        default: return load_bits(p, vltype, width, 0, 64);
+        }
+    }
 };
 
 template <class M>
@@ -627,22 +637,23 @@ public:
             uint64_t* dst = t + k * n;
             const char* base = b->base;
             const ptrdiff_t st = b->stride;
-            const int vt = b->vltype;
-            for (uint32_t r = rows; r != 0; r &= r - 1) {
-                const uint32_t e = static_cast<uint32_t>(__builtin_ctz(r));
-                const char* p = base + e * st;
-                uint64_t v;
-                switch (vt) {
-                case VLVT_UINT8: v = *reinterpret_cast<const CData*>(p); break;
-                case VLVT_UINT16: v = *reinterpret_cast<const SData*>(p); break;
-                case VLVT_UINT32: v = *reinterpret_cast<const IData*>(p); break;
-                case VLVT_UINT64: v = *reinterpret_cast<const QData*>(p); break;
-                default: v = load_bits(p, vt, b->width, 0, 64);
+            // One loop per element type (the type test out of the loop).
+            auto scan = [&](auto load) {
+                for (uint32_t r = rows; r != 0; r &= r - 1) {
+                    const uint32_t e = static_cast<uint32_t>(__builtin_ctz(r));
+                    const uint64_t v = load(base + e * st);
+                    if (v != dst[e]) {
+                        dst[e] = v;
+                        changed |= 1u << e;
+                    }
                 }
-                if (v != dst[e]) {
-                    dst[e] = v;
-                    changed |= 1u << e;
-                }
+            };
+            switch (b->vltype) {
+            case VLVT_UINT8: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const CData*>(p); }); break;
+            case VLVT_UINT16: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const SData*>(p); }); break;
+            case VLVT_UINT32: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const IData*>(p); }); break;
+            case VLVT_UINT64: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const QData*>(p); }); break;
+            default: scan([b](const char* p) { return load_bits(p, b->vltype, b->width, 0, 64); });
             }
         }
         ck_valid_ = true;
@@ -659,6 +670,13 @@ public:
         if (pid >= 1 && pid <= n) {
             const Var* d = var(ck_dmem_);
             const uint16_t rb = static_cast<uint16_t>(t[ck_reg_base_ * n + pid - 1]);
+            // Without 16-bit wrap-around the 16 words are consecutive elements
+            // ((rb + 4i) >> 2 == (rb >> 2) + i): one copy when they are all in range.
+            const int32_t first = d->ulow + (rb >> 2);
+            if (rb <= 0xFFFF - 60 && first + 15 <= d->uhigh && d->stride == sizeof(IData)) {
+                std::memcpy(out.window.data(), d->fast_elem(first), 16 * sizeof(IData));
+                return;
+            }
             for (uint32_t i = 0; i < 16; ++i) {
                 const uint16_t a = static_cast<uint16_t>(rb + 4 * i);
                 const void* p = d->fast_elem(d->ulow + (a >> 2));
