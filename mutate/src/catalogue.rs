@@ -64,17 +64,20 @@ pub struct HandMutant {
 }
 
 #[derive(Debug, Clone)]
-enum Value {
+pub(crate) enum Value {
     Str(String),
     Int(i64),
     Bool(bool),
 }
 
-/// Parse a catalogue. `path` only names the file in errors.
-pub fn parse(path: &str, text: &str) -> Result<Vec<HandMutant>, Error> {
+/// One `[[section]]` of a catalogue file: its name, header line, and key/values with
+/// their lines.
+pub(crate) type Table = (String, usize, Vec<(String, Value, usize)>);
+
+/// Read the `[[section]]` tables of a catalogue file (`headers`: the sections allowed).
+/// `path` only names the file in errors.
+pub(crate) fn tables(path: &str, text: &str, headers: &[&str]) -> Result<Vec<Table>, Error> {
     let err = |line: usize, msg: String| Error::Catalogue { path: path.to_string(), line, msg };
-    // (section, header line, key/values with their lines)
-    type Table = (String, usize, Vec<(String, Value, usize)>);
     let mut tables: Vec<Table> = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;
@@ -87,8 +90,9 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<HandMutant>, Error> {
         }
         if let Some(h) = l.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
             let h = h.trim();
-            if h != "mutant" && h != "mutant.hunk" {
-                return Err(err(lno, format!("unknown table `[[{h}]]` (expected [[mutant]] or [[mutant.hunk]])")));
+            if !headers.contains(&h) {
+                let expected: Vec<String> = headers.iter().map(|h| format!("[[{h}]]")).collect();
+                return Err(err(lno, format!("unknown table `[[{h}]]` (expected {})", expected.join(" or "))));
             }
             tables.push((h.to_string(), lno, Vec::new()));
             continue;
@@ -160,14 +164,20 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<HandMutant>, Error> {
             Value::Int(num.parse().map_err(|_| err(lno, format!("`{key}`: cannot read the value `{v}`")))?)
         };
         let Some(t) = tables.last_mut() else {
-            return Err(err(lno, format!("`{key}` outside a [[mutant]] table")));
+            return Err(err(lno, format!("`{key}` outside a [[{}]] table", headers[0])));
         };
         if t.2.iter().any(|(k, _, _)| *k == key) {
             return Err(err(lno, format!("`{key}` given twice")));
         }
         t.2.push((key, value, lno));
     }
+    Ok(tables)
+}
 
+/// Parse a catalogue. `path` only names the file in errors.
+pub fn parse(path: &str, text: &str) -> Result<Vec<HandMutant>, Error> {
+    let err = |line: usize, msg: String| Error::Catalogue { path: path.to_string(), line, msg };
+    let tables = tables(path, text, &["mutant", "mutant.hunk"])?;
     let mut out: Vec<HandMutant> = Vec::new();
     for (section, hline, kvs) in tables {
         let get = |k: &str| kvs.iter().find(|(key, _, _)| key == k).map(|(_, v, l)| (v.clone(), *l));

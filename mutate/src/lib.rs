@@ -8,6 +8,8 @@
 //!
 //! * [`catalogue`]: the hand mutants (`rtl/mutants/hand.toml`): edits anchored on short
 //!   production text; a stale anchor is an [`Error::Anchor`] naming mutant, file and text.
+//! * [`equivalent`]: the argued equivalent mutants (`rtl/mutants/equivalent.toml`), each
+//!   with the argument why no program can expose it; a stale entry is an error.
 //! * [`points`]: the automatic mutants: every operator, literal, `if` condition and
 //!   procedural assignment of the RTL, found by a small SystemVerilog tokenizer, in source
 //!   order (a deterministic function of the RTL text).
@@ -15,10 +17,12 @@
 //!   (what an equivalence check compares with the original).
 
 pub mod catalogue;
+pub mod equivalent;
 pub mod lex;
 pub mod points;
 
 pub use catalogue::{HandMutant, Hunk, HunkKind};
+pub use equivalent::Argued;
 pub use points::{Op, Point};
 
 /// The first number of an automatic mutant (hand mutants are 1..=255).

@@ -78,9 +78,14 @@ pub struct MutantResult {
     pub op: String,
     pub change: String,
     pub killed: bool,
-    /// true: proven equivalent to the original; false: not equivalent (a divergence is a
-    /// witness); null: survived and not proven either way.
+    /// true: equivalent to the original (proven by Yosys, or argued in
+    /// `rtl/mutants/equivalent.toml`: see `equivalent_by`); false: not equivalent (a
+    /// divergence is a witness); null: survived and not shown either way.
     pub equivalent: Option<bool>,
+    /// How a survivor was shown equivalent: `yosys` (a bounded proof) or `argument` (an
+    /// entry of `rtl/mutants/equivalent.toml`); null otherwise.
+    #[serde(default)]
+    pub equivalent_by: Option<String>,
     /// The checker that caught it (`retire`, `sched`, `timing`, … or `error`).
     pub checker: Option<String>,
     /// Cases run: up to and including the killing one, else all.
@@ -104,9 +109,14 @@ pub struct Report {
     pub mutant_hash: String,
     pub generated: usize,
     pub killed: usize,
+    /// Survivors Yosys proved equivalent.
     pub proven_equivalent: usize,
+    /// Survivors argued equivalent in `rtl/mutants/equivalent.toml`.
+    #[serde(default)]
+    pub argued_equivalent: usize,
     pub survived: usize,
-    /// killed ÷ (generated − proven equivalent); 1.0 when nothing is left.
+    /// killed ÷ (generated − proven equivalent − argued equivalent); 1.0 when nothing is
+    /// left.
     pub score: f64,
     pub elapsed_s: f64,
     pub mutants: Vec<MutantResult>,
@@ -117,18 +127,28 @@ impl Report {
         self.mutants.sort_by_key(|m| m.index);
         self.generated = self.mutants.len();
         self.killed = self.mutants.iter().filter(|m| m.killed).count();
-        self.proven_equivalent = self.mutants.iter().filter(|m| m.equivalent == Some(true)).count();
+        let equivalent = |by: &str| {
+            self.mutants
+                .iter()
+                .filter(|m| {
+                    !m.killed && m.equivalent == Some(true) && m.equivalent_by.as_deref().unwrap_or("yosys") == by
+                })
+                .count()
+        };
+        self.proven_equivalent = equivalent("yosys");
+        self.argued_equivalent = equivalent("argument");
         self.survived = self.generated - self.killed;
-        let den = self.generated - self.proven_equivalent;
+        let den = self.generated - self.proven_equivalent - self.argued_equivalent;
         self.score = if den == 0 { 1.0 } else { self.killed as f64 / den as f64 };
         self
     }
 
-    /// `score 0.960 = 48 killed / (50 generated - 0 proven equivalent)`.
+    /// `score 0.960 = 48 killed / (50 generated - 0 proven equivalent - 0 argued
+    /// equivalent)`.
     pub fn score_line(&self) -> String {
         format!(
-            "score {:.3} = {} killed / ({} generated - {} proven equivalent)",
-            self.score, self.killed, self.generated, self.proven_equivalent
+            "score {:.3} = {} killed / ({} generated - {} proven equivalent - {} argued equivalent)",
+            self.score, self.killed, self.generated, self.proven_equivalent, self.argued_equivalent
         )
     }
 
@@ -141,6 +161,8 @@ impl Report {
         for m in &self.mutants {
             let verdict = if m.killed {
                 format!("killed by {} after {} cases", m.checker.as_deref().unwrap_or("?"), m.cases)
+            } else if m.equivalent == Some(true) && m.equivalent_by.as_deref() == Some("argument") {
+                "equivalent (argued: rtl/mutants/equivalent.toml)".to_string()
             } else if m.equivalent == Some(true) {
                 "equivalent (proven)".to_string()
             } else {
@@ -234,6 +256,7 @@ pub fn run_with(
         return Err(CampaignError::Invalid("--jobs must be at least 1".into()));
     }
     let start = Instant::now();
+    let argued = argued_list(&opts.root)?;
     let chosen = select(opts.count, opts.seed)?;
     let mine: Vec<(usize, u16)> =
         chosen.iter().copied().enumerate().filter(|(k, _)| opts.shard.owns(*k as u64)).collect();
@@ -276,9 +299,10 @@ pub fn run_with(
         return Err(CampaignError::Invalid(format!("interrupted by {sig}")));
     }
     let mut mutants = results.into_inner().expect("results");
+    apply_arguments(&opts.root, &argued, &mut mutants);
     if opts.equiv {
-        // The survivors' checks, `jobs` at a time.
-        let todo: Vec<&mut MutantResult> = mutants.iter_mut().filter(|m| !m.killed).collect();
+        // The survivors' checks, `jobs` at a time (the argued ones need none).
+        let todo: Vec<&mut MutantResult> = mutants.iter_mut().filter(|m| !m.killed && m.equivalent.is_none()).collect();
         let todo = Mutex::new(todo);
         std::thread::scope(|s| {
             for _ in 0..opts.jobs.max(1) {
@@ -290,12 +314,13 @@ pub fn run_with(
                     let n: u16 = m.mutant.trim_start_matches("auto-").parse().unwrap_or(0);
                     let (eq, note) = equiv::check(&opts.root.join("rtl"), point(n));
                     m.equivalent = eq;
+                    m.equivalent_by = eq.filter(|&e| e).map(|_| "yosys".to_string());
                     m.note = Some(note);
                 });
             }
         });
     } else {
-        for m in mutants.iter_mut().filter(|m| !m.killed) {
+        for m in mutants.iter_mut().filter(|m| !m.killed && m.equivalent.is_none()) {
             m.note = Some("not checked for equivalence (--no-equiv)".into());
         }
     }
@@ -308,12 +333,54 @@ pub fn run_with(
         generated: 0,
         killed: 0,
         proven_equivalent: 0,
+        argued_equivalent: 0,
         survived: 0,
         score: 0.0,
         elapsed_s: (start.elapsed().as_millis() as f64) / 1000.0,
         mutants,
     }
     .finish())
+}
+
+/// Where the argued equivalent mutants are listed (relative to the repository root).
+pub const ARGUED_PATH: &str = "rtl/mutants/equivalent.toml";
+
+/// The argued equivalent mutants of the RTL under `root` (none when the list does not
+/// exist); a malformed or stale entry is an error naming its line.
+pub fn argued_list(root: &Path) -> Result<Vec<mutate::Argued>, CampaignError> {
+    let path = root.join(ARGUED_PATH);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(CampaignError::File { path: path.display().to_string(), msg: e.to_string() }),
+    };
+    let shown = path.display().to_string();
+    let invalid = |e: mutate::Error| CampaignError::Invalid(e.to_string());
+    let list = mutate::equivalent::parse(&shown, &text).map_err(invalid)?;
+    let read = |file: &str| std::fs::read_to_string(root.join("rtl").join(file)).ok();
+    mutate::equivalent::check_stale(&shown, &list, &read).map_err(invalid)?;
+    Ok(list)
+}
+
+/// Mark the survivors an entry of `argued` describes as equivalent by argument; a killed
+/// mutant an entry describes gets a note that the argument is wrong (the kill is the
+/// witness).
+fn apply_arguments(root: &Path, argued: &[mutate::Argued], mutants: &mut [MutantResult]) {
+    for m in mutants.iter_mut() {
+        let Some(src) = std::fs::read_to_string(root.join("rtl").join(&m.file)).ok() else { continue };
+        let Some(line) = src.lines().nth(m.line.saturating_sub(1)) else { continue };
+        let Some(a) = argued.iter().find(|a| a.matches(&m.file, line, &m.change)) else { continue };
+        if m.killed {
+            m.note = Some(format!(
+                "{ARGUED_PATH}:{} argues this mutant equivalent, but it was killed: the argument is wrong",
+                a.line
+            ));
+        } else {
+            m.equivalent = Some(true);
+            m.equivalent_by = Some("argument".into());
+            m.note = Some(format!("equivalent by argument ({ARGUED_PATH}:{}): {}", a.line, a.why));
+        }
+    }
 }
 
 /// The default regression against one mutant, stopped at its first divergence.
@@ -345,6 +412,7 @@ fn run_mutant(
         change: p.change(),
         killed: first.is_some(),
         equivalent: first.map(|_| false),
+        equivalent_by: None,
         checker: None,
         cases: summary.ran,
         case: None,
@@ -456,7 +524,7 @@ mod tests {
 
     #[test]
     fn score_counts_equivalents_out() {
-        let m = |k: bool, e: Option<bool>| MutantResult {
+        let m = |k: bool, e: Option<bool>, by: Option<&str>| MutantResult {
             index: 0,
             mutant: "auto-1".into(),
             file: "f".into(),
@@ -465,6 +533,7 @@ mod tests {
             change: "c".into(),
             killed: k,
             equivalent: e,
+            equivalent_by: by.map(str::to_string),
             checker: None,
             cases: 1,
             case: None,
@@ -473,21 +542,32 @@ mod tests {
         };
         let r = Report {
             seed: 1,
-            count: 4,
+            count: 5,
             shard: "1/1".into(),
             seeds: 300,
             mutant_hash: "h".into(),
             generated: 0,
             killed: 0,
             proven_equivalent: 0,
+            argued_equivalent: 0,
             survived: 0,
             score: 0.0,
             elapsed_s: 0.0,
-            mutants: vec![m(true, Some(false)), m(true, Some(false)), m(false, Some(true)), m(false, None)],
+            mutants: vec![
+                m(true, Some(false), None),
+                m(true, Some(false), None),
+                m(false, Some(true), Some("yosys")),
+                m(false, Some(true), Some("argument")),
+                m(false, None, None),
+            ],
         }
         .finish();
-        assert_eq!((r.generated, r.killed, r.proven_equivalent, r.survived), (4, 2, 1, 2));
+        assert_eq!((r.generated, r.killed, r.proven_equivalent, r.argued_equivalent, r.survived), (5, 2, 1, 1, 3));
         assert!((r.score - 2.0 / 3.0).abs() < 1e-9);
-        assert_eq!(r.score_line(), "score 0.667 = 2 killed / (4 generated - 1 proven equivalent)");
+        assert_eq!(
+            r.score_line(),
+            "score 0.667 = 2 killed / (5 generated - 1 proven equivalent - 1 argued equivalent)"
+        );
+        assert!(r.text().contains("equivalent (argued: rtl/mutants/equivalent.toml)"), "{}", r.text());
     }
 }
