@@ -174,28 +174,44 @@ pub(crate) fn tables(path: &str, text: &str, headers: &[&str]) -> Result<Vec<Tab
     Ok(tables)
 }
 
+/// The first key of a table not in `allowed`, as an error naming its line.
+pub(crate) fn check_keys(path: &str, t: &Table, allowed: &[&str]) -> Result<(), Error> {
+    match t.2.iter().find(|(k, _, _)| !allowed.contains(&k.as_str())) {
+        Some((k, _, l)) => Err(Error::Catalogue {
+            path: path.to_string(),
+            line: *l,
+            msg: format!("unknown key `{k}` in [[{}]] (allowed: {})", t.0, allowed.join(", ")),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The string value of key `k` of a table, as an error naming the line when it is
+/// missing or not a string.
+pub(crate) fn string(path: &str, t: &Table, k: &str) -> Result<String, Error> {
+    let err = |line: usize, msg: String| Error::Catalogue { path: path.to_string(), line, msg };
+    match t.2.iter().find(|(key, _, _)| key == k) {
+        Some((_, Value::Str(s), _)) => Ok(s.clone()),
+        Some((_, _, l)) => Err(err(*l, format!("`{k}` must be a string"))),
+        None => Err(err(t.1, format!("[[{}]] has no `{k}`", t.0))),
+    }
+}
+
 /// Parse a catalogue. `path` only names the file in errors.
 pub fn parse(path: &str, text: &str) -> Result<Vec<HandMutant>, Error> {
     let err = |line: usize, msg: String| Error::Catalogue { path: path.to_string(), line, msg };
     let tables = tables(path, text, &["mutant", "mutant.hunk"])?;
     let mut out: Vec<HandMutant> = Vec::new();
-    for (section, hline, kvs) in tables {
+    for t in &tables {
+        let (section, hline, kvs) = (&t.0, t.1, &t.2);
         let get = |k: &str| kvs.iter().find(|(key, _, _)| key == k).map(|(_, v, l)| (v.clone(), *l));
-        let string = |k: &str| -> Result<String, Error> {
-            match get(k) {
-                Some((Value::Str(s), _)) => Ok(s),
-                Some((_, l)) => Err(err(l, format!("`{k}` must be a string"))),
-                None => Err(err(hline, format!("[[{section}]] has no `{k}`"))),
-            }
-        };
+        let string = |k: &str| string(path, t, k);
         let allowed: &[&str] = if section == "mutant" {
             &["number", "name", "bug", "timing_only"]
         } else {
             &["file", "kind", "anchor", "replace"]
         };
-        if let Some((k, _, l)) = kvs.iter().find(|(k, _, _)| !allowed.contains(&k.as_str())) {
-            return Err(err(*l, format!("unknown key `{k}` in [[{section}]] (allowed: {})", allowed.join(", "))));
-        }
+        check_keys(path, t, allowed)?;
         if section == "mutant" {
             let number = match get("number") {
                 Some((Value::Int(n), _)) if (1..=255).contains(&n) => n as u16,

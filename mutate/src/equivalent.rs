@@ -8,7 +8,7 @@
 //! An entry whose line no longer occurs in its file is stale: [`check_stale`] reports it,
 //! so an argument never silently outlives the code it was about.
 
-use crate::catalogue::{tables, Value};
+use crate::catalogue::{check_keys, string, tables};
 use crate::Error;
 
 /// One argued equivalent mutant.
@@ -42,23 +42,22 @@ impl Argued {
 pub fn parse(path: &str, text: &str) -> Result<Vec<Argued>, Error> {
     let err = |line: usize, msg: String| Error::Catalogue { path: path.to_string(), line, msg };
     let mut out = Vec::new();
-    for (_, hline, kvs) in tables(path, text, &["equivalent"])? {
-        if let Some((k, _, l)) = kvs.iter().find(|(k, _, _)| !["file", "line", "change", "why"].contains(&k.as_str())) {
-            return Err(err(*l, format!("unknown key `{k}` in [[equivalent]] (allowed: file, line, change, why)")));
-        }
+    for t in &tables(path, text, &["equivalent"])? {
+        check_keys(path, t, &["file", "line", "change", "why"])?;
         let string = |k: &str| -> Result<String, Error> {
-            match kvs.iter().find(|(key, _, _)| key == k) {
-                Some((_, Value::Str(s), _)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-                Some((_, _, l)) => Err(err(*l, format!("`{k}` must be a non-empty string"))),
-                None => Err(err(hline, format!("[[equivalent]] has no `{k}`"))),
+            let s = string(path, t, k)?;
+            if s.trim().is_empty() {
+                let l = t.2.iter().find(|(key, _, _)| key == k).map_or(t.1, |(_, _, l)| *l);
+                return Err(err(l, format!("`{k}` must be a non-empty string")));
             }
+            Ok(s.trim().to_string())
         };
         out.push(Argued {
             file: string("file")?,
             line_text: string("line")?,
             change: string("change")?,
             why: string("why")?,
-            line: hline,
+            line: t.1,
         });
     }
     Ok(out)

@@ -64,8 +64,8 @@ pub fn compile_all(
     runtime.dedup();
 
     let include = vl.root.join("include");
-    let base_build = |extra_includes: &[&Path]| {
-        let mut b = cc::Build::new();
+    // The flags every C++ unit shares: the models, the runtime and the bridge.
+    let configure = |b: &mut cc::Build, extra_includes: &[&Path]| {
         b.cpp(true)
             .opt_level(2)
             .debug(false)
@@ -80,6 +80,10 @@ pub fn compile_all(
         for f in CXX_FLAGS {
             b.flag(f);
         }
+    };
+    let base_build = |extra_includes: &[&Path]| {
+        let mut b = cc::Build::new();
+        configure(&mut b, extra_includes);
         for (k, v) in defines.iter().filter(|(k, _)| !PER_MODEL_DEFINES.contains(&k.as_str())) {
             b.define(k, v.as_str());
         }
@@ -122,22 +126,9 @@ pub fn compile_all(
 
         // The bridge and the C++ wrapper (prints its own link line first).
         let mut bridge = cxx_build::bridge("src/ffi.rs");
-        bridge
-            .file("csrc/hsx_sim.cc")
-            .file("csrc/hsx_fst.cc")
-            .opt_level(2)
-            .debug(false)
-            .warnings(false)
-            .extra_warnings(false)
-            .cargo_warnings(false)
-            .include(&include)
-            .include(include.join("vltstd"));
-        for d in fresh {
-            bridge.include(d);
-        }
-        for f in CXX_FLAGS {
-            bridge.flag(f);
-        }
+        bridge.file("csrc/hsx_sim.cc").file("csrc/hsx_fst.cc");
+        let fresh_dirs: Vec<&Path> = fresh.iter().map(|d| d.as_path()).collect();
+        configure(&mut bridge, &fresh_dirs);
         for (k, v) in &defines {
             bridge.define(k, v.as_str());
         }
