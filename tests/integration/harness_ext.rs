@@ -7,8 +7,9 @@
 
 use cosim::harness::case::{Case, Settings, SourceFile};
 use cosim::harness::check::{standard_checkers, Checker, EndCtx, Mismatch, Phase, Phases, StepCtx};
+use cosim::harness::host_script::{HostAction, HostReply};
 use cosim::harness::report::Report;
-use cosim::harness::side::{Dut, Reference, StepFault};
+use cosim::harness::side::{Dut, Reference, Side, StepFault};
 use cosim::harness::{standard_sides, write_divergence, CosimConfig, CosimError, Lockstep, NoObserver, Verdict};
 use cosim::rtl::RtlSystem;
 use isa::{Retire, Slot};
@@ -209,11 +210,14 @@ impl Reference for CountingRef {
         self.retired += alive as u64;
         alive
     }
-    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
-        self.sys.drain_traps(into)
-    }
     fn machine(&self) -> &Machine {
         &self.sys.machine
+    }
+}
+
+impl Side for CountingRef {
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.sys.drain_traps(into)
     }
     fn executive(&self) -> &Executive {
         &self.sys.exec
@@ -223,6 +227,9 @@ impl Reference for CountingRef {
     }
     fn end_outcome(&self) -> Outcome {
         self.sys.outcome()
+    }
+    fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
+        self.sys.host(action)
     }
 }
 
@@ -258,9 +265,6 @@ impl Dut for BrokenR3 {
             self.last_step = r.step;
         }
         Ok(r)
-    }
-    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
-        self.rtl.drain_traps(into)
     }
     fn retire_cycle(&self) -> u64 {
         self.rtl.retire_cycle()
@@ -304,6 +308,12 @@ impl Dut for BrokenR3 {
     fn stop(&mut self) -> Result<(), String> {
         self.rtl.stop()
     }
+}
+
+impl Side for BrokenR3 {
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.rtl.drain_traps(into)
+    }
     fn executive(&self) -> &Executive {
         &self.rtl.exec
     }
@@ -312,6 +322,9 @@ impl Dut for BrokenR3 {
     }
     fn end_outcome(&self) -> Outcome {
         self.rtl.outcome()
+    }
+    fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
+        self.rtl.host(action)
     }
 }
 

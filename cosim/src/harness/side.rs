@@ -1,6 +1,7 @@
-//! What each side of the lockstep provides ([`Reference`], [`Dut`]): the sequencing loop
+//! What each side of the lockstep provides: [`Side`] (executive, traps, outcome, host
+//! interface), and [`Reference`] or [`Dut`] on top of it. The sequencing loop
 //! ([`super::Lockstep`]), the checkers ([`super::check`]) and the reports
-//! ([`super::report`]) see the machines only through these two traits.
+//! ([`super::report`]) see the machines only through these traits.
 //!
 //! The reference is the golden model (`vm_ref::system::System`); the DUT is the Verilated
 //! RTL with its own executive ([`RtlSystem`]). A DUT's [`Dut::next_retire`] hands over, with
@@ -34,37 +35,46 @@ pub enum StepFault {
     HostBus(String),
 }
 
-/// The reference side: a model that retires one step at a time, whose state the checkers
-/// read directly (the golden model's `Machine`).
-pub trait Reference {
-    /// Retire the next step into `rec`; `false` when quiescent.
-    fn next_retire(&mut self, rec: &mut Retire) -> bool;
+/// What both sides provide: their executive (firmware, shared by design), its trap log, the
+/// outcome, and the host interface. [`Reference`] and [`Dut`] build on it.
+pub trait Side {
     /// Move the traps its executive was handed since the last call into `into`.
     fn drain_traps(&mut self, into: &mut Vec<TrapSeen>);
-    /// The machine state (task table, registers, scheduler, data memory).
-    fn machine(&self) -> &Machine;
     /// The executive (consoles, mailboxes).
     fn executive(&self) -> &Executive;
     /// The executive, for the lockstep to set it up (its trap log and console sink).
     fn executive_mut(&mut self) -> &mut Executive;
     /// The outcome if the run stopped now.
     fn end_outcome(&self) -> Outcome;
-    /// Apply a host-script action at the step boundary it is at (`Err`: it cannot; see
-    /// [`super::host_script`]). A reference without a host interface keeps the default.
+    /// Apply a host-script action at the step boundary it is at (a DUT stops there first;
+    /// `Err`: it cannot; see [`super::host_script`]). A side without a host interface keeps
+    /// the default.
     fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
         Err(format!("no host interface for {action:?}"))
     }
+}
+
+/// The reference side: a model that retires one step at a time, whose state the checkers
+/// read directly (the golden model's `Machine`).
+pub trait Reference: Side {
+    /// Retire the next step into `rec`; `false` when quiescent.
+    fn next_retire(&mut self, rec: &mut Retire) -> bool;
+    /// The machine state (task table, registers, scheduler, data memory).
+    fn machine(&self) -> &Machine;
 }
 
 impl Reference for System {
     fn next_retire(&mut self, rec: &mut Retire) -> bool {
         self.step_into(rec)
     }
-    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
-        self.exec.drain_trap_log_into(into)
-    }
     fn machine(&self) -> &Machine {
         &self.machine
+    }
+}
+
+impl Side for System {
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.exec.drain_trap_log_into(into)
     }
     fn executive(&self) -> &Executive {
         &self.exec
@@ -82,7 +92,7 @@ impl Reference for System {
 
 /// The design under test: steps with a per-retire batch, and zero-time probes of its
 /// state for reports and the end-of-run comparison.
-pub trait Dut {
+pub trait Dut: Side {
     /// Called once by [`super::Lockstep::new`], with the case loaded, before the first
     /// step: arm the per-step monitors (from here on every data-RAM write the core makes
     /// belongs to a step) and drop whatever they saw while loading.
@@ -94,8 +104,6 @@ pub trait Dut {
         stuck_cycles: u64,
         observed: &mut Vec<ObservedWrite>,
     ) -> Result<Option<Retire>, StepFault>;
-    /// Move the traps its executive was handed since the last call into `into`.
-    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>);
     /// The cycle in which the last retire record was valid.
     fn retire_cycle(&self) -> u64;
     /// Timed cycles (docs/timing.md) up to the last retire.
@@ -129,17 +137,6 @@ pub trait Dut {
     fn read_data(&self, out: &mut [u8]);
     /// Stop at the next step boundary without starting a new step.
     fn stop(&mut self) -> Result<(), String>;
-    /// The executive (consoles, mailboxes).
-    fn executive(&self) -> &Executive;
-    /// The executive, for the lockstep to set it up (its trap log and console sink).
-    fn executive_mut(&mut self) -> &mut Executive;
-    /// The outcome if the run stopped now.
-    fn end_outcome(&self) -> Outcome;
-    /// Stop at the step boundary and apply a host-script action there (`Err`: it cannot;
-    /// see [`super::host_script`]). A DUT without a host interface keeps the default.
-    fn host(&mut self, action: &HostAction) -> Result<HostReply, String> {
-        Err(format!("no host interface for {action:?}"))
-    }
 }
 
 impl Dut for RtlSystem {
@@ -177,9 +174,6 @@ impl Dut for RtlSystem {
                 Event::CycleLimit => return Err(StepFault::Stuck { cycles: stuck_cycles, at: self.rtl.cycles() }),
             }
         }
-    }
-    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
-        self.exec.drain_trap_log_into(into)
     }
     fn retire_cycle(&self) -> u64 {
         self.rtl.last_retire_cycle()
@@ -222,6 +216,12 @@ impl Dut for RtlSystem {
     }
     fn stop(&mut self) -> Result<(), String> {
         self.halt().map_err(|e| e.to_string())
+    }
+}
+
+impl Side for RtlSystem {
+    fn drain_traps(&mut self, into: &mut Vec<TrapSeen>) {
+        self.exec.drain_trap_log_into(into)
     }
     fn executive(&self) -> &Executive {
         &self.exec
