@@ -301,7 +301,7 @@ fn command_of_word(word: u32, a0: Option<u32>) -> Option<Command> {
     })
 }
 
-/// The reference's side of an action (`System`'s [`Reference::host`]).
+/// The reference's side of an action (`System`'s [`Side::host`](super::side::Side::host)).
 pub fn apply_ref(sys: &mut System, a: &HostAction) -> Result<HostReply, String> {
     Ok(match *a {
         HostAction::Command(c) => HostReply::Done(sys.machine.apply_command(c).map_err(|e| e.to_string())),
@@ -319,7 +319,7 @@ pub fn apply_ref(sys: &mut System, a: &HostAction) -> Result<HostReply, String> 
     })
 }
 
-/// The RTL's side of an action (`RtlSystem`'s [`Dut::host`]): stop at the step boundary,
+/// The RTL's side of an action (`RtlSystem`'s [`Side::host`](super::side::Side::host)): stop at the step boundary,
 /// then host-bus traffic.
 pub fn apply_rtl(sys: &mut RtlSystem, a: &HostAction) -> Result<HostReply, String> {
     sys.halt().map_err(|e| e.to_string())?;
