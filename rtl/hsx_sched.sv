@@ -188,8 +188,8 @@ module hsx_sched #(
   logic [Iw-1:0] tmo_idx;
 
   always_comb begin
-    int unsigned j;
-    j              = 0;
+    logic [Iw-1:0] j;
+    j              = '0;
     tmo_valid_o    = 1'b0;
     tmo_idx        = '0;
     any_ready_o    = 1'b0;
@@ -218,12 +218,14 @@ module hsx_sched #(
       end
       // The pick: the first READY task after last_ran in ascending pid order, wrapping
       // (last_ran = 0 starts at pid 1).
+      // (The wrap is a modulo, so the index is in range by construction, for any NTasks:
+      // state_q is never read out of range, which SystemVerilog defines as the default
+      // value and Verilator as the index's low bits.)
       for (int unsigned k = 1; k <= NTasks; k++) begin
-        j = 32'(last_ran_q) + k - 1;
-        if (j >= NTasks) j = j - NTasks;
+        j = Iw'((32'(last_ran_q) + k - 1) % NTasks);
         if (!pick_valid && state_q[j] == hsx_isa_pkg::TaskReady) begin
           pick_valid = 1'b1;
-          pick_idx   = Iw'(j);
+          pick_idx   = j;
         end
       end
     end
@@ -240,17 +242,16 @@ module hsx_sched #(
   logic [Iw-1:0] rot_idx;
 
   always_comb begin
-    int unsigned j;
-    j         = 0;
+    logic [Iw-1:0] j;
+    j         = '0;
     rot_valid = 1'b0;
     rot_idx   = '0;
     if (commit_i) begin
       for (int unsigned k = 1; k < NTasks; k++) begin
-        j = 32'(cidx) + k;
-        if (j >= NTasks) j = j - NTasks;
+        j = Iw'((32'(cidx) + k) % NTasks);  // in range by construction, as in the pick
         if (!rot_valid && state_q[j] == hsx_isa_pkg::TaskReady) begin
           rot_valid = 1'b1;
-          rot_idx   = Iw'(j);
+          rot_idx   = j;
         end
       end
     end

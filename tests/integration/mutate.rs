@@ -98,14 +98,17 @@ fn smoke_campaign_of_two_mutants_reports_every_field() {
     }
 }
 
-/// Every argument in rtl/mutants/equivalent.toml names a line today's RTL still has (a
-/// stale entry would stop every campaign), and the list is not empty.
+/// Every argument in rtl/mutants/equivalent.toml describes exactly one automatic mutant
+/// of today's RTL (a stale or ambiguous entry would stop every campaign), no two describe
+/// the same one, and the list is not empty.
 #[test]
 fn the_argued_equivalents_name_todays_rtl() {
     let list = cosim::campaign::argued_list(&root()).unwrap_or_else(|e| panic!("{e}"));
     assert!(list.len() >= 5, "{list:?}");
-    for a in &list {
+    let mut seen = std::collections::BTreeSet::new();
+    for (a, n) in &list {
         assert!(a.why.len() > 80, "an argument, not a label: {a:?}");
+        assert!(seen.insert(*n), "two entries describe auto-{n}: {a:?}");
     }
 }
 

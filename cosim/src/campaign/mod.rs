@@ -299,7 +299,7 @@ pub fn run_with(
         return Err(CampaignError::Invalid(format!("interrupted by {sig}")));
     }
     let mut mutants = results.into_inner().expect("results");
-    apply_arguments(&opts.root, &argued, &mut mutants);
+    apply_arguments(&argued, &mut mutants);
     if opts.equiv {
         // The survivors' checks, `jobs` at a time (the argued ones need none).
         let todo: Vec<&mut MutantResult> = mutants.iter_mut().filter(|m| !m.killed && m.equivalent.is_none()).collect();
@@ -346,8 +346,9 @@ pub fn run_with(
 pub const ARGUED_PATH: &str = "rtl/mutants/equivalent.toml";
 
 /// The argued equivalent mutants of the RTL under `root` (none when the list does not
-/// exist); a malformed or stale entry is an error naming its line.
-pub fn argued_list(root: &Path) -> Result<Vec<mutate::Argued>, CampaignError> {
+/// exist), each with the number of the automatic mutant it describes; a malformed, stale or
+/// ambiguous entry is an error naming its line.
+pub fn argued_list(root: &Path) -> Result<Vec<(mutate::Argued, u16)>, CampaignError> {
     let path = root.join(ARGUED_PATH);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -359,17 +360,16 @@ pub fn argued_list(root: &Path) -> Result<Vec<mutate::Argued>, CampaignError> {
     let list = mutate::equivalent::parse(&shown, &text).map_err(invalid)?;
     let read = |file: &str| std::fs::read_to_string(root.join("rtl").join(file)).ok();
     mutate::equivalent::check_stale(&shown, &list, &read).map_err(invalid)?;
-    Ok(list)
+    let numbers = mutate::equivalent::resolve(&shown, &list, crate::mutants::auto(), &read).map_err(invalid)?;
+    Ok(list.into_iter().zip(numbers).collect())
 }
 
 /// Mark the survivors an entry of `argued` describes as equivalent by argument; a killed
 /// mutant an entry describes gets a note that the argument is wrong (the kill is the
 /// witness).
-fn apply_arguments(root: &Path, argued: &[mutate::Argued], mutants: &mut [MutantResult]) {
+fn apply_arguments(argued: &[(mutate::Argued, u16)], mutants: &mut [MutantResult]) {
     for m in mutants.iter_mut() {
-        let Some(src) = std::fs::read_to_string(root.join("rtl").join(&m.file)).ok() else { continue };
-        let Some(line) = src.lines().nth(m.line.saturating_sub(1)) else { continue };
-        let Some(a) = argued.iter().find(|a| a.matches(&m.file, line, &m.change)) else { continue };
+        let Some((a, _)) = argued.iter().find(|(_, n)| format!("auto-{n}") == m.mutant) else { continue };
         if m.killed {
             m.note = Some(format!(
                 "{ARGUED_PATH}:{} argues this mutant equivalent, but it was killed: the argument is wrong",

@@ -25,6 +25,7 @@
 //! | `kill PID` | the executive's KILL (the command, then the executive frees the task's arena and descriptors) |
 //! | `cmd OP PID [A0]` | a raw write of the CMD register `{pid, op}` (after A0, if given): undefined codes and invalid commands are ignored (docs/rtl-interface.md); SPAWN and BLOCK are not allowed (they take more arguments) |
 //! | `regs` | write A0..A7 with [`ARG_PATTERN`], then read every control register (all 32 fields of the 32 slot pages, the 64 registers of the globals page, and a few addresses outside both) |
+//! | `peek code\|data ADDR LEN` | read LEN bytes (1..=4096) of code or data memory from ADDR over the host bus (the reference: its memory), as a debugger would |
 //!
 //! After each action the values read, the commands' results and then the whole task
 //! table and scheduler registers are compared; the first difference is a divergence of
@@ -66,6 +67,8 @@ pub enum HostAction {
     CmdWord { word: u32, a0: Option<u32> },
     /// Write [`ARG_PATTERN`] to A0..A7, then read every register of [`ctrl_addresses`].
     Regs,
+    /// Read `len` bytes of code (`code`) or data memory from `addr`.
+    Peek { code: bool, addr: u16, len: u16 },
 }
 
 /// What a side answered.
@@ -75,6 +78,8 @@ pub enum HostReply {
     Done(Result<(), String>),
     /// The values read, one per address of [`ctrl_addresses`].
     Regs(Vec<u32>),
+    /// The bytes a `peek` read.
+    Mem(Vec<u8>),
 }
 
 /// One line of a host script.
@@ -207,9 +212,25 @@ fn parse_line(s: &str) -> Result<HostStep, String> {
             (HostAction::CmdWord { word: ctrl::cmd_word(pid(3)?, opc), a0 }, 2 + a0.is_some() as usize)
         }
         "regs" => (HostAction::Regs, 0),
+        "peek" => {
+            let code = match toks.get(2).copied() {
+                Some("code") => true,
+                Some("data") => false,
+                _ => return Err("`peek` needs the space: `peek code|data ADDR LEN`".into()),
+            };
+            let addr = num(3, "an address")?;
+            let len = num(4, "a length")?;
+            if !(1..=4096).contains(&len) {
+                return Err(format!("peek length {len} is not 1..=4096"));
+            }
+            if addr + len > 0x1_0000 {
+                return Err(format!("peek of {len} bytes at 0x{addr:x} runs past 0xFFFF"));
+            }
+            (HostAction::Peek { code, addr: addr as u16, len: len as u16 }, 3)
+        }
         "" => return Err("expected an action after the step".into()),
         o => {
-            return Err(format!("unknown action `{o}` (pause, resume, wake, yield, slice, kill, cmd, regs)"));
+            return Err(format!("unknown action `{o}` (pause, resume, wake, yield, slice, kill, cmd, regs, peek)"));
         }
     };
     if toks.len() > 2 + n_args {
@@ -316,6 +337,10 @@ pub fn apply_ref(sys: &mut System, a: &HostAction) -> Result<HostReply, String> 
         HostAction::Regs => {
             HostReply::Regs(ctrl_addresses().into_iter().map(|a| ctrl_value(&sys.machine, &ARG_PATTERN, a)).collect())
         }
+        HostAction::Peek { code, addr, len } => {
+            let mem: &[u8] = if code { &sys.machine.code[..] } else { &sys.machine.dmem[..] };
+            HostReply::Mem(mem[addr as usize..addr as usize + len as usize].to_vec())
+        }
     })
 }
 
@@ -341,6 +366,10 @@ pub fn apply_rtl(sys: &mut RtlSystem, a: &HostAction) -> Result<HostReply, Strin
             }
             let vals = ctrl_addresses().into_iter().map(|a| sys.rtl.read_ctrl(a)).collect::<Result<Vec<_>, _>>();
             HostReply::Regs(vals.map_err(|e| e.to_string())?)
+        }
+        HostAction::Peek { code, addr, len } => {
+            let r = if code { sys.rtl.read_code(addr, len as usize) } else { sys.rtl.read_data(addr, len as usize) };
+            HostReply::Mem(r.map_err(|e| e.to_string())?)
         }
     };
     match sys.rtl.take_bus_error() {
@@ -386,6 +415,17 @@ fn apply_one(s: &HostStep, refs: &mut dyn Reference, dut: &mut dyn Dut) -> Optio
                 }
             }
         }
+        (Ok(HostReply::Mem(e)), Ok(HostReply::Mem(a))) => {
+            let (code, addr) = match s.action {
+                HostAction::Peek { code, addr, .. } => (code, addr as usize),
+                _ => (false, 0),
+            };
+            if let Some(i) = (0..e.len().max(a.len())).find(|&i| e.get(i) != a.get(i)) {
+                let show = |v: Option<&u8>| v.map_or("nothing".to_string(), |b| format!("0x{b:02x}"));
+                let space = if code { "code" } else { "data" };
+                return mm(format!("{what}: {space}[0x{:04x}]", addr + i), show(e.get(i)), show(a.get(i)));
+            }
+        }
         (Ok(e), Ok(a)) if e != a => return mm(format!("{what}: result"), format!("{e:?}"), format!("{a:?}")),
         _ => {}
     }
@@ -422,6 +462,8 @@ mod tests {
         let at: Vec<At> = s.steps().iter().map(|s| s.at).collect();
         assert_eq!(at, [At::Step(3), At::Step(4), At::Step(10), At::Idle], "the line after the header is ignored");
         assert_eq!(s.steps()[1].action, HostAction::CmdWord { word: 0x109, a0: Some(0) });
+        let p = HostScript::parse("; cosim-host: 2 peek data 0x4000 16\n", "p.mvasm").unwrap();
+        assert_eq!(p.steps()[0].action, HostAction::Peek { code: false, addr: 0x4000, len: 16 });
         for (bad, msg) in [
             ("; cosim-host: 3 frobnicate 1", "unknown action"),
             ("; cosim-host: x pause 1", "step number"),
@@ -430,6 +472,11 @@ mod tests {
             ("; cosim-host: 3 cmd 1 2", "SPAWN"),
             ("; cosim-host: 3 cmd 9 2", "needs its A0"),
             ("; cosim-host: 3 regs 5", "unexpected `5`"),
+            ("; cosim-host: 3 peek 0 4", "needs the space"),
+            ("; cosim-host: 3 peek code 0", "needs a length"),
+            ("; cosim-host: 3 peek data 0 0", "not 1..=4096"),
+            ("; cosim-host: 3 peek data 0xFFFE 4", "runs past 0xFFFF"),
+            ("; cosim-host: 3 peek code 0 4 1", "unexpected `1`"),
         ] {
             let e = HostScript::parse(&format!("; first\n{bad}\n"), "p.mvasm").unwrap_err();
             assert_eq!(e.line, 2, "{bad}");
@@ -516,6 +563,20 @@ mod tests {
         assert_eq!(d.mismatch.check, "host");
         assert_eq!(d.mismatch.field, "`0 regs`: ctrl[0x010c] slot[2].CODE_SIZE");
         assert_eq!(d.step, 0);
+        // The same for a memory byte: a code byte the reference holds differently, read by a
+        // `peek` between steps, is named by its address; a `peek` of both memories between
+        // steps otherwise agrees and the run goes on.
+        let case = counters("; cosim-host: 5 peek code 0 64\n; cosim-host: 6 peek data 0x1000 256\n");
+        let mut ls = Lockstep::from_case(&case, CosimConfig::default()).unwrap();
+        assert!(matches!(ls.run(&mut NoObserver), Verdict::Agree { .. }));
+        let case = counters("; cosim-host: 5 peek code 0xF000 64\n");
+        let (mut refs, rtl) = crate::harness::standard_sides(&case, CosimConfig::default()).unwrap();
+        refs.machine.code[0xF006] ^= 0x10; // not code any task runs
+        let mut ls = Lockstep::new(refs, rtl, &case, CosimConfig::default()).unwrap();
+        let Verdict::Diverged(d) = ls.run(&mut NoObserver) else { panic!("the difference was missed") };
+        assert_eq!(d.mismatch.check, "host");
+        assert_eq!(d.mismatch.field, "`5 peek code 0xF000 64`: code[0xf006]");
+        assert_eq!((d.mismatch.expected.as_str(), d.mismatch.actual.as_str()), ("0x10", "0x00"));
         // A bad line is an error naming file and line before anything runs.
         let e = Lockstep::from_case(&counters("; x\n; cosim-host: 1 pause"), CosimConfig::default()).err().unwrap();
         assert_eq!(e.to_string(), "host.mvasm:2: host script: `pause` needs a pid");

@@ -93,7 +93,6 @@ pub const WAIVERS: &[Waiver] = {
         w(LSU, "default:        load_o = shifted;", Unreachable, "the default of a case over every access size"),
         w(SCHED, "if (!tmo_valid_o) begin", NotCounted, "every timeout wake (wake:timeout is hit) takes its task index here; inside an unrolled loop"),
         w(SCHED, "if (deadline_q[i] < min_dl) begin", NotCounted, "the idle jump to the earliest deadline (wake:sleep, wake:timeout) needs it; inside an unrolled loop"),
-        w(SCHED, "if (j >= NTasks) j = j - NTasks;", NotCounted, "the wrap of the round robin (a rotation from the highest pid) inside an unrolled loop"),
         w(SCHED, "if (!pick_valid && state_q[j] == hsx_isa_pkg::TaskReady) begin", NotCounted, "every pick goes through it (15 787 picks); inside an unrolled loop"),
         w(SCHED, "if (!rot_valid && state_q[j] == hsx_isa_pkg::TaskReady) begin", NotCounted, "every rotation goes through it (the `if (rot_valid)` after it is counted 14 120 times); inside an unrolled loop"),
         w(SCHED, "default:            end_st = state_q[cidx];", Unreachable, "the default of a case over every step ending"),
