@@ -121,7 +121,12 @@ impl RtlSystem {
     ) -> Result<RtlSystem, RtlError> {
         let mut rtl = Rtl::new(opts)?;
         after_reset(&mut rtl);
-        rtl.set_protect(protect)?;
+        // PROTECT resets to 1 (docs/rtl-interface.md); the driver writes it only to turn
+        // protection off, so every protected run also checks the register's reset value
+        // (docs/mutation.md: seed 3's auto-1241).
+        if !protect {
+            rtl.set_protect(false)?;
+        }
         Ok(RtlSystem { rtl, exec: Executive::new(ecfg), steps: 0, stuck_cycles: DEFAULT_STUCK_CYCLES })
     }
 
