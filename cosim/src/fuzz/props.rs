@@ -76,6 +76,9 @@ fn check_asm(text: &str) -> Result<bool, String> {
 }
 
 fn check_disasm(code: &[u8]) -> Result<bool, String> {
+    // Code space ends at 0x10000: bytes past it are no code (a seed is a whole file, and
+    // the file of an image that fills the code space is longer than 64 KiB).
+    let code = &code[..code.len().min(0x1_0000)];
     let words: Vec<u32> = code.chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])).collect();
     // The entry: a word chosen by the code itself (deterministic), 0 for no code.
     let entry = if words.is_empty() { 0 } else { (words[0] as usize % words.len()) as u32 * 4 };
