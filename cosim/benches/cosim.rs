@@ -167,14 +167,19 @@ fn check_ratio() {
         ("rtl_alone_snapshot_monitor", Box::new(|| alone(true, false))),
         ("rtl_alone_monitor_model", Box::new(|| alone(true, true))),
     ];
+    // `HSX_BENCH_ONLY=lockstep,rtl_alone`: run only these variants (for a profiler);
+    // the ratios are then relative to `rtl_alone` only if it is among them.
+    let only = std::env::var("HSX_BENCH_ONLY").ok();
+    let wanted = |name: &str| only.as_deref().map_or(true, |o| o.split(',').any(|w| w == name));
+    let rounds: usize = std::env::var("HSX_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
     // Fastest round of each, in CPU time and in wall time.
     let mut cpu = [(f64::MAX, 0u64); 5];
     let mut wall = [f64::MAX; 5];
-    for (_, f) in &variants {
+    for (_, f) in variants.iter().filter(|(n, _)| wanted(n)) {
         f();
     }
-    for _ in 0..ROUNDS {
-        for (i, (_, f)) in variants.iter().enumerate() {
+    for _ in 0..rounds {
+        for (i, (_, f)) in variants.iter().enumerate().filter(|(_, (n, _))| wanted(n)) {
             let (c, w, cycles) = f();
             if c < cpu[i].0 {
                 cpu[i] = (c, cycles);
@@ -183,7 +188,7 @@ fn check_ratio() {
         }
     }
     let m = |n: f64, t: f64| n / t / 1e6;
-    for (i, (name, _)) in variants.iter().enumerate() {
+    for (i, (name, _)) in variants.iter().enumerate().filter(|(_, (n, _))| wanted(n)) {
         println!(
             "check_ratio: {name:<26} {:.3} M retires/s, {:.2} M RTL cycles/s, {:.2}x rtl_alone (CPU time; wall: {:.2}x)",
             m(STEPS as f64, cpu[i].0),
@@ -192,8 +197,11 @@ fn check_ratio() {
             wall[i] / wall[1]
         );
     }
+    if !(wanted("lockstep") && wanted("rtl_alone")) {
+        return;
+    }
     println!(
-        "check_ratio: RTL alone {:.2} M cycles/s; lockstep (every checker, timing on) {:.3} M checked retires/s; lockstep / RTL alone = {:.2} (CPU time; wall {:.2}; best of {ROUNDS} interleaved rounds of {STEPS} steps)",
+        "check_ratio: RTL alone {:.2} M cycles/s; lockstep (every checker, timing on) {:.3} M checked retires/s; lockstep / RTL alone = {:.2} (CPU time; wall {:.2}; best of {rounds} interleaved rounds of {STEPS} steps)",
         m(cpu[1].1 as f64, cpu[1].0),
         m(STEPS as f64, cpu[0].0),
         cpu[0].0 / cpu[1].0,

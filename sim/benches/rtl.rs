@@ -7,9 +7,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use isa::{Command, Insn, NoOperands, RdImm, RdRsRs, SpawnContext, Target};
 use sim::{Event, Rtl, RtlOptions};
 
-/// A model running an endless loop of ALU instructions in pid 1.
-fn running_model() -> Rtl {
-    let mut r = Rtl::new(RtlOptions::default()).expect("model");
+/// A model running an endless loop of ALU instructions in pid 1 (the traced model when
+/// `trace`: the one a VCD can be opened on).
+fn running_model(trace: bool) -> Rtl {
+    let mut r = Rtl::new(RtlOptions { trace, ..RtlOptions::default() }).expect("model");
     let prog = [
         Insn::Ldi(RdImm { rd: 1, imm: 0 }),
         Insn::Ldi(RdImm { rd: 2, imm: 1 }),
@@ -66,7 +67,7 @@ fn bench(c: &mut Criterion) {
         let name = if traced { "vcd_open" } else { "trace_closed" };
         g.throughput(Throughput::Elements(if traced { CYCLES / 10 } else { CYCLES }));
         g.bench_function(BenchmarkId::new("tick", name), |b| {
-            let mut r = running_model();
+            let mut r = running_model(traced);
             if traced {
                 r.vcd_open(&vcd).expect("vcd");
             }
@@ -90,7 +91,7 @@ fn bench(c: &mut Criterion) {
         let name = if traced { "vcd_open" } else { "trace_closed" };
         g.throughput(Throughput::Elements(if traced { RETIRES / 10 } else { RETIRES }));
         g.bench_function(BenchmarkId::new("run", name), |b| {
-            let mut r = running_model();
+            let mut r = running_model(traced);
             if traced {
                 r.vcd_open(&vcd).expect("vcd");
             }

@@ -11,7 +11,7 @@ use crate::verilate::{Verilator, VERILATOR_ARGS};
 use crate::{compile::CXX_FLAGS, filelist_entries, path_str, Rtl};
 
 /// Bumped when the way objects are produced changes (invalidates every cache).
-pub const CACHE_EPOCH: &str = "hsx-sim-build-2";
+pub const CACHE_EPOCH: &str = "hsx-sim-build-3";
 
 /// The real model's key: the epoch, Verilator (version and root), its arguments, the C++
 /// flags, the RTL arguments, the extra model flags and the RTL's content.

@@ -27,6 +27,11 @@ pub const CXX_FLAGS: &[&str] = &[
 /// runtime and the bridge do not read them).
 const PER_MODEL_DEFINES: &[&str] = &["VM_COVERAGE"];
 
+/// Defines that are 1 for the runtime and the bridge when any model sets them (the traced
+/// models: the runtime then has the tracer, which the untraced models never call; the
+/// models themselves are compiled with their own value).
+const ANY_MODEL_DEFINES: &[&str] = &["VM_TRACE", "VM_TRACE_VCD", "VM_TRACE_FST"];
+
 /// Compile what the cache lacks — the freshly verilated models (`fresh[i] != mdirs[i]`),
 /// the runtime library — and the bridge, in parallel. Returns the runtime's cache
 /// directory. The models' work directories are published by the caller (the bridge
@@ -40,12 +45,25 @@ pub fn compile_all(
     classes: &[Classes],
     model_flags: &[String],
 ) -> Result<PathBuf, String> {
+    let value = |c: &Classes, k: &str| c.scalar(k).unwrap_or_else(|| "0".into());
     let defines: Vec<(String, String)> = ["VM_COVERAGE", "VM_SC", "VM_TRACE", "VM_TRACE_FST", "VM_TRACE_VCD"]
         .iter()
-        .map(|k| (k.to_string(), classes[0].scalar(k).unwrap_or_else(|| "0".into())))
+        .map(|k| {
+            let v = if ANY_MODEL_DEFINES.contains(k) {
+                if classes.iter().any(|c| value(c, k) != "0") {
+                    "1".into()
+                } else {
+                    "0".into()
+                }
+            } else {
+                value(&classes[0], k)
+            };
+            (k.to_string(), v)
+        })
         .collect();
+    let shared = |k: &str| !PER_MODEL_DEFINES.contains(&k) && !ANY_MODEL_DEFINES.contains(&k);
     for c in &classes[1..] {
-        for (k, v) in defines.iter().filter(|(k, _)| !PER_MODEL_DEFINES.contains(&k.as_str())) {
+        for (k, v) in defines.iter().filter(|(k, _)| shared(k)) {
             let other = c.scalar(k).unwrap_or_else(|| "0".into());
             if &other != v {
                 return Err(format!("the models disagree on {k} ({v} vs {other})"));
@@ -84,7 +102,7 @@ pub fn compile_all(
     let base_build = |extra_includes: &[&Path]| {
         let mut b = cc::Build::new();
         configure(&mut b, extra_includes);
-        for (k, v) in defines.iter().filter(|(k, _)| !PER_MODEL_DEFINES.contains(&k.as_str())) {
+        for (k, v) in defines.iter().filter(|(k, _)| shared(k)) {
             b.define(k, v.as_str());
         }
         b
@@ -104,13 +122,16 @@ pub fn compile_all(
             for f in model_flags {
                 b.flag(f);
             }
-            for k in PER_MODEL_DEFINES {
+            for k in PER_MODEL_DEFINES.iter().chain(ANY_MODEL_DEFINES) {
                 b.define(k, cls.scalar(k).unwrap_or_else(|| "0".into()).as_str());
             }
             jobs.push(s.spawn(move || compile_model(b, prefix, tmp, cls)));
         }
         if !rt_lib.is_file() {
             let mut b = base_build(&[]);
+            for (k, v) in defines.iter().filter(|(k, _)| ANY_MODEL_DEFINES.contains(&k.as_str())) {
+                b.define(k, v.as_str());
+            }
             let (rt_dir, runtime, include) = (&rt_dir, &runtime, &include);
             jobs.push(s.spawn(move || -> Result<(), String> {
                 let tmp = temp_dir_for(rt_dir);

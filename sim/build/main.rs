@@ -1,9 +1,11 @@
-//! Build script of `hsx-sim`: verilate the RTL (`rtl/hsx.f`, top `hsx_top`) four times —
+//! Build script of `hsx-sim`: verilate the RTL (`rtl/hsx.f`, top `hsx_top`) five times —
 //! the real model (`Vhsx`), the mutant model (`Vhsx_mut`: a copy of the RTL with every hand
 //! mutant of `rtl/mutants/hand.toml` and every automatic mutant applied as mutant schemata
 //! by the `mutate` crate, selected at run time by its `mutant_i` input; docs/mutation.md),
 //! the monitor model (`Vhsx_mon`: the real RTL with `rtl/monitors/`'s checkers bound in)
-//! and the coverage model (`Vhsx_cov`, line + toggle coverage; docs/coverage.md) —
+//! the coverage model (`Vhsx_cov`, line + toggle coverage; docs/coverage.md) and the
+//! traced model (`Vhsx_trc`: the monitor model with Verilator's VCD tracer, for waveforms;
+//! the real and the monitor model are built without the tracer, which is faster) —
 //! compile each into one unity translation unit, compile the Verilator runtime (cached
 //! in the cache directory, keyed on the Verilator version and flags) and the `cxx`
 //! bridge, and link them in the order bridge → models → runtime.
@@ -46,8 +48,11 @@ use verilate::Classes;
 /// the real RTL with the lockstep's checkers bound in, `rtl/monitors/`, listed by
 /// [`MONITORS_F`]; without that file it is the real RTL alone) and the coverage model
 /// (`Vhsx_cov`: the real RTL with Verilator's line and toggle counters, [`COVERAGE_ARGS`],
-/// for `hsx regress --coverage`, docs/coverage.md; nothing else uses it).
-const MODELS: &[&str] = &["Vhsx", "Vhsx_mut", "Vhsx_mon", "Vhsx_cov"];
+/// for `hsx regress --coverage`, docs/coverage.md; nothing else uses it) and the traced
+/// model (`Vhsx_trc`: the monitor model's sources with the tracer, [`verilate::TRACE_ARGS`];
+/// what `RtlOptions::trace` selects for VCD/FST output). The mutant and the coverage
+/// models are traced too (a mutant's divergence is recorded on the mutant model).
+const MODELS: &[&str] = &["Vhsx", "Vhsx_mut", "Vhsx_mon", "Vhsx_cov", "Vhsx_trc"];
 
 /// The coverage model's extra Verilator arguments.
 const COVERAGE_ARGS: &[&str] = &["--coverage-line", "--coverage-toggle"];
@@ -111,7 +116,9 @@ fn run() -> Result<(), String> {
 
     // 0. Each model's Verilator arguments and cache key; the mutant model's sources
     // (mutant schemata) are written into the cache.
-    let (mut_args, mut_hash) = verilate::mutant_sources(&rtl, &cache, &out, rtl_hash)?;
+    let (mut mut_args, mut_hash) = verilate::mutant_sources(&rtl, &cache, &out, rtl_hash)?;
+    let traced = |args: &mut Vec<String>| args.extend(verilate::TRACE_ARGS.iter().map(|a| a.to_string()));
+    traced(&mut mut_args);
     // An RTL directory without monitors (HSX_RTL_DIR): the plain RTL.
     let mut mon_args = rtl.args.clone();
     if rtl.cwd.join(MONITORS_F).is_file() {
@@ -120,14 +127,26 @@ fn run() -> Result<(), String> {
     // The coverage model: the real RTL with counters; its cache key adds its arguments.
     let mut cov_args = rtl.args.clone();
     cov_args.extend(COVERAGE_ARGS.iter().map(|a| a.to_string()));
-    let cov_hash = {
+    traced(&mut cov_args);
+    let with_args = |extra: &[&[&str]]| {
         let mut h = Fnv(rtl_hash);
-        for a in COVERAGE_ARGS {
+        for a in extra.iter().flat_map(|x| x.iter()) {
             h.str(a);
         }
         h.finish()
     };
-    let model_args = [(rtl.args.clone(), rtl_hash), (mut_args, mut_hash), (mon_args, rtl_hash), (cov_args, cov_hash)];
+    let cov_hash = with_args(&[COVERAGE_ARGS, verilate::TRACE_ARGS]);
+    // The traced model: the monitor model's sources with the tracer.
+    let mut trc_args = mon_args.clone();
+    traced(&mut trc_args);
+    let trc_hash = with_args(&[verilate::TRACE_ARGS]);
+    let model_args = [
+        (rtl.args.clone(), rtl_hash),
+        (mut_args, mut_hash),
+        (mon_args, rtl_hash),
+        (cov_args, cov_hash),
+        (trc_args, trc_hash),
+    ];
 
     // 1. Verilate the models (in parallel) when their sources changed.
     let mdirs: Vec<PathBuf> =

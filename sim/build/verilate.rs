@@ -11,10 +11,10 @@ use std::process::Command;
 use crate::cache::{publish, temp_dir_for, Fnv};
 use crate::{filelist_entries, path_str, Rtl};
 
-/// Verilator arguments common to every model (the RTL file list is added separately).
+/// Verilator arguments common to every model (the RTL file list is added separately;
+/// the traced models add [`TRACE_ARGS`]).
 pub const VERILATOR_ARGS: &[&str] = &[
     "--cc",
-    "--trace",
     "-O3",
     "--x-assign",
     "fast",
@@ -25,6 +25,11 @@ pub const VERILATOR_ARGS: &[&str] = &[
     "--top-module",
     "hsx_top",
 ];
+
+/// What makes a model traced (VCD output). Only the models that write waveforms have it:
+/// a traced model keeps every signal in memory for the tracer, which made the real model
+/// ~15 % slower per cycle with the dump closed (docs/benchmarks.md).
+pub const TRACE_ARGS: &[&str] = &["--trace"];
 
 /// The Verilator the models are built with.
 pub struct Verilator {

@@ -4,6 +4,13 @@
 // write port is sampled here, i.e. what the coming rising edge commits), clk high + eval
 // (the rising edge; the retire port is sampled after it). The hot loops (`run`, `tick`,
 // host-bus transactions) stay in C++ so that Rust crosses the FFI once per event.
+//
+// The falling edge's eval does nothing in this design (no logic on the falling clock; the
+// inputs settled in the eval after the driver last changed them), so when no VCD is open
+// and the inputs are settled `edge()` skips it: it marks the clock as having been low for
+// Verilator's edge detection and evaluates the rising edge only — one eval per cycle
+// instead of two (docs/benchmarks.md; `fast_edges_match_full_edges` in sim's tests runs
+// both ways and compares every retire, write and cycle).
 
 #include "hsx-sim/csrc/hsx_sim.h"
 #include "hsx-sim/src/ffi.rs.h"
@@ -26,8 +33,13 @@
 #include "verilated_vcd_c.h"
 
 #include "Vhsx.h"
+#include "Vhsx___024root.h"
 #include "Vhsx_mon.h"
+#include "Vhsx_mon___024root.h"
+#include "Vhsx_trc.h"
+#include "Vhsx_trc___024root.h"
 #include "Vhsx_mut.h"
+#include "Vhsx_mut___024root.h"
 #include "Vhsx_cov.h"
 #include "Vhsx_cov__Syms.h"
 
@@ -109,6 +121,21 @@ template <class T, class = void>
 struct HasMutant : std::false_type {};
 template <class T>
 struct HasMutant<T, std::void_t<decltype(std::declval<T&>().mutant_i)>> : std::true_type {};
+
+// Was the model verilated with `--trace`?
+template <class T, class = void>
+struct HasTrace : std::false_type {};
+template <class T>
+struct HasTrace<T, std::void_t<decltype(std::declval<T&>().trace(static_cast<VerilatedVcdC*>(nullptr), 0))>>
+    : std::true_type {};
+
+// Does the model keep the clock's previous value for its edge detection where the driver
+// can set it (Verilator 5.006's `__Vtrigrprev__TOP__clk_i`)? Without it every cycle takes
+// two evals.
+template <class T, class = void>
+struct HasClkPrev : std::false_type {};
+template <class T>
+struct HasClkPrev<T, std::void_t<decltype(std::declval<T&>().rootp->__Vtrigrprev__TOP__clk_i)>> : std::true_type {};
 
 // Bits [lsb, lsb + width) of one element of a Verilated variable.
 uint64_t load_bits(const void* p, int vltype, uint32_t total_bits, uint32_t lsb, uint32_t width) {
@@ -217,12 +244,14 @@ public:
         top_->run_i = 0;
         top_->rst_ni = 0;
         top_->clk_i = 0;
+        settled_ = false;
         top_->eval();
         const bool mon = mon_on_;
         mon_on_ = false;
         for (uint32_t i = 0; i < cycles; ++i) edge();
         top_->rst_ni = 1;
         top_->eval();
+        settled_ = true;
         mon_on_ = mon;
         if (svm_enable_) *svm_enable_ = svm_on_;  // the checker's reset cleared it
         cycles_ = 0;
@@ -250,6 +279,7 @@ public:
         top_->hb_addr_i = addr;
         top_->hb_wdata_i = wdata;
         top_->hb_be_i = be;
+        settled_ = false;
         bool ok = false;
         for (uint32_t i = 0; i < max_cycles; ++i) {
             edge();
@@ -261,6 +291,7 @@ public:
         }
         idle_inputs();
         top_->eval();
+        settled_ = true;
         return ok;
     }
 
@@ -269,6 +300,7 @@ public:
         run_ = run;
         top_->run_i = run;
         top_->eval();
+        settled_ = true;
     }
     bool get_run() const override { return run_; }
 
@@ -313,9 +345,11 @@ public:
     void trap_ack() override {
         enter();
         top_->trap_ack_i = 1;
+        settled_ = false;
         edge();
         top_->trap_ack_i = 0;
         top_->eval();
+        settled_ = true;
     }
 
     bool trap_pending() const override { return top_->trap_o; }
@@ -700,6 +734,9 @@ public:
 
     uint64_t timed_cycles() const override { return timed_; }
 
+    bool traced() const override { return HasTrace<M>::value; }
+    void set_fast_edges(bool on) override { fast_edges_ = on; }
+
     bool vcd_open(rust::Str path) override {
         enter();
         vcd_close();
@@ -747,6 +784,16 @@ private:
     static constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 
     bool open_now() {
+        if constexpr (!HasTrace<M>::value) {
+            // Built without the tracer (the Rust side checks `traced()` first).
+            if (vcd_err_ == 0) vcd_err_ = ENOTSUP;
+            return false;
+        } else {
+            return open_traced();
+        }
+    }
+
+    bool open_traced() {
         auto f = std::make_unique<TraceFile>();
         auto t = std::make_unique<VerilatedVcdC>(f.get());
         top_->trace(t.get(), 99);
@@ -888,8 +935,19 @@ private:
     // One clock cycle.
     inline void edge() {
         if (VL_UNLIKELY(cycles_ >= vcd_next_)) vcd_event();
-        top_->clk_i = 0;
-        top_->eval();
+        if constexpr (HasClkPrev<M>::value) {
+            if (fast_edges_ && settled_ && !vcd_) {
+                // Nothing changed since the last eval: the falling edge would evaluate
+                // nothing. Let the rising edge's eval see the clock as having been low.
+                top_->rootp->__Vtrigrprev__TOP__clk_i = 0;
+            } else {
+                top_->clk_i = 0;
+                top_->eval();
+            }
+        } else {
+            top_->clk_i = 0;
+            top_->eval();
+        }
         if (mon_on_ && mon_we_.get() && (!mon_req_.p || mon_req_.get())) record_write();
         // Table stability: an edge inside an instruction (no trap service, no host-bus
         // request) that does not end the step must not change the table.
@@ -900,6 +958,7 @@ private:
         if (vcd_) vcd_->dump(cycles_ * kVcdPeriod + kVcdPeriod / 2);
         top_->clk_i = 1;
         top_->eval();
+        settled_ = true;
         ++cycles_;
         if (vcd_) vcd_->dump(cycles_ * kVcdPeriod);
         if (top_->rvfi_valid_o) push_retire();
@@ -1017,6 +1076,9 @@ private:
     uint16_t mutant_ = 0;
     bool run_ = false;
     uint64_t cycles_ = 0;
+    // The inputs have been evaluated since the driver last changed one (see edge()).
+    bool settled_ = false;
+    bool fast_edges_ = true;
 
     std::vector<RetireRec> retires_;
     size_t rq_head_ = 0, rq_len_ = 0;
@@ -1060,7 +1122,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<RtlModel> new_model(uint16_t mutant, bool monitors) {
+std::unique_ptr<RtlModel> new_model(uint16_t mutant, bool monitors, bool trace) {
+    if (mutant == 0 && trace) return std::make_unique<Impl<Vhsx_trc>>(0);
     if (mutant == 0 && monitors) return std::make_unique<Impl<Vhsx_mon>>(0);
     if (mutant == 0) return std::make_unique<Impl<Vhsx>>(0);
     return std::make_unique<Impl<Vhsx_mut>>(mutant);

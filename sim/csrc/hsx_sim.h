@@ -1,6 +1,7 @@
-// C++ driver of the Verilated HSX models (the real `Vhsx`, the mutant-capable
-// `Vhsx_mut` and the coverage model `Vhsx_cov`). One abstract interface (what the cxx bridge in src/ffi.rs sees) and a class
-// template over the Verilated model type (hsx_sim.cc) implementing it for both.
+// C++ driver of the Verilated HSX models (the real `Vhsx`, the monitor model `Vhsx_mon`, the
+// traced model `Vhsx_trc`, the mutant-capable `Vhsx_mut` and the coverage model
+// `Vhsx_cov`). One abstract interface (what the cxx bridge in src/ffi.rs sees) and a class
+// template over the Verilated model type (hsx_sim.cc) implementing it for each.
 #pragma once
 
 #include <cstddef>
@@ -62,6 +63,8 @@ public:
     virtual void run_checked(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
                              CheckedOut& out) = 0;
 
+    virtual bool traced() const = 0;
+    virtual void set_fast_edges(bool on) = 0;
     virtual bool vcd_open(rust::Str path) = 0;
     virtual void vcd_arm(rust::Str path, uint64_t from, uint64_t to) = 0;
     virtual int32_t vcd_error() const = 0;
@@ -82,7 +85,7 @@ public:
     virtual rust::String coverage_write_layout(rust::Str path) = 0;
 };
 
-std::unique_ptr<RtlModel> new_model(uint16_t mutant, bool monitors);
+std::unique_ptr<RtlModel> new_model(uint16_t mutant, bool monitors, bool trace);
 std::unique_ptr<RtlModel> new_cov_model();
 rust::String vcd_to_fst(rust::Str vcd_path, rust::Str fst_path);
 rust::String verilator_version();

@@ -112,9 +112,11 @@ pub(crate) mod bridge {
         type RtlModel;
 
         /// A new model, reset. `mutant` 0 → the real model `Vhsx`, or with `monitors` the
-        /// monitor model `Vhsx_mon` (the real RTL with the checkers of `rtl/monitors/`);
-        /// otherwise the mutant model `Vhsx_mut` with `mutant_i` tied to `mutant`.
-        fn new_model(mutant: u16, monitors: bool) -> UniquePtr<RtlModel>;
+        /// monitor model `Vhsx_mon` (the real RTL with the checkers of `rtl/monitors/`),
+        /// or with `trace` the traced model `Vhsx_trc` (the monitor model with the VCD
+        /// tracer); otherwise the mutant model `Vhsx_mut` (traced) with `mutant_i` tied
+        /// to `mutant`.
+        fn new_model(mutant: u16, monitors: bool, trace: bool) -> UniquePtr<RtlModel>;
         /// A new coverage model `Vhsx_cov` (the real RTL with line and toggle counters), reset.
         fn new_cov_model() -> UniquePtr<RtlModel>;
         /// Verilator's version string.
@@ -237,6 +239,11 @@ pub(crate) mod bridge {
         /// Cycles since reset that count for timing (timing_skip low).
         fn timed_cycles(self: &RtlModel) -> u64;
 
+        /// The model was built with the tracer (the VCD calls work).
+        fn traced(self: &RtlModel) -> bool;
+        /// Clock with one model evaluation per cycle when nothing needs the falling edge
+        /// (on by default; off: always two, as with a VCD open). For the equivalence test.
+        fn set_fast_edges(self: Pin<&mut RtlModel>, on: bool);
         fn vcd_open(self: Pin<&mut RtlModel>, path: &str) -> bool;
         fn vcd_arm(self: Pin<&mut RtlModel>, path: &str, from: u64, to: u64);
         fn vcd_error(self: &RtlModel) -> i32;

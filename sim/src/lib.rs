@@ -84,6 +84,8 @@ pub enum SimError {
     BadRegister { what: &'static str, value: u32 },
     #[error("cannot open VCD file {path}")]
     Vcd { path: String },
+    #[error("cannot write the VCD file {path}: this RTL model was built without the tracer (build it with RtlOptions::trace)")]
+    NotTraced { path: String },
     #[error("writing the FST file: {0}")]
     Fst(String),
     #[error("writing the VCD file {path}: {source}")]
@@ -127,6 +129,13 @@ pub struct RtlOptions {
     /// counters, [`Rtl::coverage_counts`]; without the monitors: the task-table rule is
     /// then checked by the driver); `mutant` must then be 0.
     pub coverage: bool,
+    /// With `mutant` 0 and without `coverage`: the traced model `Vhsx_trc` — the monitor
+    /// model with Verilator's tracer, so that [`Rtl::vcd_open`] and [`Rtl::vcd_arm`] work
+    /// (whether or not `monitors` is set; its checker stays off until
+    /// [`Rtl::set_table_monitor`]). The real and the monitor model are built without the
+    /// tracer, which makes every cycle cheaper (docs/benchmarks.md); the mutant and the
+    /// coverage models are always traced.
+    pub trace: bool,
 }
 
 /// Why the core traps (`trap_cause_o`).

@@ -17,7 +17,11 @@ impl Rtl {
         if opts.coverage && opts.mutant != 0 {
             return Err(SimError::CoverageMutant(opts.mutant));
         }
-        let mut m = if opts.coverage { bridge::new_cov_model() } else { bridge::new_model(opts.mutant, opts.monitors) };
+        let mut m = if opts.coverage {
+            bridge::new_cov_model()
+        } else {
+            bridge::new_model(opts.mutant, opts.monitors, opts.trace)
+        };
         if m.is_null() {
             return Err(SimError::Model);
         }
@@ -155,6 +159,14 @@ impl Rtl {
     /// The options the model was built with.
     pub fn options(&self) -> RtlOptions {
         self.opts
+    }
+
+    /// Clock with one model evaluation per cycle where the falling edge has nothing to
+    /// evaluate (no VCD open, no input changed since the last evaluation; the default), or
+    /// always with two (`false`: clock low + eval, clock high + eval). Both give the same
+    /// cycles, retires and observed writes; the switch exists to show that.
+    pub fn set_fast_edges(&mut self, on: bool) {
+        self.m.pin_mut().set_fast_edges(on);
     }
 
     /// Task slots of the design (`NTasks`); pids are `1..=n_tasks`.

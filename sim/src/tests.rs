@@ -311,7 +311,8 @@ fn write_monitor_sees_host_and_core_writes() {
 
 #[test]
 fn vcd_open_writes_a_file() {
-    let mut r = rtl();
+    let mut r = Rtl::new(RtlOptions { trace: true, ..RtlOptions::default() }).expect("model");
+    assert!(r.traced());
     let p = temp_path("open.vcd");
     let _ = std::fs::remove_file(&p);
     r.vcd_open(&p).unwrap();
@@ -343,6 +344,19 @@ fn vcd_open_writes_a_file() {
         other => panic!("expected VcdWrite, got {other:?}"),
     }
     let _ = std::fs::remove_file(&p);
+    // The untraced models refuse, naming the file and why; nothing is created.
+    for opts in [RtlOptions::default(), RtlOptions { monitors: true, ..RtlOptions::default() }] {
+        let mut u = Rtl::new(opts).expect("model");
+        assert!(!u.traced());
+        let q = temp_path("untraced.vcd");
+        let _ = std::fs::remove_file(&q);
+        match u.vcd_open(&q) {
+            Err(e @ SimError::NotTraced { .. }) => assert!(e.to_string().contains("untraced.vcd"), "{e}"),
+            other => panic!("expected NotTraced, got {other:?}"),
+        }
+        assert!(matches!(u.vcd_arm(&q, 0, None), Err(SimError::NotTraced { .. })));
+        assert!(!u.vcd_is_open() && !q.exists());
+    }
     let _ = std::fs::remove_file(&p2);
 }
 
@@ -612,4 +626,67 @@ fn a_bus_that_timed_out_stays_down_until_its_error_is_taken() {
     let c2 = r.cycles();
     assert!(r.try_hb_read(Space::Data, 0x100).is_err());
     assert!(r.cycles() >= c2 + u64::from(HB_TIMEOUT_CYCLES));
+}
+
+/// Two tasks (pushes: core writes; a DIV; an SVC serviced over the host bus), then a
+/// sleep that times out, run to idle; every event with the cycle it came at, every
+/// observed write, the timed-cycle count and the final state, as text.
+fn edge_scenario(r: &mut Rtl) -> Vec<String> {
+    use isa::Rs;
+    let mut log = Vec::new();
+    let a = [
+        Insn::Ldi(RdImm { rd: 1, imm: 7 }),
+        Insn::Push(Rs { rs1: 1 }),
+        Insn::Add(RdRsRs { rd: 2, rs1: 1, rs2: 1 }),
+        Insn::Svc(SvcOp { module: 6, func: 2 }),
+        Insn::Div(RdRsRs { rd: 3, rs1: 2, rs2: 1 }),
+        Insn::Push(Rs { rs1: 3 }),
+        Insn::Ret(NoOperands {}),
+    ];
+    let b = [Insn::Ldi(RdImm { rd: 4, imm: -3 }), Insn::Push(Rs { rs1: 4 }), Insn::Ret(NoOperands {})];
+    spawn(r, 1, 0, &a);
+    spawn(r, 2, 0x100, &b);
+    r.command(Command::Block { pid: 2, wait: WaitKind::Sleep, deadline: Some(40) }).unwrap();
+    r.set_run(true);
+    for _ in 0..100 {
+        let ev = r.run(100_000);
+        log.push(format!("{ev:?} at {} timed {}", r.cycles(), r.timed_cycles()));
+        match ev {
+            Event::Retire(_) => {}
+            Event::Trap(t) => {
+                if t.cause == TrapCause::Timeout {
+                    r.command(Command::Wake { pid: t.pid }).unwrap();
+                } else {
+                    r.write_data(0x1000, &[t.pid, 0, 0, 0]).unwrap();
+                }
+                r.trap_ack();
+            }
+            Event::Idle => break,
+            e => panic!("unexpected {e:?}"),
+        }
+    }
+    log.extend(r.take_observed_writes().unwrap().iter().map(|w| format!("{w:?}")));
+    log.push(format!("{:?} {:?}", r.probe_slots(), r.probe_globals()));
+    log.push(format!("{:?}", r.peek_window(isa::window_of(1)).to_vec()));
+    log
+}
+
+#[test]
+fn fast_edges_match_full_edges() {
+    // One eval per cycle (the default without a VCD) and two give the same run, on every
+    // model the driver clocks that way.
+    for opts in [
+        RtlOptions::default(),
+        RtlOptions { monitors: true, ..RtlOptions::default() },
+        RtlOptions { trace: true, ..RtlOptions::default() },
+        RtlOptions { mutant: 1, ..RtlOptions::default() },
+    ] {
+        let mut fast = Rtl::new(opts).expect("model");
+        let mut full = Rtl::new(opts).expect("model");
+        full.set_fast_edges(false);
+        let (a, b) = (edge_scenario(&mut fast), edge_scenario(&mut full));
+        assert!(a.iter().any(|l| l.contains("Timeout")) && a.iter().any(|l| l.contains("Svc")), "{a:#?}");
+        assert!(a.iter().filter(|l| l.contains("from_host: false")).count() >= 3, "{a:#?}");
+        assert_eq!(a, b, "{opts:?}");
+    }
 }

@@ -26,10 +26,26 @@ pub fn vcd_to_fst(vcd: &Path, fst: &Path) -> Result<(), SimError> {
 }
 
 impl Rtl {
+    /// Whether this model has Verilator's tracer (built with `--trace`: the traced model
+    /// [`RtlOptions::trace`](crate::RtlOptions::trace) selects, the mutant and the coverage
+    /// models). The VCD calls of an untraced model fail with [`SimError::NotTraced`].
+    pub fn traced(&self) -> bool {
+        self.m.traced()
+    }
+
+    fn need_trace(&self, path: &str) -> Result<(), SimError> {
+        if self.m.traced() {
+            Ok(())
+        } else {
+            Err(SimError::NotTraced { path: path.to_string() })
+        }
+    }
+
     /// Start writing every design signal to a VCD file (closing one already open). Time
     /// is `cycles * VCD_TIME_PER_CYCLE` ns.
     pub fn vcd_open(&mut self, path: &Path) -> Result<(), SimError> {
         let p = path.to_str().ok_or_else(|| SimError::Vcd { path: path.display().to_string() })?;
+        self.need_trace(p)?;
         self.m.pin_mut().vcd_clear_error();
         if self.m.pin_mut().vcd_open(p) {
             Ok(())
@@ -44,6 +60,7 @@ impl Rtl {
     /// traffic, trap service, steps); [`Rtl::reset`] disarms it.
     pub fn vcd_arm(&mut self, path: &Path, from: u64, to: Option<u64>) -> Result<(), SimError> {
         let p = path.to_str().ok_or_else(|| SimError::Vcd { path: path.display().to_string() })?;
+        self.need_trace(p)?;
         self.m.pin_mut().vcd_clear_error();
         self.m.pin_mut().vcd_arm(p, from, to.unwrap_or(u64::MAX));
         match self.vcd_failure(p) {

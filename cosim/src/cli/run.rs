@@ -114,8 +114,10 @@ pub fn run(a: RunArgs) -> Result<i32, CliError> {
                 _ => None,
             };
             let mut arm_err = None;
+            // The traced model only when waveforms are asked for (the untraced one is faster).
+            let opts = sim::RtlOptions { trace: raw.is_some(), ..sim::RtlOptions::default() };
             let mut sys = crate::rtl::RtlSystem::new_with(
-                sim::RtlOptions::default(),
+                opts,
                 mcfg.protect,
                 a.machine.exec_config(),
                 &mut |rtl: &mut sim::Rtl| {

@@ -56,6 +56,11 @@ pub struct CosimConfig {
     /// of a report: a replay runs the real model.
     #[serde(skip)]
     pub coverage: bool,
+    /// Run the RTL side on the traced model (`sim::RtlOptions::trace`), so that its
+    /// waveforms can be written: the waveform recorder's re-run sets it. Not part of a
+    /// report (a run gives the same cycles either way).
+    #[serde(skip)]
+    pub trace: bool,
 }
 
 impl Default for CosimConfig {
@@ -66,6 +71,7 @@ impl Default for CosimConfig {
             mutant: 0,
             vcd_window: 2000,
             coverage: false,
+            trace: false,
         }
     }
 }
@@ -248,7 +254,7 @@ pub fn standard_sides_with(
     let mut refs = System::new(&mcfg, ecfg);
     plan.load(&mut refs.exec, &mut refs.machine, SpawnOptions::default())?;
     let mut rtl = RtlSystem::new_with(
-        RtlOptions { mutant: cfg.mutant, monitors: true, coverage: cfg.coverage },
+        RtlOptions { mutant: cfg.mutant, monitors: true, coverage: cfg.coverage, trace: cfg.trace },
         st.protect,
         ecfg,
         after_reset,

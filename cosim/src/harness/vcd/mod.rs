@@ -200,7 +200,9 @@ fn record_into(
 ) -> Result<Recording, CosimError> {
     let raw_str = raw.display().to_string();
     let mut arm_err = None;
-    let mut ls = Lockstep::from_case_with(case, *cfg, &mut |rtl: &mut sim::Rtl| {
+    // The re-run on the traced model (the same cycles as the untraced run it repeats).
+    let traced = CosimConfig { trace: true, ..*cfg };
+    let mut ls = Lockstep::from_case_with(case, traced, &mut |rtl: &mut sim::Rtl| {
         // Armed before the loader runs: a window that starts at reset includes it.
         if let Err(e) = rtl.vcd_arm(raw, range.from, range.to) {
             arm_err = Some(e.to_string());
