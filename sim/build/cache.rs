@@ -8,7 +8,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::verilate::{Verilator, VERILATOR_ARGS};
-use crate::{compile::CXX_FLAGS, filelist_entries, path_str, Rtl};
+use crate::{
+    compile::{CXX_FLAGS, FAST_MODEL_FLAGS},
+    filelist_entries, path_str, Rtl,
+};
 
 /// Bumped when the way objects are produced changes (invalidates every cache).
 pub const CACHE_EPOCH: &str = "hsx-sim-build-3";
@@ -20,7 +23,7 @@ pub fn rtl_hash(vl: &Verilator, rtl: &Rtl, model_flags: &[String]) -> Result<u64
     h.str(CACHE_EPOCH);
     h.str(&vl.version);
     h.str(&path_str(&vl.root)?);
-    for a in VERILATOR_ARGS.iter().chain(CXX_FLAGS) {
+    for a in VERILATOR_ARGS.iter().chain(CXX_FLAGS).chain(FAST_MODEL_FLAGS) {
         h.str(a);
     }
     for a in &rtl.args {

@@ -203,7 +203,7 @@ struct Sig {
     uint32_t width = 0;
     // The whole element (what load_bits(p, vltype, width, 0, 64) returns), inlined: it is
     // read on every cycle.
-    inline uint64_t get() const {
+    __attribute__((always_inline)) inline uint64_t get() const {
         switch (vltype) {
         case VLVT_UINT8: return *static_cast<const CData*>(p);
         case VLVT_UINT16: return *static_cast<const SData*>(p);
@@ -296,6 +296,8 @@ public:
     }
 
     void set_run(bool run) override {
+        // Unchanged and evaluated already: an eval would change nothing.
+        if (run == run_ && settled_ && top_->run_i == run) return;
         enter();
         run_ = run;
         top_->run_i = run;
@@ -305,41 +307,48 @@ public:
     bool get_run() const override { return run_; }
 
     RunOut run(uint64_t max_cycles) override {
-        enter();
         RunOut out{};
+        run_into(out, max_cycles);
+        return out;
+    }
+
+    // `run`, into the caller's record: a retire seen by the clock loop is written there
+    // field by field, once (through the retire queue and a by-value return it was copied
+    // twice, each copy reading with wide loads what narrow stores had just written — a
+    // store-forwarding stall per retire).
+    void run_into(RunOut& out, uint64_t max_cycles) {
+        enter();
+        out.kind = 0;
         if (rq_len_ != 0) {
-            out.kind = 0;
             out.retire = pop_retire();
-            return out;
+            return;
         }
         if (top_->trap_o) {
             out.kind = 1;
             out.trap = trap_rec();
-            return out;
+            return;
         }
         for (uint64_t n = 0; n < max_cycles; ++n) {
-            edge();
+            if (edge(&out.retire)) return;  // kind 0
             if (rq_len_ != 0) {
-                out.kind = 0;
                 out.retire = pop_retire();
-                return out;
+                return;
             }
             if (top_->trap_o) {
                 out.kind = 1;
                 out.trap = trap_rec();
-                return out;
+                return;
             }
             if (!run_ && top_->halted_o) {
                 out.kind = 3;
-                return out;
+                return;
             }
             if (top_->idle_o) {
                 out.kind = 2;
-                return out;
+                return;
             }
         }
         out.kind = 4;
-        return out;
     }
 
     void trap_ack() override {
@@ -632,7 +641,7 @@ public:
 
     void run_checked(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
                      CheckedOut& out) override {
-        out.run = run(max_cycles);
+        run_into(out.run, max_cycles);
         if (out.run.kind != 0) return;
         // Observed writes: as many as the caller's buffer holds.
         const size_t nw = std::min(wq_len_, writes.size());
@@ -932,8 +941,9 @@ private:
         if constexpr (HasMutant<M>::value) top_->mutant_i = mutant_;
     }
 
-    // One clock cycle.
-    inline void edge() {
+    // One clock cycle. A retire goes to `direct` when given and the queue is empty (the
+    // return value says so), else to the queue.
+    inline bool edge(RetireRec* direct = nullptr) {
         if (VL_UNLIKELY(cycles_ >= vcd_next_)) vcd_event();
         if constexpr (HasClkPrev<M>::value) {
             if (fast_edges_ && settled_ && !vcd_) {
@@ -961,7 +971,15 @@ private:
         settled_ = true;
         ++cycles_;
         if (vcd_) vcd_->dump(cycles_ * kVcdPeriod);
-        if (top_->rvfi_valid_o) push_retire();
+        bool took = false;
+        if (top_->rvfi_valid_o) {
+            if (direct && rq_len_ == 0) {
+                fill_retire(*direct);
+                took = true;
+            } else {
+                push_retire();
+            }
+        }
         // The retire edge may change the table (unless a self-test withdrew that once).
         bool check = watch && !top_->rvfi_valid_o;
         if (VL_UNLIKELY(tbl_noexempt_) && watch && top_->rvfi_valid_o) {
@@ -974,6 +992,7 @@ private:
         } else if (top_->rvfi_valid_o) {
             tbl_valid_ = false;
         }
+        return took;
     }
 
     void table_snapshot() {
@@ -1021,6 +1040,10 @@ private:
         }
         RetireRec& r = retires_[(rq_head_ + rq_len_) % kRetireRing];
         ++rq_len_;
+        fill_retire(r);
+    }
+
+    void fill_retire(RetireRec& r) const {
         r.cycle = cycles_;
         r.timed = timed_;
         r.step = top_->rvfi_step_o;
