@@ -15,7 +15,9 @@
 //! lockstep ÷ RTL time ratio (criterion's groups run seconds apart, and this machine's
 //! speed drifts by tens of percent within minutes). Rounds are timed in the thread's CPU
 //! time (`CLOCK_THREAD_CPUTIME_ID`: time the machine's other jobs take from this thread is
-//! not counted) and in wall time. `HSX_BENCH_RATIO_ONLY=1` skips the groups.
+//! not counted) and in wall time. `HSX_BENCH_RATIO_ONLY=1` skips the groups;
+//! `HSX_BENCH_ONLY=lockstep,rtl_alone` runs only the named variants and
+//! `HSX_BENCH_ROUNDS=n` sets the rounds (for a profiler: one variant, many rounds).
 
 use cosim::harness::case::{Case, Settings, SourceFile};
 use cosim::harness::{run_case, CaseResult, CosimConfig, Lockstep, NoObserver, Verdict};
@@ -170,7 +172,7 @@ fn check_ratio() {
     // `HSX_BENCH_ONLY=lockstep,rtl_alone`: run only these variants (for a profiler);
     // the ratios are then relative to `rtl_alone` only if it is among them.
     let only = std::env::var("HSX_BENCH_ONLY").ok();
-    let wanted = |name: &str| only.as_deref().map_or(true, |o| o.split(',').any(|w| w == name));
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|w| w == name));
     let rounds: usize = std::env::var("HSX_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
     // Fastest round of each, in CPU time and in wall time.
     let mut cpu = [(f64::MAX, 0u64); 5];
