@@ -508,13 +508,15 @@ fn table_monitor_is_quiet_on_a_correct_run_and_fires_on_a_change() {
         Insn::Ret(NoOperands {}),
     ];
     // Both implementations of the rule: snapshots compared after every edge (the real
-    // model) and the SystemVerilog checker bound into the monitor model. They must agree
-    // cycle for cycle.
+    // model) and the SystemVerilog checker bound into the monitor model — and into the
+    // traced model, which the waveform recorder's re-run of a divergence uses. They must
+    // agree cycle for cycle.
     let mut seen = vec![];
-    for monitors in [false, true] {
+    for (monitors, trace) in [(false, false), (true, false), (false, true)] {
         let model = || {
-            let mut r = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
-            assert_eq!(r.table_monitor_in_model(), monitors);
+            let mut r = Rtl::new(RtlOptions { monitors, trace, ..RtlOptions::default() }).expect("model");
+            assert_eq!(r.table_monitor_in_model(), monitors || trace);
+            assert_eq!(r.traced(), trace);
             r.set_table_monitor(true).expect("the RTL exposes in_flight");
             spawn(&mut r, 1, 0, &prog);
             r
@@ -550,6 +552,7 @@ fn table_monitor_is_quiet_on_a_correct_run_and_fires_on_a_change() {
         seen.push((c, at));
     }
     assert_eq!(seen[0], seen[1], "both monitors report the same cycles");
+    assert_eq!(seen[1], seen[2], "the traced model's checker reports the same cycles");
 }
 
 #[test]
