@@ -31,7 +31,7 @@
 //! table and scheduler registers are compared; the first difference is a divergence of
 //! the `host` check.
 
-use super::check::{slot_diff, Mismatch};
+use super::check::{sched_registers, slot_diff, Mismatch};
 use super::side::{Dut, Reference};
 use crate::rtl::{RtlHost, RtlSystem};
 use isa::ctrl::{self, field, global, op};
@@ -432,12 +432,7 @@ fn apply_one(s: &HostStep, refs: &mut dyn Reference, dut: &mut dyn Dut) -> Optio
     // The task table and the scheduler registers after the action.
     let m = refs.machine();
     let g = dut.globals();
-    for (name, e, a) in [
-        ("current", m.current as u64, g.current as u64),
-        ("last_ran", m.last_ran as u64, g.last_ran as u64),
-        ("steps", m.steps, g.steps),
-        ("ticks", m.ticks, g.ticks),
-    ] {
+    for (name, e, a) in sched_registers(m, &g) {
         if e != a {
             return mm(format!("{what}: {name}"), e.to_string(), a.to_string());
         }

@@ -3,7 +3,7 @@
 //! window and scheduler diffs, and the exact command that replays it.
 
 use super::case::Case;
-use super::check::{slot_diffs, Mismatch};
+use super::check::{sched_registers, slot_diffs, Mismatch};
 use super::side::{Dut, Reference};
 use super::{CosimConfig, Divergence, Lockstep};
 use isa::Retire;
@@ -156,12 +156,7 @@ impl Report {
             .collect();
         let mut sched_diff = vec![];
         let g = ls.dut().globals();
-        for (f, e, a) in [
-            ("current", m.current as u64, g.current as u64),
-            ("last_ran", m.last_ran as u64, g.last_ran as u64),
-            ("steps", m.steps, g.steps),
-            ("ticks", m.ticks, g.ticks),
-        ] {
+        for (f, e, a) in sched_registers(m, &g) {
             if e != a {
                 sched_diff.push(SchedDiff { field: f.into(), expected: e.to_string(), actual: a.to_string() });
             }

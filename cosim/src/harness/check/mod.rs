@@ -14,7 +14,9 @@ pub mod step;
 
 pub use flow::{mailbox_diff, EndCheck, HostBusCheck, QuiescenceCheck, StuckCheck, TableStability};
 pub use monitor::{ContextInvariants, IsolationMonitor, WriteMonitor};
-pub use step::{slot_diff, slot_diffs, traps_text, RetireCheck, SchedCheck, TimingCheck, TrapCheck, WindowCheck};
+pub use step::{
+    sched_registers, slot_diff, slot_diffs, traps_text, RetireCheck, SchedCheck, TimingCheck, TrapCheck, WindowCheck,
+};
 
 use super::console::ConsoleCompare;
 use super::side::{Dut, Reference, StepFault};

@@ -7,6 +7,8 @@ use super::{AdvanceCtx, Checker, Mismatch, Phases, StepCtx};
 use crate::harness::side::StepFault;
 use crate::harness::timing::expected_cycles;
 use isa::{Retire, Slot, TaskState};
+use sim::Globals;
+use vm_ref::Machine;
 
 pub(super) fn hex(v: impl std::fmt::LowerHex) -> String {
     format!("0x{v:x}")
@@ -206,6 +208,16 @@ pub fn slot_diffs(e: &Slot, a: &Slot) -> Vec<(&'static str, String, String)> {
     v
 }
 
+/// The scheduler registers the checkers compare, in report order: (name, reference, DUT).
+pub fn sched_registers(m: &Machine, g: &Globals) -> [(&'static str, u64, u64); 4] {
+    [
+        ("current", m.current as u64, g.current as u64),
+        ("last_ran", m.last_ran as u64, g.last_ran as u64),
+        ("steps", m.steps, g.steps),
+        ("ticks", m.ticks, g.ticks),
+    ]
+}
+
 /// The first field of `a` that differs from `e`.
 pub fn slot_diff(e: &Slot, a: &Slot) -> Option<(&'static str, String, String)> {
     slot_diffs(e, a).into_iter().next()
@@ -227,13 +239,7 @@ impl Checker for SchedCheck {
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let m = cx.refm;
         let g = cx.rtl_globals;
-        let pairs = [
-            ("current", m.current as u64, g.current as u64),
-            ("last_ran", m.last_ran as u64, g.last_ran as u64),
-            ("steps", m.steps, g.steps),
-            ("ticks", m.ticks, g.ticks),
-        ];
-        for (name, e, a) in pairs {
+        for (name, e, a) in sched_registers(m, &g) {
             if e != a {
                 return Some(Mismatch::new(self.name(), name, e.to_string(), a.to_string()));
             }
