@@ -116,9 +116,18 @@ fn run() -> Result<(), String> {
 
     // 0. Each model's Verilator arguments and cache key; the mutant model's sources
     // (mutant schemata) are written into the cache.
-    let (mut mut_args, mut_hash) = verilate::mutant_sources(&rtl, &cache, &out, rtl_hash)?;
+    let (mut mut_args, mut_src_hash) = verilate::mutant_sources(&rtl, &cache, &out, rtl_hash)?;
     let traced = |args: &mut Vec<String>| args.extend(verilate::TRACE_ARGS.iter().map(|a| a.to_string()));
+    // A model's cache key: its sources' key and the arguments it adds.
+    let with_args = |base: u64, extra: &[&[&str]]| {
+        let mut h = Fnv(base);
+        for a in extra.iter().flat_map(|x| x.iter()) {
+            h.str(a);
+        }
+        h.finish()
+    };
     traced(&mut mut_args);
+    let mut_hash = with_args(mut_src_hash, &[verilate::TRACE_ARGS]);
     // An RTL directory without monitors (HSX_RTL_DIR): the plain RTL.
     let mut mon_args = rtl.args.clone();
     if rtl.cwd.join(MONITORS_F).is_file() {
@@ -128,18 +137,11 @@ fn run() -> Result<(), String> {
     let mut cov_args = rtl.args.clone();
     cov_args.extend(COVERAGE_ARGS.iter().map(|a| a.to_string()));
     traced(&mut cov_args);
-    let with_args = |extra: &[&[&str]]| {
-        let mut h = Fnv(rtl_hash);
-        for a in extra.iter().flat_map(|x| x.iter()) {
-            h.str(a);
-        }
-        h.finish()
-    };
-    let cov_hash = with_args(&[COVERAGE_ARGS, verilate::TRACE_ARGS]);
+    let cov_hash = with_args(rtl_hash, &[COVERAGE_ARGS, verilate::TRACE_ARGS]);
     // The traced model: the monitor model's sources with the tracer.
     let mut trc_args = mon_args.clone();
     traced(&mut trc_args);
-    let trc_hash = with_args(&[verilate::TRACE_ARGS]);
+    let trc_hash = with_args(rtl_hash, &[verilate::TRACE_ARGS]);
     let model_args = [
         (rtl.args.clone(), rtl_hash),
         (mut_args, mut_hash),
