@@ -113,12 +113,7 @@ pub fn resolve(
         let lines: Vec<&str> = text.lines().collect();
         let mut hits: Vec<(usize, usize, u16)> = points
             .iter()
-            .filter(|(_, p)| {
-                p.file == a.file
-                    && p.line >= 1
-                    && lines.get(p.line - 1).is_some_and(|l| words(l) == words(&a.line_text))
-                    && p.change() == a.change
-            })
+            .filter(|(_, p)| p.line >= 1 && lines.get(p.line - 1).is_some_and(|l| a.matches(&p.file, l, &p.change())))
             .map(|(n, p)| (p.line, p.at.0, *n))
             .collect();
         hits.sort_unstable();
