@@ -614,6 +614,7 @@ public:
                       int32_t dmem) override {
         ck_bound_ = false;
         ck_tbl_.clear();
+        ck_fields_.clear();
         ck_n_ = 0;
         for (const int32_t h : table) {
             const Var* b = var(h);
@@ -625,6 +626,7 @@ public:
                 return false;
             }
             ck_tbl_.push_back(h);
+            ck_fields_.push_back(Field{b->base, b->stride, field_kind(*b), b->vltype, b->width});
         }
         if (ck_n_ == 0 || ck_n_ > 32 || reg_base_field >= ck_tbl_.size() || globals.size() != 6) return false;
         ck_reg_base_ = reg_base_field;
@@ -675,29 +677,29 @@ public:
             }
             *svm_dirty_ = 0;
         }
-        for (size_t k = 0; rows != 0 && k < ck_tbl_.size(); ++k) {
-            const Var* b = var(ck_tbl_[k]);
-            uint64_t* dst = t + k * n;
-            const char* base = b->base;
-            const ptrdiff_t st = b->stride;
-            // One loop per element type (the type test out of the loop).
-            auto scan = [&](auto load) {
-                for (uint32_t r = rows; r != 0; r &= r - 1) {
-                    const uint32_t e = static_cast<uint32_t>(__builtin_ctz(r));
-                    const uint64_t v = load(base + e * st);
-                    if (v != dst[e]) {
-                        dst[e] = v;
-                        changed |= 1u << e;
-                    }
+        // Slot by slot (usually one: the retiring task's), each field through the
+        // descriptor bound once (address, stride, element type).
+        for (uint32_t r = rows; r != 0; r &= r - 1) {
+            const uint32_t e = static_cast<uint32_t>(__builtin_ctz(r));
+            uint64_t* dst = t + e;
+            bool diff = false;
+            for (const Field& f : ck_fields_) {
+                const char* p = f.base + e * f.stride;
+                uint64_t v;
+                switch (f.kind) {
+                case 1: v = *reinterpret_cast<const CData*>(p); break;
+                case 2: v = *reinterpret_cast<const SData*>(p); break;
+                case 4: v = *reinterpret_cast<const IData*>(p); break;
+                case 8: v = *reinterpret_cast<const QData*>(p); break;
+                default: v = load_bits(p, f.vltype, f.width, 0, 64);
                 }
-            };
-            switch (b->vltype) {
-            case VLVT_UINT8: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const CData*>(p); }); break;
-            case VLVT_UINT16: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const SData*>(p); }); break;
-            case VLVT_UINT32: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const IData*>(p); }); break;
-            case VLVT_UINT64: scan([](const char* p) -> uint64_t { return *reinterpret_cast<const QData*>(p); }); break;
-            default: scan([b](const char* p) { return load_bits(p, b->vltype, b->width, 0, 64); });
+                if (v != *dst) {
+                    *dst = v;
+                    diff = true;
+                }
+                dst += n;
             }
+            if (diff) changed |= 1u << e;
         }
         ck_valid_ = true;
         out.changed_slots = changed;
@@ -1134,6 +1136,25 @@ private:
     // machine registers, data RAM; `ck_valid_`: the caller's table copy is complete.
     bool ck_bound_ = false, ck_valid_ = false;
     std::vector<int32_t> ck_tbl_;
+    // One per task-table field, bound with it: where element 0 is, the distance between
+    // elements, and the element's size in bytes (0: read through load_bits).
+    struct Field {
+        const char* base;
+        ptrdiff_t stride;
+        uint8_t kind;
+        int vltype;  // for load_bits (the Var itself may move as more are bound)
+        uint32_t width;
+    };
+    static uint8_t field_kind(const Var& v) {
+        switch (v.vltype) {
+        case VLVT_UINT8: return 1;
+        case VLVT_UINT16: return 2;
+        case VLVT_UINT32: return 4;
+        case VLVT_UINT64: return 8;
+        default: return 0;
+        }
+    }
+    std::vector<Field> ck_fields_;
     uint32_t ck_n_ = 0;
     size_t ck_reg_base_ = 0;
     Sig ck_g_[6];

@@ -9,8 +9,8 @@
 
 use crate::ffi::bridge;
 use crate::monitor::slot_of_raw;
-use crate::{probe, Event, Globals, ObservedWrite, Rtl, SimError, SLOT_FIELDS};
-use isa::Slot;
+use crate::{model, probe, Event, Globals, ObservedWrite, Rtl, SimError, SLOT_FIELDS};
+use isa::{Retire, Slot};
 
 /// Writes copied per crossing (a retire makes at most two; host-bus traffic of a trap
 /// service between two retires can make more, which are drained with a second call).
@@ -64,10 +64,26 @@ impl Rtl {
     /// [`checked_window`](Rtl::checked_window) describe the state after the retire.
     /// Any other event only clocks, like `run` (the writes stay queued).
     pub fn run_checked(&mut self, max_cycles: u64, writes: &mut Vec<ObservedWrite>) -> Event {
+        let mut rec = Retire::default();
+        match self.run_checked_into(max_cycles, writes, &mut rec) {
+            None => Event::Retire(rec),
+            Some(ev) => ev,
+        }
+    }
+
+    /// [`run_checked`](Rtl::run_checked) with a retire written into `rec` (`None`) instead
+    /// of returned in an [`Event::Retire`]; any other event is returned as it is. The record
+    /// is built in place: the lockstep's hot path makes no copy of it.
+    pub fn run_checked_into(
+        &mut self,
+        max_cycles: u64,
+        writes: &mut Vec<ObservedWrite>,
+        rec: &mut Retire,
+    ) -> Option<Event> {
         let ev = if self.ck.bound {
-            self.run_batch(max_cycles, writes)
+            self.run_batch(max_cycles, writes, rec)
         } else {
-            self.run_checked_by_probes(max_cycles, writes)
+            self.run_checked_by_probes(max_cycles, writes, rec)
         };
         match ev {
             Ok(ev) => ev,
@@ -84,23 +100,36 @@ impl Rtl {
         self.ck.writes_err.take()
     }
 
-    fn run_batch(&mut self, max_cycles: u64, writes: &mut Vec<ObservedWrite>) -> Result<Event, (Event, SimError)> {
+    /// The batch: `Ok(None)` is a retire, in `rec`.
+    fn run_batch(
+        &mut self,
+        max_cycles: u64,
+        writes: &mut Vec<ObservedWrite>,
+        rec: &mut Retire,
+    ) -> Result<Option<Event>, (Option<Event>, SimError)> {
         let ck = &mut self.ck;
         self.m.pin_mut().run_checked(max_cycles, &mut ck.wbuf, &mut ck.raw, &mut ck.out);
-        let o = ck.out;
-        let ev = self.event_of(&o.run);
+        // The batch is read in place, field by field: a copy of the whole struct would read
+        // with wide loads what the C++ side has just written with narrow stores.
+        let o = &self.ck.out;
         if o.run.kind != 0 {
-            return Ok(ev);
+            return Ok(Some(model::event_from(&o.run)));
         }
-        let ck = &mut self.ck;
-        if o.writes_lost != 0 {
+        *rec = model::retire_of(&o.run.retire);
+        let ev = None;
+        self.last_retire_cycle = o.run.retire.cycle;
+        self.last_retire_timed = o.run.retire.timed;
+        let (lost, more) = (o.writes_lost, o.more_writes);
+        if lost != 0 {
             // As take_observed_writes: what was recorded is dropped with the error.
-            if o.more_writes {
+            if more {
                 self.scratch.clear();
                 let _ = self.m.pin_mut().take_writes(&mut self.scratch);
             }
-            return Err((ev, SimError::WritesLost(o.writes_lost)));
+            return Err((ev, SimError::WritesLost(lost)));
         }
+        let ck = &mut self.ck;
+        let o = &ck.out;
         writes.extend(ck.wbuf[..o.n_writes as usize].iter().map(observed));
         ck.table_violation = (o.table_violation != 0).then_some(o.table_violation);
         ck.changed = o.changed_slots;
@@ -124,7 +153,7 @@ impl Rtl {
             protect: o.protect,
         };
         ck.window = o.window;
-        if o.more_writes {
+        if more {
             self.take_observed_writes_into(writes).map_err(|e| (ev, e))?;
         }
         Ok(ev)
@@ -136,9 +165,12 @@ impl Rtl {
         &mut self,
         max_cycles: u64,
         writes: &mut Vec<ObservedWrite>,
-    ) -> Result<Event, (Event, SimError)> {
+        rec: &mut Retire,
+    ) -> Result<Option<Event>, (Option<Event>, SimError)> {
         let ev = self.run(max_cycles);
-        let Event::Retire(r) = ev else { return Ok(ev) };
+        let Event::Retire(r) = ev else { return Ok(Some(ev)) };
+        *rec = r;
+        let ev = None;
         self.take_observed_writes_into(writes).map_err(|e| (ev, e))?;
         let mut slots = std::mem::take(&mut self.ck.slots);
         self.probe_slots_into(&mut slots);

@@ -227,29 +227,36 @@ impl Rtl {
 
     /// The [`Event`] of what the C++ `run` returned (noting a retire's cycles).
     pub(crate) fn event_of(&mut self, o: &bridge::RunOut) -> Event {
-        match o.kind {
-            0 => {
-                self.last_retire_cycle = o.retire.cycle;
-                self.last_retire_timed = o.retire.timed;
-                Event::Retire(retire_of(&o.retire))
-            }
-            1 => Event::Trap(Trap {
-                cause: match o.trap.cause {
-                    ctrl::trap_cause::SVC => TrapCause::Svc,
-                    ctrl::trap_cause::TIMEOUT => TrapCause::Timeout,
-                    c => TrapCause::Unknown(c),
-                },
-                pid: o.trap.pid,
-                module: o.trap.module,
-                func: o.trap.func,
-                pc: o.trap.pc,
-            }),
-            2 => Event::Idle,
-            3 => Event::Halted,
-            _ => Event::CycleLimit,
+        if o.kind == 0 {
+            self.last_retire_cycle = o.retire.cycle;
+            self.last_retire_timed = o.retire.timed;
         }
+        event_from(o)
     }
+}
 
+/// The event of a [`bridge::RunOut`] ([`Rtl::event_of`] without noting the retire's cycle).
+pub(crate) fn event_from(o: &bridge::RunOut) -> Event {
+    match o.kind {
+        0 => Event::Retire(retire_of(&o.retire)),
+        1 => Event::Trap(Trap {
+            cause: match o.trap.cause {
+                ctrl::trap_cause::SVC => TrapCause::Svc,
+                ctrl::trap_cause::TIMEOUT => TrapCause::Timeout,
+                c => TrapCause::Unknown(c),
+            },
+            pid: o.trap.pid,
+            module: o.trap.module,
+            func: o.trap.func,
+            pc: o.trap.pc,
+        }),
+        2 => Event::Idle,
+        3 => Event::Halted,
+        _ => Event::CycleLimit,
+    }
+}
+
+impl Rtl {
     /// The cycle in which the retire record last returned by [`run`](Rtl::run) was valid
     /// on the retire port.
     pub fn last_retire_cycle(&self) -> u64 {

@@ -235,11 +235,21 @@ impl Side for CountingRef {
 
 /// A DUT of the user's own: the RTL seen through a register file whose R3 reads back with
 /// bit 0 flipped once step `broken_from` has retired (in the step's batch and in the
-/// probes alike).
+/// probes alike). With `slot` set, the batch's slot 2 also reads back with its `slice` one
+/// higher from step `slot.from` on, and the step's changed-slot mask says so in that step
+/// only if `slot.announce`.
 struct BrokenR3 {
     rtl: RtlSystem,
     broken_from: u64,
     last_step: u64,
+    slot: Option<SlotBreak>,
+    slots: Vec<Slot>,
+}
+
+#[derive(Clone, Copy)]
+struct SlotBreak {
+    from: u64,
+    announce: bool,
 }
 
 impl BrokenR3 {
@@ -259,12 +269,21 @@ impl Dut for BrokenR3 {
         &mut self,
         stuck_cycles: u64,
         observed: &mut Vec<ObservedWrite>,
-    ) -> Result<Option<Retire>, StepFault> {
-        let r = self.rtl.next_retire(stuck_cycles, observed)?;
-        if let Some(r) = &r {
-            self.last_step = r.step;
+        rec: &mut Retire,
+    ) -> Result<bool, StepFault> {
+        let got = self.rtl.next_retire(stuck_cycles, observed, rec)?;
+        if got {
+            self.last_step = rec.step;
+            self.slots = self.rtl.step_slots().to_vec();
+            if self.slot.is_some_and(|b| rec.step >= b.from) {
+                self.slots[1].slice += 1;
+            }
         }
-        Ok(r)
+        Ok(got)
+    }
+    fn step_changed_slots(&self) -> u32 {
+        let announced = self.slot.is_some_and(|b| b.announce && b.from == self.last_step);
+        self.rtl.step_changed_slots() | if announced { 2 } else { 0 }
     }
     fn retire_cycle(&self) -> u64 {
         self.rtl.retire_cycle()
@@ -282,7 +301,7 @@ impl Dut for BrokenR3 {
         self.rtl.table_violation()
     }
     fn step_slots(&self) -> &[Slot] {
-        self.rtl.step_slots()
+        &self.slots
     }
     fn step_globals(&self) -> Globals {
         self.rtl.step_globals()
@@ -331,8 +350,47 @@ impl Side for BrokenR3 {
 fn own_pair(broken_from: u64) -> Lockstep<CountingRef, BrokenR3> {
     let (case, cfg) = (case(), CosimConfig { check_timing: true, ..CosimConfig::default() });
     let (sys, rtl) = standard_sides(&case, cfg).expect("sides");
-    Lockstep::new(CountingRef { sys, retired: 0 }, BrokenR3 { rtl, broken_from, last_step: 0 }, &case, cfg)
-        .expect("lockstep of the user's sides")
+    let dut = BrokenR3 { rtl, broken_from, last_step: 0, slot: None, slots: vec![] };
+    Lockstep::new(CountingRef { sys, retired: 0 }, dut, &case, cfg).expect("lockstep of the user's sides")
+}
+
+/// A loop of 123 steps (R1 counts 60 down).
+const LOOP_SRC: &str = "main: LDI R1, 60\n LDI R2, 1\nloop: SUB R1, R1, R2\n JNZ loop\n RET\n";
+
+fn slot_break_run(slot: Option<SlotBreak>) -> Verdict {
+    let case = Case {
+        name: "slot-break".into(),
+        files: vec![SourceFile { name: "loop.mvasm".into(), text: Some(LOOP_SRC.into()), hex: None }],
+        specs: vec!["loop.mvasm".into()],
+        ..case()
+    };
+    let cfg = CosimConfig::default();
+    let (sys, rtl) = standard_sides(&case, cfg).expect("sides");
+    let dut = BrokenR3 { rtl, broken_from: u64::MAX, last_step: 0, slot, slots: vec![] };
+    let mut ls = Lockstep::new(CountingRef { sys, retired: 0 }, dut, &case, cfg).expect("lockstep");
+    ls.run(&mut NoObserver)
+}
+
+#[test]
+fn the_scheduler_check_compares_the_slots_a_dut_says_changed_and_all_of_them_every_64_steps() {
+    use cosim::harness::check::SCHED_FULL_EVERY;
+    match slot_break_run(None) {
+        Verdict::Agree { steps, .. } => assert_eq!(steps, 123),
+        Verdict::Diverged(d) => panic!("the intact loop diverged: {:?}", d.mismatch),
+    }
+    let at = |slot| match slot_break_run(Some(slot)) {
+        Verdict::Diverged(d) => {
+            assert_eq!((d.mismatch.check.as_str(), d.mismatch.field.as_str()), ("sched", "slot[2].slice"));
+            d.step
+        }
+        Verdict::Agree { .. } => panic!("a changed slot went unnoticed"),
+    };
+    // Announced in the changed-slot mask: caught in the step that changed it.
+    assert_eq!(at(SlotBreak { from: 10, announce: true }), 10);
+    // A change of a slot that neither side's step can have changed, and the DUT did not
+    // announce: caught by the next full comparison, at most SCHED_FULL_EVERY steps later.
+    let step = at(SlotBreak { from: 10, announce: false });
+    assert!(step > 10 && step <= 10 + SCHED_FULL_EVERY as u64, "caught at step {step}");
 }
 
 #[test]

@@ -135,6 +135,12 @@ impl HostScript {
         &self.steps
     }
 
+    /// How many actions have been applied so far (it grows when
+    /// [`apply_due`](Self::apply_due) applies one).
+    pub fn applied(&self) -> usize {
+        self.next
+    }
+
     /// Whether actions are still to be applied.
     pub fn pending(&self) -> bool {
         self.next < self.steps.len()

@@ -435,7 +435,12 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
         let max = self.case.settings.max_steps;
         let stuck_cycles = self.cfg.stuck_cycles;
         let mut ref_rec = Retire::default();
+        let mut rtl_rec = Retire::default();
         let mut step = 0u64;
+        // The first step of a run compares everything (the sides may have been changed
+        // between runs through `reference_mut`/`dut_mut`), as does the step after a
+        // host-script action.
+        let mut resync = true;
         loop {
             if step >= max {
                 break;
@@ -443,9 +448,11 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             if step & (CANCEL_POLL_STEPS - 1) == 0 && cancel() {
                 return None;
             }
+            let applied = self.host.applied();
             if let Some(mm) = self.host.apply_due(step, false, &mut self.reference, &mut self.dut) {
                 return Some(self.diverge(mm, Phase::Advance, step, None, None));
             }
+            resync |= self.host.applied() != applied;
             obs.before_step(self);
             // How the reference step starts (for the timing model).
             let m = self.reference.machine();
@@ -455,17 +462,17 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             m.last_access.set(0);
             let ref_alive = self.reference.next_retire(&mut ref_rec);
             self.reference.drain_traps(&mut self.ref_traps);
-            let dut = self.dut.next_retire(stuck_cycles, &mut self.observed);
+            let dut = self.dut.next_retire(stuck_cycles, &mut self.observed, &mut rtl_rec);
             if dut.is_ok() {
                 self.dut.drain_traps(&mut self.rtl_traps);
             }
-            let rtl_rec = dut.as_ref().ok().copied().flatten();
-            let both = ref_alive && rtl_rec.is_some();
+            let rtl_retired = dut == Ok(true);
+            let both = ref_alive && rtl_retired;
             let monitor_error = if both { self.dut.take_monitor_error() } else { None };
             let acx = AdvanceCtx {
                 step: step + 1,
                 ref_rec: ref_alive.then_some(&ref_rec),
-                dut: dut.as_ref().map(|r| r.as_ref()),
+                dut: dut.as_ref().map(|&got| got.then_some(&rtl_rec)),
                 monitor_error: monitor_error.as_deref(),
                 table_violation: if both { self.dut.table_violation() } else { None },
             };
@@ -473,14 +480,17 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             let mm = match (found, ref_alive, &dut) {
                 (Some(mm), ..) => Some(mm),
                 // Both quiescent: the host script may have more to say (a RESUME).
-                (None, false, Ok(None)) if self.host.pending() => {
+                (None, false, Ok(false)) if self.host.pending() => {
                     match self.host.apply_due(step, true, &mut self.reference, &mut self.dut) {
                         Some(mm) => return Some(self.diverge(mm, Phase::Advance, step, None, None)),
-                        None => continue,
+                        None => {
+                            resync = true;
+                            continue;
+                        }
                     }
                 }
-                (None, false, Ok(None)) => break,
-                (None, true, Ok(Some(_))) => None,
+                (None, false, Ok(false)) => break,
+                (None, true, Ok(true)) => None,
                 // No checker claims it, but the sides cannot go on together.
                 (None, _, d) => Some(Mismatch::new(
                     "harness",
@@ -488,19 +498,18 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
                     if ref_alive { "a step of both sides" } else { "both sides quiescent" },
                     match d {
                         Err(f) => format!("{f:?}"),
-                        Ok(Some(_)) => "a DUT retire".into(),
-                        Ok(None) => "the DUT went idle".into(),
+                        Ok(true) => "a DUT retire".into(),
+                        Ok(false) => "the DUT went idle".into(),
                     },
                 )),
             };
             if let Some(mm) = mm {
-                return Some(self.diverge(mm, Phase::Advance, step + 1, ref_alive.then_some(ref_rec), rtl_rec));
+                let rtl = rtl_retired.then_some(rtl_rec);
+                return Some(self.diverge(mm, Phase::Advance, step + 1, ref_alive.then_some(ref_rec), rtl));
             }
-            let Some(rtl_rec) = rtl_rec else { unreachable!("both sides retired") };
             step += 1;
             let cycle = self.dut.retire_cycle();
             obs.after_step(self, &ref_rec, cycle);
-            self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
             let timed_now = self.dut.timed_cycles();
             let timed = timed_now - self.last_timed;
             self.last_timed = timed_now;
@@ -526,10 +535,14 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
                     rtl_traps: &self.rtl_traps,
                     observed: &self.observed,
                     rtl_slots: self.dut.step_slots(),
+                    rtl_changed: self.dut.step_changed_slots(),
+                    resync,
                     rtl_globals: self.dut.step_globals(),
                     rtl_window: self.dut.step_window(),
                 };
+                resync = false;
                 if let Some(mm) = first_mismatch!(self.checkers.all, self.checkers.step, check, &cx) {
+                    self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
                     return Some(Verdict::Diverged(Box::new(Divergence {
                         mismatch: mm,
                         phase: Phase::Step,
@@ -540,6 +553,9 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
                     })));
                 }
             }
+            // Entered after the comparison (which does not read the history): by now the
+            // records' stores have left the store buffer, and copying them does not stall.
+            self.history.push(Row { cycle, ref_rec, rtl_rec: Some(rtl_rec) });
         }
         // Stop the DUT at a step boundary, then compare the ends.
         let halt = self.dut.stop();

@@ -97,13 +97,15 @@ pub trait Dut: Side {
     /// step: arm the per-step monitors (from here on every data-RAM write the core makes
     /// belongs to a step) and drop whatever they saw while loading.
     fn begin_checking(&mut self) -> Result<(), CosimError>;
-    /// Run until the next retire (servicing traps with its executive); `Ok(None)` when
-    /// quiescent. The data-RAM writes the core made on the way go into `observed`.
+    /// Run until the next retire (servicing traps with its executive) and write its record
+    /// into `rec`: `Ok(true)`; `Ok(false)` when quiescent (`rec` untouched). The data-RAM
+    /// writes the core made on the way go into `observed`.
     fn next_retire(
         &mut self,
         stuck_cycles: u64,
         observed: &mut Vec<ObservedWrite>,
-    ) -> Result<Option<Retire>, StepFault>;
+        rec: &mut Retire,
+    ) -> Result<bool, StepFault>;
     /// The cycle in which the last retire record was valid.
     fn retire_cycle(&self) -> u64;
     /// Timed cycles (docs/timing.md) up to the last retire.
@@ -117,6 +119,11 @@ pub trait Dut: Side {
     fn table_violation(&self) -> Option<u64>;
     /// The task table after the last step (from the step's batch).
     fn step_slots(&self) -> &[Slot];
+    /// Bit `p`: slot `p` (pid `p + 1`) of [`step_slots`](Dut::step_slots) may differ from
+    /// the step before. A DUT that cannot tell keeps the default, every slot.
+    fn step_changed_slots(&self) -> u32 {
+        u32::MAX
+    }
     /// The scheduler registers after the last step (from the step's batch).
     fn step_globals(&self) -> Globals;
     /// The retiring task's register window after the last step (from the step's batch).
@@ -152,13 +159,18 @@ impl Dut for RtlSystem {
         &mut self,
         stuck_cycles: u64,
         observed: &mut Vec<ObservedWrite>,
-    ) -> Result<Option<Retire>, StepFault> {
+        rec: &mut Retire,
+    ) -> Result<bool, StepFault> {
         self.rtl.set_run(true);
         observed.clear();
         let mut traps = 0u32;
         loop {
-            match self.rtl.run_checked(stuck_cycles, observed) {
-                Event::Retire(r) => return Ok(Some(r)),
+            let Some(ev) = self.rtl.run_checked_into(stuck_cycles, observed, rec) else { return Ok(true) };
+            match ev {
+                Event::Retire(r) => {
+                    *rec = r;
+                    return Ok(true);
+                }
                 Event::Trap(t) => {
                     traps += 1;
                     if traps > super::MAX_TRAPS_PER_STEP {
@@ -169,7 +181,7 @@ impl Dut for RtlSystem {
                     }
                     self.service_trap(t).map_err(|e| StepFault::HostBus(e.to_string()))?;
                 }
-                Event::Idle => return Ok(None),
+                Event::Idle => return Ok(false),
                 Event::Halted => self.rtl.set_run(true),
                 Event::CycleLimit => return Err(StepFault::Stuck { cycles: stuck_cycles, at: self.rtl.cycles() }),
             }
@@ -192,6 +204,9 @@ impl Dut for RtlSystem {
     }
     fn step_slots(&self) -> &[Slot] {
         self.rtl.checked_slots()
+    }
+    fn step_changed_slots(&self) -> u32 {
+        self.rtl.checked_changed_slots()
     }
     fn step_globals(&self) -> Globals {
         self.rtl.checked_globals()

@@ -16,6 +16,7 @@ pub use flow::{mailbox_diff, EndCheck, HostBusCheck, QuiescenceCheck, StuckCheck
 pub use monitor::{ContextInvariants, IsolationMonitor, WriteMonitor};
 pub use step::{
     sched_registers, slot_diff, slot_diffs, traps_text, RetireCheck, SchedCheck, TimingCheck, TrapCheck, WindowCheck,
+    SCHED_FULL_EVERY,
 };
 
 use super::console::ConsoleCompare;
@@ -74,6 +75,13 @@ pub struct StepCtx<'a> {
     /// The RTL's task table and machine registers after the step (one probe per step,
     /// shared by the checkers).
     pub rtl_slots: &'a [Slot],
+    /// Bit `p`: the RTL's slot `p` may have changed in this step ([`Dut::step_changed_slots`];
+    /// every bit when the DUT cannot tell).
+    pub rtl_changed: u32,
+    /// Something other than the step itself may have changed either side's task table since
+    /// the previous step compared (the first step of a run, a host-script action): checkers
+    /// that compare only what a step can change compare everything.
+    pub resync: bool,
     pub rtl_globals: sim::Globals,
     /// The RTL's register window of the task that retired on the RTL (`rtl_rec.pid`, at
     /// its slot's `reg_base`) after the step, read in the same crossing as the retire.
@@ -196,7 +204,7 @@ pub fn standard_checkers(check_timing: bool) -> Vec<Box<dyn Checker>> {
         Box::new(TableStability),
         Box::new(IsolationMonitor),
         Box::new(WindowCheck),
-        Box::new(SchedCheck),
+        Box::new(SchedCheck::default()),
         Box::new(ContextInvariants),
     ];
     if check_timing {
