@@ -244,7 +244,7 @@ pub struct SchedCheck {
 
 impl SchedCheck {
     /// The slots to compare in this step (bit `pid - 1`).
-    fn to_compare(&mut self, cx: &StepCtx<'_>) -> u32 {
+    fn slots_to_compare(&mut self, cx: &StepCtx<'_>) -> u32 {
         let m = cx.refm;
         let bit = |pid: u8| if pid == 0 { 0 } else { 1u32.checked_shl(pid as u32 - 1).unwrap_or(0) };
         let prev = std::mem::replace(&mut self.prev, (m.current, m.last_ran));
@@ -275,7 +275,7 @@ impl Checker for SchedCheck {
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let m = cx.refm;
         let g = cx.rtl_globals;
-        let compare = self.to_compare(cx);
+        let compare = self.slots_to_compare(cx);
         for (name, e, a) in sched_registers(m, &g) {
             if e != a {
                 return Some(Mismatch::new(self.name(), name, e.to_string(), a.to_string()));
