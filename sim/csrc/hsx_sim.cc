@@ -681,7 +681,8 @@ public:
         // descriptor bound once (address, stride, element type).
         for (uint32_t r = rows; r != 0; r &= r - 1) {
             const uint32_t e = static_cast<uint32_t>(__builtin_ctz(r));
-            uint64_t* dst = t + e;
+            // The caller's copy is slot-major: slot e's fields are consecutive.
+            uint64_t* dst = t + e * ck_fields_.size();
             bool diff = false;
             for (const Field& f : ck_fields_) {
                 const char* p = f.base + e * f.stride;
@@ -697,7 +698,7 @@ public:
                     *dst = v;
                     diff = true;
                 }
-                dst += n;
+                ++dst;
             }
             if (diff) changed |= 1u << e;
         }
@@ -714,7 +715,7 @@ public:
         const uint8_t pid = out.run.retire.pid;
         if (pid >= 1 && pid <= n) {
             const Var* d = var(ck_dmem_);
-            const uint16_t rb = static_cast<uint16_t>(t[ck_reg_base_ * n + pid - 1]);
+            const uint16_t rb = static_cast<uint16_t>(t[(pid - 1) * ck_fields_.size() + ck_reg_base_]);
             // Without 16-bit wrap-around the 16 words are consecutive elements
             // ((rb + 4i) >> 2 == (rb >> 2) + i): one copy when they are all in range.
             const int32_t first = d->ulow + (rb >> 2);

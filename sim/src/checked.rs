@@ -21,7 +21,7 @@ const WRITE_BUF: usize = 64;
 pub(crate) struct State {
     /// The C++ side bound the batch's variables (else the probes are used one by one).
     bound: bool,
-    /// The raw task table as of the last retire (`SLOT_FIELDS × n_tasks`, field-major):
+    /// The raw task table as of the last retire (`n_tasks × SLOT_FIELDS`, slot-major):
     /// the C++ side compares the model with it and rewrites only what changed.
     raw: Vec<u64>,
     slots: Vec<Slot>,
@@ -133,16 +133,11 @@ impl Rtl {
         writes.extend(ck.wbuf[..o.n_writes as usize].iter().map(observed));
         ck.table_violation = (o.table_violation != 0).then_some(o.table_violation);
         ck.changed = o.changed_slots;
-        let n = ck.slots.len();
         let mut bits = o.changed_slots;
         while bits != 0 {
             let p = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            let mut f = [0u64; SLOT_FIELDS];
-            for (k, x) in f.iter_mut().enumerate() {
-                *x = ck.raw[k * n + p];
-            }
-            ck.slots[p] = slot_of_raw(&f);
+            ck.slots[p] = slot_of_raw(&ck.raw[p * SLOT_FIELDS..(p + 1) * SLOT_FIELDS]);
         }
         ck.globals = Globals {
             current: o.current,

@@ -226,8 +226,8 @@ pub(crate) mod bridge {
         /// their number in `out.n_writes`; `out.more_writes`: the rest are still queued
         /// for `take_writes`), the table violation, the
         /// machine registers, the retiring task's window, and the task-table elements that
-        /// changed since the previous call, written into `table` (`fields × n_tasks`
-        /// values, field-major, as `var_read_arrays` lays them out) — the caller keeps
+        /// changed since the previous call, written into `table` (`n_tasks × fields`
+        /// values, slot-major: a slot's fields are consecutive) — the caller keeps
         /// `table` between calls; a fresh binding or a reset rewrites it whole.
         fn run_checked(
             self: Pin<&mut RtlModel>,

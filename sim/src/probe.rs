@@ -108,7 +108,7 @@ pub(crate) struct SlotVars {
 
 impl SlotVars {
     /// The handles in field order (state, pc, …, fault), as `slot_of_raw` reads them.
-    pub(crate) fn handles(&self) -> [i32; 17] {
+    pub(crate) fn handles(&self) -> [i32; crate::SLOT_FIELDS] {
         [
             self.state,
             self.pc,
