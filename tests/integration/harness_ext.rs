@@ -235,9 +235,9 @@ impl Side for CountingRef {
 
 /// A DUT of the user's own: the RTL seen through a register file whose R3 reads back with
 /// bit 0 flipped once step `broken_from` has retired (in the step's batch and in the
-/// probes alike). With `slot` set, the batch's slot 2 also reads back with its `slice` one
-/// higher from step `slot.from` on, and the step's changed-slot mask says so in that step
-/// only if `slot.announce`.
+/// probes alike). With `slot` set, the batch's slot `slot.index` also reads back changed
+/// by `slot.apply` from step `slot.from` on, and the step's changed-slot mask says so in
+/// that step only if `slot.announce`.
 struct BrokenR3 {
     rtl: RtlSystem,
     broken_from: u64,
@@ -250,6 +250,8 @@ struct BrokenR3 {
 struct SlotBreak {
     from: u64,
     announce: bool,
+    index: usize,
+    apply: fn(&mut Slot),
 }
 
 impl BrokenR3 {
@@ -275,15 +277,15 @@ impl Dut for BrokenR3 {
         if got {
             self.last_step = rec.step;
             self.slots = self.rtl.step_slots().to_vec();
-            if self.slot.is_some_and(|b| rec.step >= b.from) {
-                self.slots[1].slice += 1;
+            if let Some(b) = self.slot.filter(|b| rec.step >= b.from) {
+                (b.apply)(&mut self.slots[b.index]);
             }
         }
         Ok(got)
     }
     fn step_changed_slots(&self) -> u32 {
-        let announced = self.slot.is_some_and(|b| b.announce && b.from == self.last_step);
-        self.rtl.step_changed_slots() | if announced { 2 } else { 0 }
+        let announced = self.slot.filter(|b| b.announce && b.from == self.last_step);
+        self.rtl.step_changed_slots() | announced.map_or(0, |b| 1 << b.index)
     }
     fn retire_cycle(&self) -> u64 {
         self.rtl.retire_cycle()
@@ -357,7 +359,7 @@ fn own_pair(broken_from: u64) -> Lockstep<CountingRef, BrokenR3> {
 /// A loop of 123 steps (R1 counts 60 down).
 const LOOP_SRC: &str = "main: LDI R1, 60\n LDI R2, 1\nloop: SUB R1, R1, R2\n JNZ loop\n RET\n";
 
-fn slot_break_run(slot: Option<SlotBreak>) -> Verdict {
+fn slot_break_run(slot: Option<SlotBreak>, checkers: Option<Vec<Box<dyn Checker>>>) -> Verdict {
     let case = Case {
         name: "slot-break".into(),
         files: vec![SourceFile { name: "loop.mvasm".into(), text: Some(LOOP_SRC.into()), hex: None }],
@@ -368,17 +370,24 @@ fn slot_break_run(slot: Option<SlotBreak>) -> Verdict {
     let (sys, rtl) = standard_sides(&case, cfg).expect("sides");
     let dut = BrokenR3 { rtl, broken_from: u64::MAX, last_step: 0, slot, slots: vec![] };
     let mut ls = Lockstep::new(CountingRef { sys, retired: 0 }, dut, &case, cfg).expect("lockstep");
+    if let Some(c) = checkers {
+        ls.set_checkers(c);
+    }
     ls.run(&mut NoObserver)
+}
+
+fn slice_up(s: &mut Slot) {
+    s.slice += 1;
 }
 
 #[test]
 fn the_scheduler_check_compares_the_slots_a_dut_says_changed_and_all_of_them_every_64_steps() {
     use cosim::harness::check::SCHED_FULL_EVERY;
-    match slot_break_run(None) {
+    match slot_break_run(None, None) {
         Verdict::Agree { steps, .. } => assert_eq!(steps, 123),
         Verdict::Diverged(d) => panic!("the intact loop diverged: {:?}", d.mismatch),
     }
-    let at = |slot| match slot_break_run(Some(slot)) {
+    let at = |slot| match slot_break_run(Some(slot), None) {
         Verdict::Diverged(d) => {
             assert_eq!((d.mismatch.check.as_str(), d.mismatch.field.as_str()), ("sched", "slot[2].slice"));
             d.step
@@ -386,11 +395,34 @@ fn the_scheduler_check_compares_the_slots_a_dut_says_changed_and_all_of_them_eve
         Verdict::Agree { .. } => panic!("a changed slot went unnoticed"),
     };
     // Announced in the changed-slot mask: caught in the step that changed it.
-    assert_eq!(at(SlotBreak { from: 10, announce: true }), 10);
+    assert_eq!(at(SlotBreak { from: 10, announce: true, index: 1, apply: slice_up }), 10);
     // A change of a slot that neither side's step can have changed, and the DUT did not
     // announce: caught by the next full comparison, at most SCHED_FULL_EVERY steps later.
-    let step = at(SlotBreak { from: 10, announce: false });
+    let step = at(SlotBreak { from: 10, announce: false, index: 1, apply: slice_up });
     assert!(step > 10 && step <= 10 + SCHED_FULL_EVERY as u64, "caught at step {step}");
+}
+
+#[test]
+fn the_context_invariants_catch_a_stack_pointer_outside_its_arena_in_the_step_that_moved_it() {
+    use cosim::harness::check::ContextInvariants;
+    fn sp_out(s: &mut Slot) {
+        s.sp = s.stack_top + 4;
+    }
+    // The invariants alone (the scheduler check would see the sp first). The running task's
+    // slot changes in every step (its pc), so the step that breaks it checks it.
+    let only = || Some(vec![Box::new(ContextInvariants) as Box<dyn Checker>]);
+    match slot_break_run(None, only()) {
+        Verdict::Agree { steps, .. } => assert_eq!(steps, 123),
+        Verdict::Diverged(d) => panic!("the intact loop broke an invariant: {:?}", d.mismatch),
+    }
+    let brk = SlotBreak { from: 20, announce: false, index: 0, apply: sp_out };
+    match slot_break_run(Some(brk), only()) {
+        Verdict::Diverged(d) => {
+            assert_eq!((d.mismatch.check.as_str(), d.mismatch.field.as_str(), d.step), ("invariants", "slot[1]", 20));
+            assert!(d.mismatch.actual.starts_with("sp 0x"), "{}", d.mismatch.actual);
+        }
+        Verdict::Agree { .. } => panic!("an sp outside its arena went unnoticed"),
+    }
 }
 
 #[test]

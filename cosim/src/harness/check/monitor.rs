@@ -139,7 +139,8 @@ impl Checker for IsolationMonitor {
     }
 }
 
-/// The context invariants of context.md on the RTL's task table, for every live task.
+/// The context invariants of context.md on the RTL's task table, for every live task (each
+/// step: the tasks whose slots the RTL changed; see [`StepCtx::rtl_changed`]).
 pub struct ContextInvariants;
 
 impl Checker for ContextInvariants {
@@ -159,9 +160,14 @@ impl Checker for ContextInvariants {
         let win_hi = isa::WINDOW_BASE + isa::WINDOW_SIZE * n as u32;
         let bad =
             |pid: usize, what: String| Some(Mismatch::new(name, format!("slot[{pid}]"), "context.md invariant", what));
+        // Only the slots the RTL changed in this step can break an invariant that held
+        // after the previous one (every slot on the first step of a run and after a
+        // host-script action): a slot's own rules for those, and its arena against every
+        // other slot's.
+        let changed = if cx.resync { u32::MAX } else { cx.rtl_changed };
         for (i, s) in slots.iter().enumerate() {
             let pid = i + 1;
-            if s.state == TaskState::Empty {
+            if s.state == TaskState::Empty || (i < 32 && changed >> i & 1 == 0) {
                 continue;
             }
             if s.reg_base != isa::window_of(pid as u8) {
@@ -183,9 +189,10 @@ impl Checker for ContextInvariants {
             if s.stack_limit < win_hi && s.stack_top > isa::WINDOW_BASE {
                 return bad(pid, "arena overlaps the window region".into());
             }
-            for (j, t) in slots.iter().enumerate().skip(i + 1) {
-                if t.state != TaskState::Empty && s.stack_limit < t.stack_top && t.stack_limit < s.stack_top {
-                    return bad(pid, format!("arena overlaps pid {}'s", j + 1));
+            for (j, t) in slots.iter().enumerate() {
+                if j != i && t.state != TaskState::Empty && s.stack_limit < t.stack_top && t.stack_limit < s.stack_top {
+                    // Named as from the lower pid, whichever of the two changed.
+                    return bad(pid.min(j + 1), format!("arena overlaps pid {}'s", pid.max(j + 1)));
                 }
             }
         }
