@@ -68,8 +68,16 @@ bind hsx_top hsx_table_monitor u_table_monitor (
   .acct_idx_i  (5'(u_sched.acct_idx)),
   .exit_idx_i  (5'(u_sched.exit_idx)),
   .fault_idx_i (5'(u_sched.fault_idx)),
-  .glob_d_i    ({u_sched.current_nx, u_sched.last_ran_d, u_sched.steps_d, u_sched.ticks_d,
-                 u_sched.stack_region_lo_d, u_sched.protect_d}),
-  .glob_q_i    ({u_sched.current_q, u_sched.last_ran_q, u_sched.steps_q, u_sched.ticks_q,
-                 u_sched.stack_region_lo_q, u_sched.protect_q})
+  .cur_d_i      (u_sched.current_nx),
+  .cur_q_i      (u_sched.current_q),
+  .last_ran_d_i (u_sched.last_ran_d),
+  .last_ran_q_i (u_sched.last_ran_q),
+  .steps_d_i    (u_sched.steps_d),
+  .steps_q_i    (u_sched.steps_q),
+  .ticks_d_i    (u_sched.ticks_d),
+  .ticks_q_i    (u_sched.ticks_q),
+  .srl_d_i      (u_sched.stack_region_lo_d),
+  .srl_q_i      (u_sched.stack_region_lo_q),
+  .protect_d_i  (u_sched.protect_d),
+  .protect_q_i  (u_sched.protect_q)
 );

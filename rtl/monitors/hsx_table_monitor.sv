@@ -82,9 +82,19 @@ module hsx_table_monitor (
   input  logic [4:0]               acct_idx_i,
   input  logic [4:0]               exit_idx_i,
   input  logic [4:0]               fault_idx_i,
-  // Machine registers: {current, last_ran, steps, ticks, stack_region_lo, protect}.
-  input  logic [155:0]             glob_d_i,
-  input  logic [155:0]             glob_q_i
+  // Machine registers: next and current value of each.
+  input  logic [4:0]               cur_d_i,
+  input  logic [4:0]               cur_q_i,
+  input  logic [4:0]               last_ran_d_i,
+  input  logic [4:0]               last_ran_q_i,
+  input  logic [63:0]              steps_d_i,
+  input  logic [63:0]              steps_q_i,
+  input  logic [63:0]              ticks_d_i,
+  input  logic [63:0]              ticks_q_i,
+  input  logic [16:0]              srl_d_i,
+  input  logic [16:0]              srl_q_i,
+  input  logic                     protect_d_i,
+  input  logic                     protect_q_i
 );
 
   logic        enable_q   /* verilator public_flat_rw */;
@@ -94,42 +104,50 @@ module hsx_table_monitor (
   logic [31:0] written;
   logic [63:0] cyc_q;
   logic        cand_q, cand_test_q, cand_noexempt_q;
-  logic [63:0] cand_cyc_q;
 
-  logic watch, change, confirmed;
+  logic any_we, watch, change, confirmed;
 
   assign watch = enable_q && in_flight_i && !trap_i && !hb_req_i;
 
-  always_comb begin
-    change = (glob_d_i != glob_q_i);
-    if (st_we_a_i    && st_wd_a_i  != st_old_a_i)  change = 1'b1;
-    if (st_we_b_i    && st_wd_b_i  != st_old_b_i)  change = 1'b1;
-    if (su_we_a_i    && su_wd_a_i  != su_old_a_i)  change = 1'b1;
-    if (su_we_b_i    && su_wd_b_i  != su_old_b_i)  change = 1'b1;
-    if (ctx_we_i     && ctx_wd_i   != ctx_old_i)   change = 1'b1;
-    if (mctx_we_i    && mctx_wd_i  != mctx_old_i)  change = 1'b1;
-    if (cfg_we_i     && cfg_wd_i   != cfg_old_i)   change = 1'b1;
-    if (slice_we_i   && slice_wd_i != slice_old_i) change = 1'b1;
-    if (wait_we_i    && wait_wd_i  != wait_old_i)  change = 1'b1;
-    if (acct_we_i    && acct_wd_i  != acct_old_i)  change = 1'b1;
-    if (exit_we_i    && exit_wd_i  != exit_old_i)  change = 1'b1;
-    if (fault_we_i   && fault_wd_i != fault_old_i) change = 1'b1;
-  end
+  // Cost (docs/benchmarks.md, issue 13): the model evaluates this every cycle, and most
+  // cycles write no table element, so the port compares and the dirty mask sit behind one
+  // test of the write enables (Verilator keeps the `if`, a branch, where it turns `&&` into
+  // a branch-free `&` that would read every old value on every cycle), and the machine
+  // registers are compared field by field (a packed 156-bit compare costs the shifts that
+  // pack it).
+  assign any_we = st_we_a_i | st_we_b_i | su_we_a_i | su_we_b_i | ctx_we_i | mctx_we_i |
+                  cfg_we_i | slice_we_i | wait_we_i | acct_we_i | exit_we_i | fault_we_i;
 
   always_comb begin
+    change = (cur_d_i != cur_q_i) | (last_ran_d_i != last_ran_q_i) | (steps_d_i != steps_q_i) |
+             (ticks_d_i != ticks_q_i) | (srl_d_i != srl_q_i) | (protect_d_i != protect_q_i);
     written = '0;
-    if (st_we_a_i)  written[st_idx_a_i]  = 1'b1;
-    if (st_we_b_i)  written[st_idx_b_i]  = 1'b1;
-    if (su_we_a_i)  written[su_idx_a_i]  = 1'b1;
-    if (su_we_b_i)  written[su_idx_b_i]  = 1'b1;
-    if (ctx_we_i)   written[ctx_idx_i]   = 1'b1;
-    if (mctx_we_i)  written[mctx_idx_i]  = 1'b1;
-    if (cfg_we_i)   written[cfg_idx_i]   = 1'b1;
-    if (slice_we_i) written[slice_idx_i] = 1'b1;
-    if (wait_we_i)  written[wait_idx_i]  = 1'b1;
-    if (acct_we_i)  written[acct_idx_i]  = 1'b1;
-    if (exit_we_i)  written[exit_idx_i]  = 1'b1;
-    if (fault_we_i) written[fault_idx_i] = 1'b1;
+    if (any_we) begin
+      if (st_we_a_i    && st_wd_a_i  != st_old_a_i)  change = 1'b1;
+      if (st_we_b_i    && st_wd_b_i  != st_old_b_i)  change = 1'b1;
+      if (su_we_a_i    && su_wd_a_i  != su_old_a_i)  change = 1'b1;
+      if (su_we_b_i    && su_wd_b_i  != su_old_b_i)  change = 1'b1;
+      if (ctx_we_i     && ctx_wd_i   != ctx_old_i)   change = 1'b1;
+      if (mctx_we_i    && mctx_wd_i  != mctx_old_i)  change = 1'b1;
+      if (cfg_we_i     && cfg_wd_i   != cfg_old_i)   change = 1'b1;
+      if (slice_we_i   && slice_wd_i != slice_old_i) change = 1'b1;
+      if (wait_we_i    && wait_wd_i  != wait_old_i)  change = 1'b1;
+      if (acct_we_i    && acct_wd_i  != acct_old_i)  change = 1'b1;
+      if (exit_we_i    && exit_wd_i  != exit_old_i)  change = 1'b1;
+      if (fault_we_i   && fault_wd_i != fault_old_i) change = 1'b1;
+      if (st_we_a_i)  written[st_idx_a_i]  = 1'b1;
+      if (st_we_b_i)  written[st_idx_b_i]  = 1'b1;
+      if (su_we_a_i)  written[su_idx_a_i]  = 1'b1;
+      if (su_we_b_i)  written[su_idx_b_i]  = 1'b1;
+      if (ctx_we_i)   written[ctx_idx_i]   = 1'b1;
+      if (mctx_we_i)  written[mctx_idx_i]  = 1'b1;
+      if (cfg_we_i)   written[cfg_idx_i]   = 1'b1;
+      if (slice_we_i) written[slice_idx_i] = 1'b1;
+      if (wait_we_i)  written[wait_idx_i]  = 1'b1;
+      if (acct_we_i)  written[acct_idx_i]  = 1'b1;
+      if (exit_we_i)  written[exit_idx_i]  = 1'b1;
+      if (fault_we_i) written[fault_idx_i] = 1'b1;
+    end
   end
 
   // The candidate of the previous edge stands unless that edge retired a step.
@@ -141,19 +159,19 @@ module hsx_table_monitor (
       cand_q       <= 1'b0;
       cand_test_q  <= 1'b0;
       cand_noexempt_q <= 1'b0;
-      cand_cyc_q   <= '0;
       viol_cycle_q <= '0;
       dirty_q      <= '1;
       enable_q     <= 1'b0;
       selftest_q   <= '0;
     end else begin
+      // `cyc_q` counts rising edges since reset, as the simulator does: read at an edge,
+      // it is the number of the previous edge, the one that set `cand_q`.
       cyc_q       <= cyc_q + 64'd1;
-      dirty_q     <= dirty_q | written;
+      if (any_we) dirty_q <= dirty_q | written;
       cand_q          <= watch && (change || selftest_q[0]);
       cand_test_q     <= watch && selftest_q[0];
       cand_noexempt_q <= watch && selftest_q[1];
-      cand_cyc_q      <= cyc_q + 64'd1;
-      if (confirmed && viol_cycle_q == '0) viol_cycle_q <= cand_cyc_q;
+      if (confirmed && viol_cycle_q == '0) viol_cycle_q <= cyc_q;
       if (confirmed && !retire_i && cand_test_q) selftest_q[0] <= 1'b0;
       if (retire_i && cand_noexempt_q) selftest_q[1] <= 1'b0;
     end
