@@ -13,7 +13,11 @@
 //
 // It also keeps `dirty_q`, a bit per slot written through any write port since the
 // simulator last cleared it (the lockstep reads and compares only those slots after a
-// retire: the delta of DiffTest's batch; a reset sets every bit).
+// retire: the delta of DiffTest's batch; a reset sets every bit), and `dirty_field_q`, a
+// bit per task-table field written through any port since then, in the order the
+// simulator lists the fields (sim/src/probe.rs `slot::ALL`: state, pc, code_base,
+// code_size, psw, sp, reg_base, stack_limit, stack_top, slice, slice_used, wait, dl_valid,
+// deadline, accounted, exit_code, fault): of a dirty slot the lockstep reads only those.
 //
 // Simulator controls (public): `enable_q` (off after reset) and `selftest_q`, the negative
 // tests: bit 0 reports the next watched edge that does not end a step as a violation, as
@@ -101,7 +105,9 @@ module hsx_table_monitor (
   logic [1:0]  selftest_q /* verilator public_flat_rw */;
   logic [63:0] viol_cycle_q /* verilator public_flat_rw */;
   logic [31:0] dirty_q /* verilator public_flat_rw */;
+  logic [31:0] dirty_field_q /* verilator public_flat_rw */;
   logic [31:0] written;
+  logic [16:0] fields;
   logic [63:0] cyc_q;
   logic        cand_q, cand_test_q, cand_noexempt_q;
 
@@ -122,6 +128,7 @@ module hsx_table_monitor (
     change = (cur_d_i != cur_q_i) | (last_ran_d_i != last_ran_q_i) | (steps_d_i != steps_q_i) |
              (ticks_d_i != ticks_q_i) | (srl_d_i != srl_q_i) | (protect_d_i != protect_q_i);
     written = '0;
+    fields = '0;
     if (any_we) begin
       if (st_we_a_i    && st_wd_a_i  != st_old_a_i)  change = 1'b1;
       if (st_we_b_i    && st_wd_b_i  != st_old_b_i)  change = 1'b1;
@@ -147,6 +154,24 @@ module hsx_table_monitor (
       if (acct_we_i)  written[acct_idx_i]  = 1'b1;
       if (exit_we_i)  written[exit_idx_i]  = 1'b1;
       if (fault_we_i) written[fault_idx_i] = 1'b1;
+      // Which fields each port writes (the bind's port groups).
+      fields[0]  = st_we_a_i | st_we_b_i;                  // state
+      fields[1]  = ctx_we_i;                               // pc
+      fields[2]  = cfg_we_i;                               // code_base
+      fields[3]  = cfg_we_i;                               // code_size
+      fields[4]  = ctx_we_i | mctx_we_i;                   // psw
+      fields[5]  = ctx_we_i | mctx_we_i;                   // sp
+      fields[6]  = cfg_we_i;                               // reg_base
+      fields[7]  = cfg_we_i;                               // stack_limit
+      fields[8]  = cfg_we_i;                               // stack_top
+      fields[9]  = slice_we_i;                             // slice
+      fields[10] = su_we_a_i | su_we_b_i;                  // slice_used
+      fields[11] = wait_we_i;                              // wait
+      fields[12] = wait_we_i;                              // dl_valid
+      fields[13] = wait_we_i;                              // deadline
+      fields[14] = acct_we_i;                              // accounted
+      fields[15] = exit_we_i;                              // exit_code
+      fields[16] = fault_we_i;                             // fault
     end
   end
 
@@ -161,13 +186,17 @@ module hsx_table_monitor (
       cand_noexempt_q <= 1'b0;
       viol_cycle_q <= '0;
       dirty_q      <= '1;
+      dirty_field_q <= '1;
       enable_q     <= 1'b0;
       selftest_q   <= '0;
     end else begin
       // `cyc_q` counts rising edges since reset, as the simulator does: read at an edge,
       // it is the number of the previous edge, the one that set `cand_q`.
       cyc_q       <= cyc_q + 64'd1;
-      if (any_we) dirty_q <= dirty_q | written;
+      if (any_we) begin
+        dirty_q       <= dirty_q | written;
+        dirty_field_q <= dirty_field_q | 32'(fields);
+      end
       cand_q          <= watch && (change || selftest_q[0]);
       cand_test_q     <= watch && selftest_q[0];
       cand_noexempt_q <= watch && selftest_q[1];

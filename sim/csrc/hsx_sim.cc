@@ -665,26 +665,34 @@ public:
         const uint32_t all = n == 32 ? ~0u : ((1u << n) - 1);
         uint32_t changed = ck_valid_ ? 0u : all;
         // The slots to compare: all of them, or — in the monitor model — only those the
-        // scheduler wrote since the last retire (its checker's `dirty_q`), with every
-        // slot compared again every kFullEvery retires and after a reset.
+        // scheduler wrote since the last retire (its checker's `dirty_q`), and of those only
+        // the fields it wrote (`dirty_field_q`), with every field of every slot compared
+        // again every kFullEvery retires and after a reset.
         uint32_t rows = all;
+        uint32_t cols = ~0u;
         if (svm_dirty_) {
             if (ck_valid_ && ck_since_full_ < kFullEvery) {
                 rows = *svm_dirty_ & all;
+                if (svm_dirty_fields_) cols = *svm_dirty_fields_;
                 ++ck_since_full_;
             } else {
                 ck_since_full_ = 0;
             }
             *svm_dirty_ = 0;
+            if (svm_dirty_fields_) *svm_dirty_fields_ = 0;
         }
+        const size_t nf = ck_fields_.size();
         // Slot by slot (usually one: the retiring task's), each field through the
         // descriptor bound once (address, stride, element type).
         for (uint32_t r = rows; r != 0; r &= r - 1) {
             const uint32_t e = static_cast<uint32_t>(__builtin_ctz(r));
             // The caller's copy is slot-major: slot e's fields are consecutive.
-            uint64_t* dst = t + e * ck_fields_.size();
+            uint64_t* row = t + e * nf;
             bool diff = false;
-            for (const Field& f : ck_fields_) {
+            for (size_t k = 0; k < nf; ++k) {
+                if (k < 32 && !(cols >> k & 1)) continue;
+                const Field& f = ck_fields_[k];
+                uint64_t* dst = row + k;
                 const char* p = f.base + e * f.stride;
                 uint64_t v;
                 switch (f.kind) {
@@ -698,7 +706,6 @@ public:
                     *dst = v;
                     diff = true;
                 }
-                ++dst;
             }
             if (diff) changed |= 1u << e;
         }
@@ -853,6 +860,8 @@ private:
         svm_viol_ = static_cast<QData*>(vc->datap());
         const VerilatedVar* dq = sc->varFind("dirty_q");
         if (dq && dq->vltype() == VLVT_UINT32) svm_dirty_ = static_cast<IData*>(dq->datap());
+        const VerilatedVar* df = sc->varFind("dirty_field_q");
+        if (dq && df && df->vltype() == VLVT_UINT32) svm_dirty_fields_ = static_cast<IData*>(df->datap());
     }
 
     // Coverage counters live in this model's own context (VerilatedContext::coveragep()),
@@ -1128,6 +1137,9 @@ private:
     CData* svm_selftest_ = nullptr;
     QData* svm_viol_ = nullptr;
     IData* svm_dirty_ = nullptr;
+    // Bit k: field k (ck_fields_ order, sim/src/probe.rs slot::ALL) written since the last
+    // read; the checker lists them in that order.
+    IData* svm_dirty_fields_ = nullptr;
     // run_checked compares every slot at least every kFullEvery retires.
     static constexpr uint32_t kFullEvery = 64;
     uint32_t ck_since_full_ = 0;
