@@ -29,6 +29,8 @@ pub(crate) struct State {
     window: [u32; 16],
     table_violation: Option<u64>,
     changed: u32,
+    /// The event other than a retire the last call returned (taken at once).
+    other: Option<Event>,
     writes_err: Option<SimError>,
     wbuf: Vec<bridge::ObsWrite>,
     out: bridge::CheckedOut,
@@ -74,22 +76,26 @@ impl Rtl {
     /// [`run_checked`](Rtl::run_checked) with a retire written into `rec` (`None`) instead
     /// of returned in an [`Event::Retire`]; any other event is returned as it is. The record
     /// is built in place: the lockstep's hot path makes no copy of it.
+    #[inline]
     pub fn run_checked_into(
         &mut self,
         max_cycles: u64,
         writes: &mut Vec<ObservedWrite>,
         rec: &mut Retire,
     ) -> Option<Event> {
-        let ev = if self.ck.bound {
+        // (Only a flag comes back on the hot path: moving an `Option<Event>` out of a
+        // callee copies a whole retire-sized value even when it is `None`.)
+        let got = if self.ck.bound {
             self.run_batch(max_cycles, writes, rec)
         } else {
             self.run_checked_by_probes(max_cycles, writes, rec)
         };
-        match ev {
-            Ok(ev) => ev,
-            Err((ev, e)) => {
+        match got {
+            Ok(true) => None,
+            Ok(false) => self.ck.other.take(),
+            Err(e) => {
                 self.ck.writes_err = Some(e);
-                ev
+                None
             }
         }
     }
@@ -100,23 +106,24 @@ impl Rtl {
         self.ck.writes_err.take()
     }
 
-    /// The batch: `Ok(None)` is a retire, in `rec`.
+    /// The batch: `Ok(true)` is a retire, in `rec`; `Ok(false)` another event, left in
+    /// `ck.other`; `Err` a retire whose write log failed.
     fn run_batch(
         &mut self,
         max_cycles: u64,
         writes: &mut Vec<ObservedWrite>,
         rec: &mut Retire,
-    ) -> Result<Option<Event>, (Option<Event>, SimError)> {
+    ) -> Result<bool, SimError> {
         let ck = &mut self.ck;
         self.m.pin_mut().run_checked(max_cycles, &mut ck.wbuf, &mut ck.raw, &mut ck.out);
         // The batch is read in place, field by field: a copy of the whole struct would read
         // with wide loads what the C++ side has just written with narrow stores.
         let o = &self.ck.out;
         if o.run.kind != 0 {
-            return Ok(Some(model::event_from(&o.run)));
+            self.ck.other = Some(model::event_from(&o.run));
+            return Ok(false);
         }
         *rec = model::retire_of(&o.run.retire);
-        let ev = None;
         self.last_retire_cycle = o.run.retire.cycle;
         self.last_retire_timed = o.run.retire.timed;
         let (lost, more) = (o.writes_lost, o.more_writes);
@@ -126,7 +133,7 @@ impl Rtl {
                 self.scratch.clear();
                 let _ = self.m.pin_mut().take_writes(&mut self.scratch);
             }
-            return Err((ev, SimError::WritesLost(lost)));
+            return Err(SimError::WritesLost(lost));
         }
         let ck = &mut self.ck;
         let o = &ck.out;
@@ -149,9 +156,9 @@ impl Rtl {
         };
         ck.window = o.window;
         if more {
-            self.take_observed_writes_into(writes).map_err(|e| (ev, e))?;
+            self.take_observed_writes_into(writes)?;
         }
-        Ok(ev)
+        Ok(true)
     }
 
     /// [`run_checked`](Rtl::run_checked) for an RTL whose variables could not be bound
@@ -161,12 +168,14 @@ impl Rtl {
         max_cycles: u64,
         writes: &mut Vec<ObservedWrite>,
         rec: &mut Retire,
-    ) -> Result<Option<Event>, (Option<Event>, SimError)> {
+    ) -> Result<bool, SimError> {
         let ev = self.run(max_cycles);
-        let Event::Retire(r) = ev else { return Ok(Some(ev)) };
+        let Event::Retire(r) = ev else {
+            self.ck.other = Some(ev);
+            return Ok(false);
+        };
         *rec = r;
-        let ev = None;
-        self.take_observed_writes_into(writes).map_err(|e| (ev, e))?;
+        self.take_observed_writes_into(writes)?;
         let mut slots = std::mem::take(&mut self.ck.slots);
         self.probe_slots_into(&mut slots);
         self.ck.slots = slots;
@@ -175,7 +184,7 @@ impl Rtl {
         self.ck.globals = self.probe_globals();
         let own = (1..=self.n_tasks).contains(&r.pid).then(|| self.ck.slots[r.pid as usize - 1].reg_base);
         self.ck.window = own.map(|b| self.peek_window(b)).unwrap_or([0; 16]);
-        Ok(ev)
+        Ok(true)
     }
 
     /// The task table as of the last retire [`run_checked`](Rtl::run_checked) returned.

@@ -366,15 +366,14 @@ impl Rtl {
 pub(crate) fn retire_of(r: &bridge::RetireRec) -> Retire {
     let insn_len = r.insn_len.min(2);
     let n_writes = r.nwr.min(isa::MAX_WRITES as u8);
-    let mut insn = [0u32; 2];
-    let words = [r.insn0, r.insn1];
-    insn[..insn_len as usize].copy_from_slice(&words[..insn_len as usize]);
-    let mut writes = [MemWrite::default(); isa::MAX_WRITES];
-    let ws = [
-        MemWrite { addr: r.wr0_addr, mask: r.wr0_be & 0xF, data: r.wr0_data },
-        MemWrite { addr: r.wr1_addr, mask: r.wr1_be & 0xF, data: r.wr1_data },
+    // Element by element (no variable-length copies through the stack: the lockstep
+    // builds this in the caller's record on every retire).
+    let insn = [if insn_len > 0 { r.insn0 } else { 0 }, if insn_len > 1 { r.insn1 } else { 0 }];
+    let none = MemWrite::default();
+    let writes = [
+        if n_writes > 0 { MemWrite { addr: r.wr0_addr, mask: r.wr0_be & 0xF, data: r.wr0_data } } else { none },
+        if n_writes > 1 { MemWrite { addr: r.wr1_addr, mask: r.wr1_be & 0xF, data: r.wr1_data } } else { none },
     ];
-    writes[..n_writes as usize].copy_from_slice(&ws[..n_writes as usize]);
     Retire {
         step: r.step,
         pid: r.pid,

@@ -79,7 +79,12 @@ impl Checker for WriteMonitor {
 }
 
 fn mask_lanes(d: u32, be: u8) -> u32 {
-    (0..4).filter(|i| be & (1 << i) != 0).fold(0, |acc, i| acc | (d & (0xFF << (8 * i))))
+    // Each byte-enable bit widened to its byte lane.
+    let m = (be as u32 & 1) * 0xFF
+        | (be as u32 >> 1 & 1) * 0xFF00
+        | (be as u32 >> 2 & 1) * 0xFF_0000
+        | (be as u32 >> 3 & 1) * 0xFF00_0000;
+    d & m
 }
 
 /// Cycle level, with `protect` on: no core write lands in the executive's reserved area
@@ -197,5 +202,19 @@ impl Checker for ContextInvariants {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_lanes;
+
+    #[test]
+    fn mask_lanes_keeps_exactly_the_enabled_bytes() {
+        for be in 0..=0xFFu8 {
+            let want =
+                (0..4).filter(|i| be & (1 << i) != 0).fold(0u32, |acc, i| acc | (0xA1B2_C3D4 & (0xFF << (8 * i))));
+            assert_eq!(mask_lanes(0xA1B2_C3D4, be), want, "be {be:#x}");
+        }
     }
 }
