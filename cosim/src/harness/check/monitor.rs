@@ -80,10 +80,9 @@ impl Checker for WriteMonitor {
 
 fn mask_lanes(d: u32, be: u8) -> u32 {
     // Each byte-enable bit widened to its byte lane.
-    let m = (be as u32 & 1) * 0xFF
-        | (be as u32 >> 1 & 1) * 0xFF00
-        | (be as u32 >> 2 & 1) * 0xFF_0000
-        | (be as u32 >> 3 & 1) * 0xFF00_0000;
+    let b = be as u32;
+    let m =
+        ((b & 1) * 0xFF) | (((b >> 1) & 1) * 0xFF00) | (((b >> 2) & 1) * 0xFF_0000) | (((b >> 3) & 1) * 0xFF00_0000);
     d & m
 }
 
