@@ -7,7 +7,8 @@
 //! and after the default run of plain steps — on directed round-robin loops, and on a mix
 //! of spinners, sleepers (deadlines inside bursts), BRK and RET tasks with host commands
 //! between runs; with the ring at its default capacity, smaller, larger than the burst log,
-//! not a power of two, and off.
+//! not a power of two, and off. Also: a plain `step` changes only the slots the lockstep's
+//! `sched` check compares after it.
 
 use cosim::gen::{GenConfig, TestCase};
 use hsx_tests::*;
@@ -251,4 +252,50 @@ fn run_keeps_a_larger_trace_ring_whole() {
     assert!(step_n(&mut b, 5000));
     assert_eq!(a.machine.trace.events().len(), 1000);
     assert_same(&a, &b, "ring of 1000");
+}
+
+/// The lockstep's `sched` check compares, after a step with no trap, no timeout and no idle
+/// jump, only the slots either side can have changed; on the reference side that rests on
+/// this: such a `step` changes no slot but the retiring task's and those of `current` and
+/// `last_ran` before and after it (scheduling in, accounting, rotating, RETURN/BRK/fault).
+#[test]
+fn a_plain_step_changes_only_the_slots_the_sched_check_compares() {
+    let cfg = GenConfig::default();
+    let (mut plain, mut changed_other) = (0u64, 0u64);
+    let mut traps = vec![];
+    for seed in 0..300u64 {
+        let tc = TestCase::generate(seed, &cfg);
+        let mut sys = system_of(&tc, 256);
+        sys.exec.set_trap_log(true);
+        for _ in 0..3000 {
+            let before = sys.machine.slots.clone();
+            let (cur0, last0, ticks0) = (sys.machine.current, sys.machine.last_ran, sys.machine.ticks);
+            let Some(rec) = sys.step() else { break };
+            sys.exec.drain_trap_log_into(&mut traps);
+            let m = &sys.machine;
+            let allowed = [rec.pid, cur0, last0, m.current, m.last_ran];
+            let others = before
+                .iter()
+                .zip(&m.slots)
+                .enumerate()
+                .filter(|(i, (a, b))| a != b && !allowed.contains(&(*i as u8 + 1)));
+            if !traps.is_empty() || m.ticks > ticks0 + 1 {
+                changed_other += others.count() as u64;
+                continue;
+            }
+            plain += 1;
+            if let Some((i, (a, b))) = others.into_iter().next() {
+                panic!(
+                    "seed {seed}, step {}: a plain step of pid {} changed slot {}: {a:?} -> {b:?}",
+                    m.steps,
+                    rec.pid,
+                    i + 1
+                );
+            }
+        }
+    }
+    assert!(plain > 50_000, "only {plain} plain steps were checked");
+    // The exceptions are real: steps with traps or timeouts do change other tasks' slots
+    // (a wake-up, a send to a blocked receiver), which is why they compare every slot.
+    assert!(changed_other > 0, "no trap or timeout step changed another task's slot");
 }
