@@ -92,7 +92,11 @@ impl Rtl {
         };
         match got {
             Ok(true) => None,
-            Ok(false) => self.ck.other.take(),
+            Ok(false) => {
+                // Both paths leave the event there before they say `false`.
+                debug_assert!(self.ck.other.is_some());
+                self.ck.other.take()
+            }
             Err(e) => {
                 self.ck.writes_err = Some(e);
                 None
