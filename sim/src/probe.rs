@@ -27,7 +27,9 @@ pub(crate) mod slot {
     pub(crate) const EXIT_CODE: &str = "hsx_top.u_sched.exit_code_q";
     pub(crate) const FAULT: &str = "hsx_top.u_sched.fault_q";
 
-    /// In the order of [`super::SlotVars`]'s fields.
+    /// In the order of [`super::SlotVars`]'s fields. The monitor model's `dirty_field_q`
+    /// (rtl/monitors/hsx_table_monitor.sv) has a bit per field in this order: a field added
+    /// here needs its bit there, set by the write port that writes it.
     pub(crate) const ALL: [&str; 17] = [
         STATE,
         PC,
