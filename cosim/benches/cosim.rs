@@ -17,7 +17,9 @@
 //! time (`CLOCK_THREAD_CPUTIME_ID`: time the machine's other jobs take from this thread is
 //! not counted) and in wall time. `HSX_BENCH_RATIO_ONLY=1` skips the groups;
 //! `HSX_BENCH_ONLY=lockstep,rtl_alone` runs only the named variants and
-//! `HSX_BENCH_ROUNDS=n` sets the rounds (for a profiler: one variant, many rounds).
+//! `HSX_BENCH_ROUNDS=n` sets the rounds (for a profiler: one variant, many rounds);
+//! `HSX_BENCH_TASKS=n` runs `check_ratio`'s loop as n tasks at slice 1 (a rotation every
+//! step: the scheduler checks then see a different running task at every step).
 
 use cosim::harness::case::{Case, Settings, SourceFile};
 use cosim::harness::{run_case, CaseResult, CosimConfig, Lockstep, NoObserver, Verdict};
@@ -134,7 +136,12 @@ fn divergence_to_vcd(c: &mut Criterion) {
 const ROUNDS: usize = 15;
 
 fn check_ratio() {
-    let cs = case("alu", ALU_LOOP, STEPS);
+    let mut cs = case("alu", ALU_LOOP, STEPS);
+    let tasks: usize = std::env::var("HSX_BENCH_TASKS").ok().and_then(|t| t.parse().ok()).unwrap_or(1);
+    if tasks > 1 {
+        cs.specs = vec![cs.specs[0].clone(); tasks];
+        cs.settings.slice = 1;
+    }
     let cfg = CosimConfig { check_timing: true, ..CosimConfig::default() };
     let st = cs.settings;
     let plan = cs.plan(isa::DEFAULT_N_TASKS).expect("plan");
@@ -203,7 +210,7 @@ fn check_ratio() {
         return;
     }
     println!(
-        "check_ratio: RTL alone {:.2} M cycles/s; lockstep (every checker, timing on) {:.3} M checked retires/s; lockstep / RTL alone = {:.2} (CPU time; wall {:.2}; best of {rounds} interleaved rounds of {STEPS} steps)",
+        "check_ratio: RTL alone {:.2} M cycles/s; lockstep (every checker, timing on) {:.3} M checked retires/s; lockstep / RTL alone = {:.2} (CPU time; wall {:.2}; best of {rounds} interleaved rounds of {STEPS} steps, {tasks} task(s))",
         m(cpu[1].1 as f64, cpu[1].0),
         m(STEPS as f64, cpu[0].0),
         cpu[0].0 / cpu[1].0,
