@@ -613,22 +613,20 @@ public:
     bool bind_checked(rust::Slice<const int32_t> table, size_t reg_base_field, rust::Slice<const int32_t> globals,
                       int32_t dmem) override {
         ck_bound_ = false;
-        ck_tbl_.clear();
         ck_fields_.clear();
         ck_n_ = 0;
         for (const int32_t h : table) {
             const Var* b = var(h);
             if (!b || b->udims != 1 || !b->base || b->width > 64) return false;
             const uint32_t n = static_cast<uint32_t>(b->uhigh - b->ulow + 1);
-            if (ck_tbl_.empty()) {
+            if (ck_fields_.empty()) {
                 ck_n_ = n;
             } else if (n != ck_n_) {
                 return false;
             }
-            ck_tbl_.push_back(h);
             ck_fields_.push_back(Field{b->base, b->stride, field_kind(*b), b->vltype, b->width});
         }
-        if (ck_n_ == 0 || ck_n_ > 32 || reg_base_field >= ck_tbl_.size() || globals.size() != 6) return false;
+        if (ck_n_ == 0 || ck_n_ > 32 || reg_base_field >= ck_fields_.size() || globals.size() != 6) return false;
         ck_reg_base_ = reg_base_field;
         for (size_t i = 0; i < 6; ++i) {
             if (!scalar(globals[i], ck_g_[i])) return false;
@@ -660,7 +658,8 @@ public:
         if (!ck_bound_) return;
         // The task table: compare with the caller's copy, rewrite what changed.
         const uint32_t n = ck_n_;
-        if (table.size() < ck_tbl_.size() * n) return;
+        const size_t nf = ck_fields_.size();
+        if (table.size() < nf * n) return;
         uint64_t* t = table.data();
         const uint32_t all = n == 32 ? ~0u : ((1u << n) - 1);
         uint32_t changed = ck_valid_ ? 0u : all;
@@ -681,7 +680,6 @@ public:
             *svm_dirty_ = 0;
             if (svm_dirty_fields_) *svm_dirty_fields_ = 0;
         }
-        const size_t nf = ck_fields_.size();
         // Slot by slot (usually one: the retiring task's), each field through the
         // descriptor bound once (address, stride, element type).
         for (uint32_t r = rows; r != 0; r &= r - 1) {
@@ -722,7 +720,7 @@ public:
         const uint8_t pid = out.run.retire.pid;
         if (pid >= 1 && pid <= n) {
             const Var* d = var(ck_dmem_);
-            const uint16_t rb = static_cast<uint16_t>(t[(pid - 1) * ck_fields_.size() + ck_reg_base_]);
+            const uint16_t rb = static_cast<uint16_t>(t[(pid - 1) * nf + ck_reg_base_]);
             // Without 16-bit wrap-around the 16 words are consecutive elements
             // ((rb + 4i) >> 2 == (rb >> 2) + i): one copy when they are all in range.
             const int32_t first = d->ulow + (rb >> 2);
@@ -1145,10 +1143,9 @@ private:
     uint32_t ck_since_full_ = 0;
     bool svm_on_ = false;
     uint64_t timed_ = 0;
-    // run_checked's bindings: task-table array handles, slots, reg_base's field index,
+    // run_checked's bindings: task-table fields (ck_fields_), slots, reg_base's field index,
     // machine registers, data RAM; `ck_valid_`: the caller's table copy is complete.
     bool ck_bound_ = false, ck_valid_ = false;
-    std::vector<int32_t> ck_tbl_;
     // One per task-table field, bound with it: where element 0 is, the distance between
     // elements, and the element's size in bytes (0: read through load_bits).
     struct Field {
