@@ -88,6 +88,12 @@ pub struct StepCtx<'a> {
     pub rtl_window: [u32; 16],
 }
 
+/// Whether slot index `i` (pid `i + 1`) is in a slot mask such as [`StepCtx::rtl_changed`]
+/// (bit `i`; an index beyond the mask's 32 bits always is).
+pub(crate) fn slot_in(mask: u32, i: usize) -> bool {
+    i >= 32 || mask >> i & 1 != 0
+}
+
 /// What differed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Mismatch {

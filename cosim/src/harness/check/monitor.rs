@@ -2,7 +2,7 @@
 //! retire record (write monitor), no task writes outside its window and stack (isolation
 //! monitor), and context.md's invariants hold on the DUT's task table.
 
-use super::{AdvanceCtx, Checker, Mismatch, Phases, StepCtx};
+use super::{slot_in, AdvanceCtx, Checker, Mismatch, Phases, StepCtx};
 use isa::TaskState;
 
 /// Cycle level: every data-RAM write the core makes is one of a retiring instruction's
@@ -171,7 +171,7 @@ impl Checker for ContextInvariants {
         let changed = if cx.resync { u32::MAX } else { cx.rtl_changed };
         for (i, s) in slots.iter().enumerate() {
             let pid = i + 1;
-            if s.state == TaskState::Empty || (i < 32 && changed >> i & 1 == 0) {
+            if s.state == TaskState::Empty || !slot_in(changed, i) {
                 continue;
             }
             if s.reg_base != isa::window_of(pid as u8) {

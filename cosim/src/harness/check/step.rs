@@ -3,7 +3,7 @@
 //! cycles of the retire (`--check-timing`); and the plain-text forms of the values they
 //! report.
 
-use super::{AdvanceCtx, Checker, Mismatch, Phases, StepCtx};
+use super::{slot_in, AdvanceCtx, Checker, Mismatch, Phases, StepCtx};
 use crate::harness::side::StepFault;
 use crate::harness::timing::expected_cycles;
 use isa::{Retire, Slot, TaskState};
@@ -283,7 +283,7 @@ impl Checker for SchedCheck {
         }
         for (i, (e, a)) in m.slots.iter().zip(cx.rtl_slots).enumerate() {
             let pid = i as u8 + 1;
-            if (i >= 32 || compare >> i & 1 != 0) && e != a {
+            if slot_in(compare, i) && e != a {
                 if let Some((f, x, y)) = slot_diff(e, a) {
                     return Some(Mismatch::new(self.name(), format!("slot[{pid}].{f}"), x, y));
                 }
