@@ -626,7 +626,10 @@ public:
             }
             ck_fields_.push_back(Field{b->base, b->stride, field_kind(*b), b->vltype, b->width});
         }
-        if (ck_n_ == 0 || ck_n_ > 32 || reg_base_field >= ck_fields_.size() || globals.size() != 6) return false;
+        if (ck_n_ == 0 || ck_n_ > 32 || ck_fields_.size() > 32 || reg_base_field >= ck_fields_.size() ||
+            globals.size() != 6)
+            return false;
+        ck_all_fields_ = ck_fields_.size() == 32 ? ~0u : ((1u << ck_fields_.size()) - 1);
         ck_reg_base_ = reg_base_field;
         for (size_t i = 0; i < 6; ++i) {
             if (!scalar(globals[i], ck_g_[i])) return false;
@@ -641,6 +644,8 @@ public:
 
     void run_checked(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
                      CheckedOut& out) override {
+        // The core runs (run_i high) to its next retire: no crossing of its own for that.
+        set_run(true);
         run_into(out.run, max_cycles);
         if (out.run.kind != 0) return;
         // Observed writes: as many as the caller's buffer holds.
@@ -687,8 +692,9 @@ public:
             // The caller's copy is slot-major: slot e's fields are consecutive.
             uint64_t* row = t + e * nf;
             bool diff = false;
-            for (size_t k = 0; k < nf; ++k) {
-                if (k < 32 && !(cols >> k & 1)) continue;
+            // The fields to read, bit by bit (bind_checked keeps them at most 32).
+            for (uint32_t c = cols & ck_all_fields_; c != 0; c &= c - 1) {
+                const size_t k = static_cast<size_t>(__builtin_ctz(c));
                 const Field& f = ck_fields_[k];
                 uint64_t* dst = row + k;
                 const char* p = f.base + e * f.stride;
@@ -1166,6 +1172,8 @@ private:
     }
     std::vector<Field> ck_fields_;
     uint32_t ck_n_ = 0;
+    // A bit per bound field (at most 32).
+    uint32_t ck_all_fields_ = 0;
     size_t ck_reg_base_ = 0;
     Sig ck_g_[6];
     int32_t ck_dmem_ = -1;

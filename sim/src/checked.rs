@@ -57,7 +57,8 @@ impl State {
 }
 
 impl Rtl {
-    /// [`run`](Rtl::run), and on a retire, in the same crossing, what the lockstep checks
+    /// [`set_run`](Rtl::set_run)`(true)` and [`run`](Rtl::run) — the core runs to its next
+    /// event — and on a retire, in the same crossing, what the lockstep checks
     /// after it: the writes observed since the previous call are appended to `writes`
     /// (as [`take_observed_writes_into`](Rtl::take_observed_writes_into); its error, if
     /// any, is kept for [`take_checked_writes_error`](Rtl::take_checked_writes_error)), and [`checked_slots`](Rtl::checked_slots),
@@ -173,6 +174,7 @@ impl Rtl {
         writes: &mut Vec<ObservedWrite>,
         rec: &mut Retire,
     ) -> Result<bool, SimError> {
+        self.set_run(true);
         let ev = self.run(max_cycles);
         let Event::Retire(r) = ev else {
             self.ck.other = Some(ev);

@@ -221,7 +221,7 @@ pub(crate) mod bridge {
             globals: &[i32],
             dmem: i32,
         ) -> bool;
-        /// [`run`](RtlModel::run) plus, on a retire, in the same crossing: the observed
+        /// `set_run(true)` and [`run`](RtlModel::run) plus, on a retire, in the same crossing: the observed
         /// writes since the last drain (the first `writes.len()` of them into `writes`,
         /// their number in `out.n_writes`; `out.more_writes`: the rest are still queued
         /// for `take_writes`), the table violation, the

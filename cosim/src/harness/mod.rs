@@ -425,8 +425,8 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
     /// machines stay where they stopped).
     ///
     /// Each step: the reference retires, the DUT runs to its next retire (with its
-    /// batch); every checker's [`check_advance`](Checker::check_advance) sees whether
-    /// both could; the step enters the history; every checker's
+    /// batch); unless both retired with the DUT's monitors silent, every checker's
+    /// [`check_advance`](Checker::check_advance) sees whether both could; every checker's
     /// [`check`](Checker::check) compares it. At the end the DUT stops at a step
     /// boundary and every checker's [`check_end`](Checker::check_end) compares the end
     /// states. The first mismatch ends the run, named after its checker. Only the
@@ -469,14 +469,22 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             let rtl_retired = dut == Ok(true);
             let both = ref_alive && rtl_retired;
             let monitor_error = if both { self.dut.take_monitor_error() } else { None };
-            let acx = AdvanceCtx {
-                step: step + 1,
-                ref_rec: ref_alive.then_some(&ref_rec),
-                dut: dut.as_ref().map(|&got| got.then_some(&rtl_rec)),
-                monitor_error: monitor_error.as_deref(),
-                table_violation: if both { self.dut.table_violation() } else { None },
+            let table_violation = if both { self.dut.table_violation() } else { None };
+            // A plain step — both sides retired, the DUT's monitors silent — is one both
+            // sides could take: the advance phase has nothing to decide
+            // ([`Checker::check_advance`]).
+            let found = if both && monitor_error.is_none() && table_violation.is_none() {
+                None
+            } else {
+                let acx = AdvanceCtx {
+                    step: step + 1,
+                    ref_rec: ref_alive.then_some(&ref_rec),
+                    dut: dut.as_ref().map(|&got| got.then_some(&rtl_rec)),
+                    monitor_error: monitor_error.as_deref(),
+                    table_violation,
+                };
+                first_mismatch!(self.checkers.all, self.checkers.advance, check_advance, &acx)
             };
-            let found = first_mismatch!(self.checkers.all, self.checkers.advance, check_advance, &acx);
             let mm = match (found, ref_alive, &dut) {
                 (Some(mm), ..) => Some(mm),
                 // Both quiescent: the host script may have more to say (a RESUME).

@@ -161,7 +161,7 @@ impl Dut for RtlSystem {
         observed: &mut Vec<ObservedWrite>,
         rec: &mut Retire,
     ) -> Result<bool, StepFault> {
-        self.rtl.set_run(true);
+        // (`run_checked_into` drives `run_i` high itself, in its crossing.)
         observed.clear();
         let mut traps = 0u32;
         loop {

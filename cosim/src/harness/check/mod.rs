@@ -121,7 +121,8 @@ impl Mismatch {
 /// One of the three moments the harness consults its checkers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
-    /// [`Checker::check_advance`]: whether both sides could take the step.
+    /// [`Checker::check_advance`]: whether both sides could take the step (a step that is
+    /// not a plain retire of both sides).
     Advance,
     /// [`Checker::check`]: a step both sides retired.
     Step,
@@ -183,7 +184,12 @@ pub trait Checker: Send {
     fn fresh(&self) -> Option<Box<dyn Checker>> {
         None
     }
-    /// Before a step is compared: whether both sides could take it.
+    /// Before a step is compared: whether both sides could take it. Called only when the
+    /// step is not a plain one — one side could not retire (quiescent, stuck, a trap it
+    /// could not service), or the DUT's monitors reported an error
+    /// ([`AdvanceCtx::monitor_error`], [`AdvanceCtx::table_violation`]): when both sides
+    /// retired and the monitors are silent there is nothing to decide, and a rule about
+    /// every retired step belongs in [`check`](Checker::check).
     fn check_advance(&mut self, _cx: &AdvanceCtx<'_>) -> Option<Mismatch> {
         None
     }
