@@ -189,7 +189,7 @@ impl Isolation {
         if be == 0 {
             return None;
         }
-        if self.word_aligned && addr % 4 == 0 {
+        if self.word_aligned && addr.is_multiple_of(4) {
             // One byte decides for the whole word: the first enabled one.
             let a = addr as u32 + be.trailing_zeros();
             return self.forbidden(a).then_some(a);
