@@ -162,9 +162,9 @@ struct Isolation {
 impl Isolation {
     fn new(own: &isa::Slot, stacks_lo: u32, n_tasks: usize) -> Isolation {
         let windows = isa::WINDOW_BASE..isa::WINDOW_BASE + isa::WINDOW_SIZE * n_tasks as u32;
-        let word_aligned =
-            (own.reg_base | own.stack_limit | own.stack_top | stacks_lo | windows.start | windows.end) % 4 == 0
-                && isa::EXEC_RESERVED_END % 4 == 0;
+        let word_aligned = (own.reg_base | own.stack_limit | own.stack_top | stacks_lo | windows.start | windows.end)
+            .is_multiple_of(4)
+            && isa::EXEC_RESERVED_END.is_multiple_of(4);
         Isolation {
             own_window: own.reg_base..own.reg_base + 64,
             own_stack: own.stack_limit..own.stack_top,
