@@ -143,12 +143,17 @@ fn check_ratio() {
         cs.settings.slice = 1;
     }
     let cfg = CosimConfig { check_timing: true, ..CosimConfig::default() };
+    // HSX_BENCH_RUN_AHEAD=n: the lockstep's run-ahead (default: the library's, RUN_AHEAD).
+    let run_ahead: Option<u32> = std::env::var("HSX_BENCH_RUN_AHEAD").ok().and_then(|t| t.parse().ok());
     let st = cs.settings;
     let plan = cs.plan(isa::DEFAULT_N_TASKS).expect("plan");
     // One round: (CPU seconds, wall seconds, RTL cycles of the timed part).
     let lockstep = |compare: bool| {
         let mut ls = Lockstep::from_case(&cs, cfg).expect("lockstep");
         ls.compare = compare;
+        if let Some(n) = run_ahead {
+            ls.run_ahead = n;
+        }
         let c0 = ls.rtl().cycles();
         let (cpu, t) = (thread_cpu(), std::time::Instant::now());
         match ls.run(&mut NoObserver) {

@@ -72,6 +72,8 @@ namespace {
 constexpr uint64_t kVcdPeriod = 10;
 constexpr size_t kRetireRing = 1024;
 constexpr size_t kWriteRing = 1 << 16;
+// run_checked_many starts a retire only with this much room left for its writes.
+constexpr size_t kManyWriteRoom = 16;
 
 // The VCD file the tracer writes through. Verilator's own file calls its fatal handler
 // on a write error (a full disk), which deadlocks in its flush callback; this one
@@ -742,6 +744,37 @@ public:
         } else {
             for (uint32_t i = 0; i < 16; ++i) out.window[i] = 0;
         }
+    }
+
+    // The lockstep's run-ahead: up to outs.size() calls of run_checked in one crossing,
+    // each into outs[i], with its writes appended to `writes` (outs[i].n_writes of them)
+    // and, for each slot it changed, that slot's row of `table` appended to `rows` (as the
+    // caller's copy stood after that retire). Stops after the first event that is not a
+    // retire (left in its out, as run_checked leaves it), after a retire whose writes did
+    // not all fit or were lost, and before a retire for which `writes` or `rows` might
+    // lack room. The calls are exactly those the caller would make one by one, so the
+    // model goes through the same cycles. Returns the outs filled.
+    uint32_t run_checked_many(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
+                              rust::Slice<uint64_t> rows, rust::Slice<CheckedOut> outs) override {
+        const size_t nf = ck_fields_.size();
+        const size_t all_rows = nf * ck_n_;
+        size_t wo = 0, ro = 0;
+        uint32_t k = 0;
+        while (k < outs.size()) {
+            if (writes.size() - wo < kManyWriteRoom || rows.size() - ro < all_rows) break;
+            CheckedOut& o = outs[k++];
+            run_checked(max_cycles, rust::Slice<ObsWrite>(writes.data() + wo, writes.size() - wo), table, o);
+            if (o.run.kind != 0) break;
+            wo += o.n_writes;
+            for (uint32_t r = o.changed_slots; r != 0; r &= r - 1) {
+                const size_t e = static_cast<size_t>(__builtin_ctz(r));
+                if (e >= ck_n_) break;
+                std::memcpy(rows.data() + ro, table.data() + e * nf, nf * sizeof(uint64_t));
+                ro += nf;
+            }
+            if (o.more_writes || o.writes_lost != 0) break;
+        }
+        return k;
     }
 
     bool bind_timing_skip(int32_t handle) override {

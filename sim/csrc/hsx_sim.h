@@ -62,6 +62,8 @@ public:
                               rust::Slice<const int32_t> globals, int32_t dmem) = 0;
     virtual void run_checked(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
                              CheckedOut& out) = 0;
+    virtual uint32_t run_checked_many(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
+                                      rust::Slice<uint64_t> rows, rust::Slice<CheckedOut> outs) = 0;
 
     virtual bool traced() const = 0;
     virtual void set_fast_edges(bool on) = 0;

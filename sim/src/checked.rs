@@ -34,6 +34,26 @@ pub(crate) struct State {
     writes_err: Option<SimError>,
     wbuf: Vec<bridge::ObsWrite>,
     out: bridge::CheckedOut,
+    /// Run-ahead ([`Rtl::set_run_ahead`]): batches per crossing (0 or 1: one).
+    ahead_max: usize,
+    /// The last run-ahead crossing's batches, their writes and changed rows, and how far
+    /// they have been handed out.
+    many: Vec<bridge::CheckedOut>,
+    many_writes: Vec<bridge::ObsWrite>,
+    many_rows: Vec<u64>,
+    many_len: usize,
+    many_pos: usize,
+    writes_at: usize,
+    rows_at: usize,
+}
+
+/// Where [`Rtl::serve`] reads a batch from.
+#[derive(Clone, Copy)]
+enum Batch {
+    /// `ck.out`, `ck.wbuf`, the changed slots' rows in `ck.raw`.
+    One,
+    /// `ck.many[i]`, its writes and changed rows from `writes_at`/`rows_at` on.
+    Ahead(usize),
 }
 
 impl State {
@@ -111,6 +131,39 @@ impl Rtl {
         self.ck.writes_err.take()
     }
 
+    /// Let [`run_checked`](Rtl::run_checked) retire up to `n` steps per FFI crossing (the
+    /// lockstep's run-ahead; 0 or 1: one). The extra batches are kept and handed out, one
+    /// per call, exactly as the calls one by one would have returned them — the model goes
+    /// through the same cycles — but the model is then [`ahead`](Rtl::ahead) of the
+    /// batch last returned: its probes, and anything that clocks or drives it, see the
+    /// later state. A bound that does not fit the model's monitors is ignored (one).
+    pub fn set_run_ahead(&mut self, n: usize) {
+        let n = if self.ck.bound { n.clamp(1, 1024) } else { 1 };
+        if n == self.ck.ahead_max {
+            return;
+        }
+        self.ck.ahead_max = n;
+        if n > self.ck.many.len() {
+            let rows = SLOT_FIELDS * self.n_tasks as usize;
+            self.ck.many.resize(n, bridge::CheckedOut::default());
+            self.ck.many_writes.resize(4 * n + WRITE_BUF, bridge::ObsWrite::default());
+            self.ck.many_rows.resize(rows * (n + 1), 0);
+        }
+    }
+
+    /// Retires the model has made beyond the batch [`run_checked`](Rtl::run_checked) last
+    /// returned (run-ahead, [`set_run_ahead`](Rtl::set_run_ahead)), counting a kept event
+    /// that is not a retire.
+    pub fn ahead(&self) -> usize {
+        self.ck.many_len - self.ck.many_pos
+    }
+
+    /// Forget the kept batches (a reset: the model's state is new).
+    pub(crate) fn drop_ahead(&mut self) {
+        self.ck.many_len = 0;
+        self.ck.many_pos = 0;
+    }
+
     /// The batch: `Ok(true)` is a retire, in `rec`; `Ok(false)` another event, left in
     /// `ck.other`; `Err` a retire whose write log failed.
     fn run_batch(
@@ -119,11 +172,40 @@ impl Rtl {
         writes: &mut Vec<ObservedWrite>,
         rec: &mut Retire,
     ) -> Result<bool, SimError> {
+        if self.ck.many_pos < self.ck.many_len {
+            let i = self.ck.many_pos;
+            self.ck.many_pos += 1;
+            return self.serve(Batch::Ahead(i), writes, rec);
+        }
+        if self.ck.ahead_max > 1 {
+            let ck = &mut self.ck;
+            let n = ck.ahead_max;
+            let got = self.m.pin_mut().run_checked_many(
+                max_cycles,
+                &mut ck.many_writes,
+                &mut ck.raw,
+                &mut ck.many_rows,
+                &mut ck.many[..n],
+            ) as usize;
+            if got > 0 {
+                (ck.many_len, ck.many_pos, ck.writes_at, ck.rows_at) = (got, 1, 0, 0);
+                return self.serve(Batch::Ahead(0), writes, rec);
+            }
+        }
         let ck = &mut self.ck;
         self.m.pin_mut().run_checked(max_cycles, &mut ck.wbuf, &mut ck.raw, &mut ck.out);
+        self.serve(Batch::One, writes, rec)
+    }
+
+    /// Hand out one batch (see [`run_batch`](Rtl::run_batch)).
+    fn serve(&mut self, b: Batch, writes: &mut Vec<ObservedWrite>, rec: &mut Retire) -> Result<bool, SimError> {
+        let State { out, wbuf, raw, many, many_writes, many_rows, writes_at, rows_at, slots, .. } = &mut self.ck;
         // The batch is read in place, field by field: a copy of the whole struct would read
         // with wide loads what the C++ side has just written with narrow stores.
-        let o = &self.ck.out;
+        let (o, wb, rows): (&bridge::CheckedOut, &[bridge::ObsWrite], Option<&[u64]>) = match b {
+            Batch::One => (out, wbuf, None),
+            Batch::Ahead(i) => (&many[i], &many_writes[*writes_at..], Some(&many_rows[*rows_at..])),
+        };
         if o.run.kind != 0 {
             self.ck.other = Some(model::event_from(&o.run));
             return Ok(false);
@@ -140,17 +222,33 @@ impl Rtl {
             }
             return Err(SimError::WritesLost(lost));
         }
-        let ck = &mut self.ck;
-        let o = &ck.out;
-        writes.extend(ck.wbuf[..o.n_writes as usize].iter().map(observed));
-        ck.table_violation = (o.table_violation != 0).then_some(o.table_violation);
-        ck.changed = o.changed_slots;
+        let n_writes = o.n_writes as usize;
+        writes.extend(wb[..n_writes].iter().map(observed));
         let mut bits = o.changed_slots;
+        let mut next_row = 0;
         while bits != 0 {
             let p = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            ck.slots[p] = slot_of_raw(&ck.raw[p * SLOT_FIELDS..(p + 1) * SLOT_FIELDS]);
+            let row = match rows {
+                None => &raw[p * SLOT_FIELDS..(p + 1) * SLOT_FIELDS],
+                Some(r) => {
+                    next_row += SLOT_FIELDS;
+                    &r[next_row - SLOT_FIELDS..next_row]
+                }
+            };
+            slots[p] = slot_of_raw(row);
         }
+        let ck = &mut self.ck;
+        let o = match b {
+            Batch::One => &ck.out,
+            Batch::Ahead(i) => {
+                ck.writes_at += n_writes;
+                ck.rows_at += next_row;
+                &ck.many[i]
+            }
+        };
+        ck.table_violation = (o.table_violation != 0).then_some(o.table_violation);
+        ck.changed = o.changed_slots;
         ck.globals = Globals {
             current: o.current,
             last_ran: o.last_ran,

@@ -236,6 +236,21 @@ pub(crate) mod bridge {
             table: &mut [u64],
             out: &mut CheckedOut,
         );
+        /// The lockstep's run-ahead: up to `outs.len()` [`run_checked`](RtlModel::run_checked)
+        /// calls in one crossing, each into `outs[i]`; their writes are appended to `writes`
+        /// (`outs[i].n_writes` each) and, for each slot a retire changed, that slot's row of
+        /// `table` (as it stood after that retire) to `rows`. Stops after an event that is not
+        /// a retire, after a retire whose writes did not all fit or were lost, and before a
+        /// retire that might not fit. The model goes through the same cycles as with the
+        /// calls one by one. Returns the number of `outs` filled.
+        fn run_checked_many(
+            self: Pin<&mut RtlModel>,
+            max_cycles: u64,
+            writes: &mut [ObsWrite],
+            table: &mut [u64],
+            rows: &mut [u64],
+            outs: &mut [CheckedOut],
+        ) -> u32;
         /// Cycles since reset that count for timing (timing_skip low).
         fn timed_cycles(self: &RtlModel) -> u64;
 

@@ -184,6 +184,7 @@ impl Rtl {
     /// dropped, an open VCD closed (its time axis would restart).
     pub fn reset(&mut self) {
         self.m.pin_mut().reset(RESET_CYCLES);
+        self.drop_ahead();
         self.last_retire_cycle = 0;
         self.last_retire_timed = 0;
         self.bus_error = None;

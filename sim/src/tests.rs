@@ -605,6 +605,70 @@ fn run_checked_returns_what_the_probes_return() {
 }
 
 #[test]
+fn run_ahead_hands_out_what_run_checked_returns_one_by_one() {
+    // As above, with an SVC (a trap ends a run-ahead crossing) and a write-heavy loop.
+    let prog = [
+        Insn::Ldi(RdImm { rd: 1, imm: 5 }),
+        Insn::Push(isa::Rs { rs1: 1 }),
+        Insn::Add(RdRsRs { rd: 3, rs1: 1, rs2: 1 }),
+        Insn::Svc(SvcOp { module: 6, func: 2 }),
+        Insn::Pop(isa::Rd { rd: 4 }),
+        Insn::Push(isa::Rs { rs1: 3 }),
+        Insn::Pop(isa::Rd { rd: 5 }),
+        Insn::Ret(NoOperands {}),
+    ];
+    for (monitors, ahead) in [(true, 3), (true, 64), (false, 5)] {
+        let mut a = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
+        let mut b = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
+        for r in [&mut a, &mut b] {
+            r.set_table_monitor(true).unwrap();
+            spawn(r, 1, 0, &prog);
+            spawn(r, 2, 0, &prog);
+            let _ = r.take_observed_writes();
+        }
+        a.set_run_ahead(ahead);
+        let (mut wa, mut wb) = (vec![], vec![]);
+        let (mut n, mut traps, mut most_ahead) = (0, 0, 0);
+        loop {
+            wa.clear();
+            wb.clear();
+            let ea = a.run_checked(100_000, &mut wa);
+            let eb = b.run_checked(100_000, &mut wb);
+            assert_eq!(ea, eb, "event {n}");
+            most_ahead = most_ahead.max(a.ahead());
+            if a.ahead() == 0 {
+                assert_eq!(a.cycles(), b.cycles(), "event {n}: the same cycles once nothing is kept");
+            }
+            match ea {
+                Event::Retire(_) => {}
+                Event::Trap(_) => {
+                    assert_eq!(a.ahead(), 0, "a trap ends a crossing");
+                    traps += 1;
+                    for r in [&mut a, &mut b] {
+                        r.trap_ack();
+                    }
+                    continue;
+                }
+                _ => break,
+            }
+            n += 1;
+            assert_eq!(a.take_checked_writes_error().is_none(), b.take_checked_writes_error().is_none());
+            assert_eq!(wa, wb, "retire {n}");
+            assert_eq!(a.checked_slots(), b.checked_slots(), "retire {n}");
+            assert_eq!(a.checked_changed_slots(), b.checked_changed_slots(), "retire {n}");
+            assert_eq!(a.checked_globals(), b.checked_globals(), "retire {n}");
+            assert_eq!(a.checked_table_violation(), b.checked_table_violation(), "retire {n}");
+            assert_eq!(a.checked_window(), b.checked_window(), "retire {n}");
+            assert_eq!(a.last_retire_cycle(), b.last_retire_cycle(), "retire {n}");
+        }
+        assert_eq!((n, traps), (16, 2), "monitors {monitors}");
+        assert!(most_ahead > 1, "monitors {monitors}: the model ran ahead ({most_ahead})");
+        assert_eq!(a.ahead(), 0);
+        assert_eq!(a.cycles(), b.cycles());
+    }
+}
+
+#[test]
 fn a_bus_that_timed_out_stays_down_until_its_error_is_taken() {
     // The automatic mutant that negates the host bus's capture condition: no access is
     // ever acknowledged.

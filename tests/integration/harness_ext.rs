@@ -458,3 +458,73 @@ fn a_lockstep_of_the_users_own_sides_agrees_and_catches_a_broken_register_file()
     let (r, dut) = ls.into_sides();
     assert_eq!((r.retired, dut.last_step), (3, 3));
 }
+
+/// Records the most steps the DUT was ever ahead while a step was compared; never fires.
+struct AheadWatch(Arc<Mutex<u32>>);
+
+impl Checker for AheadWatch {
+    fn name(&self) -> &'static str {
+        "ahead-watch"
+    }
+    fn phases(&self) -> Phases {
+        Phases::STEP
+    }
+    fn fresh(&self) -> Option<Box<dyn Checker>> {
+        Some(Box::new(AheadWatch(self.0.clone())))
+    }
+    fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
+        let mut m = self.0.lock().unwrap();
+        *m = (*m).max(cx.dut.ahead());
+        None
+    }
+}
+
+/// A verdict as a user sees it, with the report of a divergence (which reads both sides).
+fn seen(ls: &Lockstep, v: &Verdict) -> String {
+    match v {
+        Verdict::Agree { outcome, steps, cycles } => format!("agree {outcome:?} {steps} {cycles}"),
+        Verdict::Diverged(d) => {
+            assert_eq!(ls.dut().ahead(), 0, "a divergence leaves the DUT at its step");
+            format!(
+                "{:?} {:?} at step {} cycle {} (RTL at cycle {})\n{}",
+                d.phase,
+                d.mismatch,
+                d.step,
+                d.cycle,
+                ls.dut().cycles(),
+                Report::build(ls, d, "run-ahead").text()
+            )
+        }
+    }
+}
+
+#[test]
+fn run_ahead_gives_the_verdicts_and_reports_of_one_step_at_a_time() {
+    use cosim::gen::{GenConfig, TestCase};
+    let most_ahead = Arc::new(Mutex::new(0u32));
+    let (mut agreed, mut diverged) = (0, 0);
+    // Random multi-task cases (traps, mailboxes, sleeps) on the real RTL, and with hand
+    // mutants, so that divergences are found while the DUT is ahead and settled.
+    let mutants: Vec<u16> = std::iter::once(0).chain(cosim::mutants::hand().iter().map(|m| m.number)).collect();
+    for (k, &mutant) in mutants.iter().enumerate() {
+        for seed in [1 + k as u64, 101 + k as u64, 1001 + k as u64] {
+            let case = TestCase::generate(seed, &GenConfig::default()).case();
+            let cfg = CosimConfig { mutant, check_timing: true, ..CosimConfig::default() };
+            let mut ahead = Lockstep::from_case(&case, cfg).unwrap();
+            assert!(ahead.run_ahead > 1, "a lockstep from a case runs ahead by default");
+            let mut checkers = standard_checkers(true);
+            checkers.insert(0, Box::new(AheadWatch(most_ahead.clone())));
+            ahead.set_checkers(checkers);
+            let mut one = Lockstep::from_case(&case, cfg).unwrap();
+            one.run_ahead = 1;
+            let (va, vo) = (ahead.run(&mut NoObserver), one.run(&mut NoObserver));
+            assert_eq!(seen(&ahead, &va), seen(&one, &vo), "seed {seed}, mutant {mutant}");
+            match va {
+                Verdict::Agree { .. } => agreed += 1,
+                Verdict::Diverged(_) => diverged += 1,
+            }
+        }
+    }
+    assert!(*most_ahead.lock().unwrap() > 1, "the DUT ran ahead of the compared step");
+    assert!(agreed > 10 && diverged > 10, "{agreed} agreed, {diverged} diverged");
+}

@@ -141,6 +141,15 @@ impl HostScript {
         self.next
     }
 
+    /// The step count at which the next action applies, if it applies at a step (not at
+    /// quiescence): a DUT that runs ahead must not pass it.
+    pub fn next_step(&self) -> Option<u64> {
+        match self.steps.get(self.next)?.at {
+            At::Step(n) => Some(n),
+            At::Idle => None,
+        }
+    }
+
     /// Whether actions are still to be applied.
     pub fn pending(&self) -> bool {
         self.next < self.steps.len()

@@ -41,6 +41,14 @@ pub const LOCKSTEP_CONSOLE_TAIL: usize = 64 * 1024;
 /// a power of two).
 pub const CANCEL_POLL_STEPS: u64 = 1024;
 
+/// Steps the DUT may retire per FFI crossing in a [`Lockstep::from_case`] lockstep
+/// ([`Lockstep::run_ahead`]; docs/benchmarks.md).
+pub const RUN_AHEAD: u32 = 128;
+
+/// How a lockstep builds its two sides afresh (for the re-run that settles a divergence
+/// found while the DUT was ahead).
+type Rebuild<R, D> = Box<dyn Fn() -> Result<(R, D), CosimError> + Send + Sync>;
+
 /// Harness options (not part of the case: they say how to check, not what to run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CosimConfig {
@@ -150,11 +158,21 @@ pub trait Observer<R: Reference = System, D: Dut = RtlSystem> {
     fn before_step(&mut self, _ls: &mut Lockstep<R, D>) {}
     /// Called after both sides retired a step (before the comparison).
     fn after_step(&mut self, _ls: &Lockstep<R, D>, _ref_rec: &Retire, _cycle: u64) {}
+    /// Whether the observer reads or drives the DUT (the default: it may). One that looks
+    /// only at the reference and the retire records says `false`, and the DUT may then run
+    /// ahead of the step being compared ([`Lockstep::run_ahead`]).
+    fn reads_dut(&self) -> bool {
+        true
+    }
 }
 
 /// No observer.
 pub struct NoObserver;
-impl<R: Reference, D: Dut> Observer<R, D> for NoObserver {}
+impl<R: Reference, D: Dut> Observer<R, D> for NoObserver {
+    fn reads_dut(&self) -> bool {
+        false
+    }
+}
 
 /// Traps one step may take before the RTL counts as stuck: a step meets at most one SVC
 /// and one timeout per task (8), so this is far beyond any legal step.
@@ -229,6 +247,18 @@ pub struct Lockstep<R: Reference = System, D: Dut = RtlSystem> {
     pub compare: bool,
     /// The case's host script (host commands at step boundaries, [`host_script`]).
     host: host_script::HostScript,
+    /// Steps the DUT may retire per crossing before they are compared (DiffTest's batch of
+    /// many; 1: one at a time). A [`from_case`](Lockstep::from_case) lockstep runs
+    /// [`RUN_AHEAD`]. It applies only to the first run of sides built from the case and not
+    /// changed since (`reference_mut`, `dut_mut` and `rtl_mut` turn it off: a rebuild would
+    /// not reproduce the change), with an observer that does not read the DUT
+    /// ([`Observer::reads_dut`]), and never past the case's step limit or the host
+    /// script's next action. The checkers see every step as
+    /// before; a divergence found with the DUT ahead is settled by a deterministic re-run
+    /// without run-ahead to the same divergence, so that the sides a report reads stand at
+    /// the divergent step.
+    pub run_ahead: u32,
+    rebuild: Option<Rebuild<R, D>>,
 }
 
 /// The standard pair for `case`: the golden model with its executive, and the Verilated
@@ -278,7 +308,11 @@ impl Lockstep {
         after_reset: &mut dyn FnMut(&mut sim::Rtl),
     ) -> Result<Lockstep, CosimError> {
         let (refs, rtl) = standard_sides_with(case, cfg, after_reset)?;
-        Lockstep::new(refs, rtl, case, cfg)
+        let mut ls = Lockstep::new(refs, rtl, case, cfg)?;
+        let (case, cfg) = (case.clone(), cfg);
+        ls.rebuild = Some(Box::new(move || standard_sides(&case, cfg)));
+        ls.run_ahead = RUN_AHEAD;
+        Ok(ls)
     }
 }
 
@@ -293,6 +327,7 @@ impl<R: Reference> Lockstep<R, RtlSystem> {
 
     /// [`rtl`](Lockstep::rtl), mutable (the waveform recorder closes its dump with it).
     pub fn rtl_mut(&mut self) -> &mut sim::Rtl {
+        self.rebuild = None;
         &mut self.dut.rtl
     }
 }
@@ -328,6 +363,8 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             consoles,
             compare: true,
             host,
+            run_ahead: 1,
+            rebuild: None,
         })
     }
 
@@ -383,6 +420,7 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
 
     /// The reference side, mutable (an observer between two steps; checkers only read).
     pub fn reference_mut(&mut self) -> &mut R {
+        self.rebuild = None;
         &mut self.reference
     }
 
@@ -393,6 +431,7 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
 
     /// The DUT side, mutable (an observer between two steps; checkers only read).
     pub fn dut_mut(&mut self) -> &mut D {
+        self.rebuild = None;
         &mut self.dut
     }
 
@@ -432,7 +471,71 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
     /// states. The first mismatch ends the run, named after its checker. Only the
     /// checkers that implement a phase ([`Checker::phases`]) are called in it.
     pub fn run_until<O: Observer<R, D> + ?Sized>(&mut self, obs: &mut O, cancel: &dyn Fn() -> bool) -> Option<Verdict> {
+        // Only the first run of sides nobody changed can be rebuilt from the case.
+        let rebuild = self.rebuild.take();
+        let ahead = self.run_ahead > 1 && rebuild.is_some() && !obs.reads_dut();
+        match self.run_steps(obs, cancel, ahead)? {
+            Verdict::Diverged(d) if self.dut.ahead() > 0 => match rebuild {
+                Some(rebuild) => self.settle(d, cancel, rebuild),
+                None => Some(Verdict::Diverged(d)),
+            },
+            v => Some(v),
+        }
+    }
+
+    /// A divergence found while the DUT was ahead of the divergent step: the same run again
+    /// from the case, one step at a time, to the same divergence (runs are deterministic,
+    /// and the DUT hands out the steps it ran ahead exactly as one by one), so that the
+    /// sides stand at it. The checkers keep their state (they saw the same steps).
+    fn settle(&mut self, d: Box<Divergence>, cancel: &dyn Fn() -> bool, rebuild: Rebuild<R, D>) -> Option<Verdict> {
+        let again = rebuild().and_then(|(r, du)| Lockstep::new(r, du, &self.case, self.cfg));
+        let mut again = match again {
+            Ok(a) => a,
+            Err(e) => {
+                let mm =
+                    Mismatch::new("harness", "run-ahead", "the sides rebuilt for the divergent step", e.to_string());
+                return Some(self.diverge(mm, d.phase, d.step, d.ref_rec, d.rtl_rec));
+            }
+        };
+        again.set_checkers(self.rerun_checkers(&d));
+        again.compare = self.compare;
+        let v = again.run_steps(&mut NoObserver, cancel, false)?;
+        std::mem::swap(&mut again.checkers, &mut self.checkers);
+        again.run_ahead = self.run_ahead;
+        *self = again;
+        match v {
+            Verdict::Diverged(d2) if d2.mismatch == d.mismatch && d2.step == d.step && d2.phase == d.phase => {
+                Some(Verdict::Diverged(d2))
+            }
+            other => {
+                let got = match other {
+                    Verdict::Diverged(d2) => format!("{} at step {}", d2.mismatch.field, d2.step),
+                    Verdict::Agree { steps, .. } => format!("agreement over {steps} steps"),
+                };
+                let mm = Mismatch::new(
+                    "harness",
+                    "run-ahead",
+                    format!(
+                        "the run one step at a time diverges as with run-ahead: {} at step {}",
+                        d.mismatch.field, d.step
+                    ),
+                    got,
+                );
+                Some(self.diverge(mm, d.phase, d.step, d.ref_rec, d.rtl_rec))
+            }
+        }
+    }
+
+    /// The loop of [`run_until`](Self::run_until), the DUT running ahead when `ahead`.
+    fn run_steps<O: Observer<R, D> + ?Sized>(
+        &mut self,
+        obs: &mut O,
+        cancel: &dyn Fn() -> bool,
+        ahead: bool,
+    ) -> Option<Verdict> {
         let max = self.case.settings.max_steps;
+        let run_ahead = if ahead { self.run_ahead as u64 } else { 1 };
+        self.dut.set_run_ahead(1);
         let stuck_cycles = self.cfg.stuck_cycles;
         let mut ref_rec = Retire::default();
         let mut rtl_rec = Retire::default();
@@ -453,6 +556,11 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
                 return Some(self.diverge(mm, Phase::Advance, step, None, None));
             }
             resync |= self.host.applied() != applied;
+            if ahead {
+                // Never past the step limit or the host script's next action.
+                let host_room = self.host.next_step().map_or(u64::MAX, |n| n.saturating_sub(step));
+                self.dut.set_run_ahead(run_ahead.min(max - step).min(host_room).max(1) as u32);
+            }
             obs.before_step(self);
             // How the reference step starts (for the timing model).
             let m = self.reference.machine();

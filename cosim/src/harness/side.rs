@@ -144,6 +144,18 @@ pub trait Dut: Side {
     fn read_data(&self, out: &mut [u8]);
     /// Stop at the next step boundary without starting a new step.
     fn stop(&mut self) -> Result<(), String>;
+    /// Run-ahead ([`super::Lockstep::run_ahead`]): the DUT may retire up to `n` steps
+    /// (1: one) before the harness asks for them, handing them out one per
+    /// [`next_retire`](Dut::next_retire) exactly as it would have one by one. Meanwhile
+    /// its zero-time probes see the later state ([`ahead`](Dut::ahead)). A DUT that cannot
+    /// keeps the default: one step at a time.
+    fn set_run_ahead(&mut self, _n: u32) {}
+    /// Steps (or a pending event) the DUT has made beyond the last
+    /// [`next_retire`](Dut::next_retire) it handed out (run-ahead); 0 when its state is
+    /// that step's.
+    fn ahead(&self) -> u32 {
+        0
+    }
 }
 
 impl Dut for RtlSystem {
@@ -231,6 +243,12 @@ impl Dut for RtlSystem {
     }
     fn stop(&mut self) -> Result<(), String> {
         self.halt().map_err(|e| e.to_string())
+    }
+    fn set_run_ahead(&mut self, n: u32) {
+        self.rtl.set_run_ahead(n as usize)
+    }
+    fn ahead(&self) -> u32 {
+        self.rtl.ahead() as u32
     }
 }
 

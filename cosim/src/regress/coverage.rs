@@ -413,6 +413,9 @@ pub struct CoverageObserver {
 }
 
 impl Observer for CoverageObserver {
+    fn reads_dut(&self) -> bool {
+        false
+    }
     fn after_step(&mut self, ls: &Lockstep, r: &Retire, _cycle: u64) {
         let m = &ls.reference().machine;
         self.cov.record_retire(r);
