@@ -646,12 +646,19 @@ public:
 
     void run_checked(uint64_t max_cycles, rust::Slice<ObsWrite> writes, rust::Slice<uint64_t> table,
                      CheckedOut& out) override {
+        checked_into(max_cycles, writes.data(), writes.size(), table.data(), table.size(), out);
+    }
+
+    // run_checked on raw buffers (a rust::Slice's size() and data() are calls into Rust,
+    // not inlined: read once per crossing, not per element).
+    void checked_into(uint64_t max_cycles, ObsWrite* writes, size_t writes_room, uint64_t* t, size_t table_len,
+                      CheckedOut& out) {
         // The core runs (run_i high) to its next retire: no crossing of its own for that.
         set_run(true);
         run_into(out.run, max_cycles);
         if (out.run.kind != 0) return;
         // Observed writes: as many as the caller's buffer holds.
-        const size_t nw = std::min(wq_len_, writes.size());
+        const size_t nw = std::min(wq_len_, writes_room);
         for (size_t i = 0; i < nw; ++i) writes[i] = writes_[(wq_head_ + i) % kWriteRing];
         wq_head_ = (wq_head_ + nw) % kWriteRing;
         wq_len_ -= nw;
@@ -666,8 +673,7 @@ public:
         // The task table: compare with the caller's copy, rewrite what changed.
         const uint32_t n = ck_n_;
         const size_t nf = ck_fields_.size();
-        if (table.size() < nf * n) return;
-        uint64_t* t = table.data();
+        if (table_len < nf * n) return;
         const uint32_t all = n == 32 ? ~0u : ((1u << n) - 1);
         uint32_t changed = ck_valid_ ? 0u : all;
         // The slots to compare: all of them, or — in the monitor model — only those the
@@ -758,18 +764,23 @@ public:
                               rust::Slice<uint64_t> rows, rust::Slice<CheckedOut> outs) override {
         const size_t nf = ck_fields_.size();
         const size_t all_rows = nf * ck_n_;
+        ObsWrite* const w = writes.data();
+        uint64_t* const t = table.data();
+        uint64_t* const rw = rows.data();
+        CheckedOut* const os = outs.data();
+        const size_t n_w = writes.size(), n_t = table.size(), n_r = rows.size(), n_o = outs.size();
         size_t wo = 0, ro = 0;
         uint32_t k = 0;
-        while (k < outs.size()) {
-            if (writes.size() - wo < kManyWriteRoom || rows.size() - ro < all_rows) break;
-            CheckedOut& o = outs[k++];
-            run_checked(max_cycles, rust::Slice<ObsWrite>(writes.data() + wo, writes.size() - wo), table, o);
+        while (k < n_o) {
+            if (n_w - wo < kManyWriteRoom || n_r - ro < all_rows) break;
+            CheckedOut& o = os[k++];
+            checked_into(max_cycles, w + wo, n_w - wo, t, n_t, o);
             if (o.run.kind != 0) break;
             wo += o.n_writes;
             for (uint32_t r = o.changed_slots; r != 0; r &= r - 1) {
                 const size_t e = static_cast<size_t>(__builtin_ctz(r));
                 if (e >= ck_n_) break;
-                std::memcpy(rows.data() + ro, table.data() + e * nf, nf * sizeof(uint64_t));
+                std::memcpy(rw + ro, t + e * nf, nf * sizeof(uint64_t));
                 ro += nf;
             }
             if (o.more_writes || o.writes_lost != 0) break;
