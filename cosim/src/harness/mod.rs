@@ -536,6 +536,7 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
         let max = self.case.settings.max_steps;
         let run_ahead = if ahead { self.run_ahead as u64 } else { 1 };
         self.dut.set_run_ahead(1);
+        let mut dut_ahead = 1u32;
         let stuck_cycles = self.cfg.stuck_cycles;
         let mut ref_rec = Retire::default();
         let mut rtl_rec = Retire::default();
@@ -559,7 +560,11 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
             if ahead {
                 // Never past the step limit or the host script's next action.
                 let host_room = self.host.next_step().map_or(u64::MAX, |n| n.saturating_sub(step));
-                self.dut.set_run_ahead(run_ahead.min(max - step).min(host_room).max(1) as u32);
+                let n = run_ahead.min(max - step).min(host_room).max(1) as u32;
+                if n != dut_ahead {
+                    dut_ahead = n;
+                    self.dut.set_run_ahead(n);
+                }
             }
             obs.before_step(self);
             // How the reference step starts (for the timing model).
