@@ -19,7 +19,9 @@
 //! `HSX_BENCH_ONLY=lockstep,rtl_alone` runs only the named variants and
 //! `HSX_BENCH_ROUNDS=n` sets the rounds (for a profiler: one variant, many rounds);
 //! `HSX_BENCH_TASKS=n` runs `check_ratio`'s loop as n tasks at slice 1 (a rotation every
-//! step: the scheduler checks then see a different running task at every step).
+//! step: the scheduler checks then see a different running task at every step);
+//! `HSX_BENCH_RUN_AHEAD=n` sets the lockstep's run-ahead (`Lockstep::run_ahead`; 1: one
+//! step per crossing; default the library's `RUN_AHEAD`).
 
 use cosim::harness::case::{Case, Settings, SourceFile};
 use cosim::harness::{run_case, CaseResult, CosimConfig, Lockstep, NoObserver, Verdict};
