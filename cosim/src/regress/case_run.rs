@@ -38,6 +38,9 @@ pub(super) fn shrink_case(
         let mut case = c.case();
         case.settings.max_steps = case.settings.max_steps.min(cap);
         let Ok(mut ls) = Lockstep::from_case(&case, *cfg) else { return false };
+        // Only the divergence's check is wanted here, not the sides at it: one step at a
+        // time, so that a diverging candidate is not run a second time to settle it.
+        ls.run_ahead = 1;
         match ls.run_until(&mut NoObserver, cancel) {
             None => false,
             Some(Verdict::Agree { steps, .. }) => {
