@@ -360,10 +360,15 @@ fn own_pair(broken_from: u64) -> Lockstep<CountingRef, BrokenR3> {
 const LOOP_SRC: &str = "main: LDI R1, 60\n LDI R2, 1\nloop: SUB R1, R1, R2\n JNZ loop\n RET\n";
 
 fn slot_break_run(slot: Option<SlotBreak>, checkers: Option<Vec<Box<dyn Checker>>>) -> Verdict {
+    slot_break_run_tasks(1, slot, checkers)
+}
+
+/// [`slot_break_run`] with `tasks` tasks running the loop.
+fn slot_break_run_tasks(tasks: usize, slot: Option<SlotBreak>, checkers: Option<Vec<Box<dyn Checker>>>) -> Verdict {
     let case = Case {
         name: "slot-break".into(),
         files: vec![SourceFile { name: "loop.mvasm".into(), text: Some(LOOP_SRC.into()), hex: None }],
-        specs: vec!["loop.mvasm".into()],
+        specs: vec!["loop.mvasm".into(); tasks],
         ..case()
     };
     let cfg = CosimConfig::default();
@@ -410,7 +415,7 @@ fn the_context_invariants_catch_a_stack_pointer_outside_its_arena_in_the_step_th
     }
     // The invariants alone (the scheduler check would see the sp first). The running task's
     // slot changes in every step (its pc), so the step that breaks it checks it.
-    let only = || Some(vec![Box::new(ContextInvariants) as Box<dyn Checker>]);
+    let only = || Some(vec![Box::new(ContextInvariants::default()) as Box<dyn Checker>]);
     match slot_break_run(None, only()) {
         Verdict::Agree { steps, .. } => assert_eq!(steps, 123),
         Verdict::Diverged(d) => panic!("the intact loop broke an invariant: {:?}", d.mismatch),
@@ -422,6 +427,29 @@ fn the_context_invariants_catch_a_stack_pointer_outside_its_arena_in_the_step_th
             assert!(d.mismatch.actual.starts_with("sp 0x"), "{}", d.mismatch.actual);
         }
         Verdict::Agree { .. } => panic!("an sp outside its arena went unnoticed"),
+    }
+}
+
+#[test]
+fn the_context_invariants_catch_two_arenas_that_overlap_in_the_step_that_moved_one() {
+    use cosim::harness::check::ContextInvariants;
+    fn grow_up(s: &mut Slot) {
+        s.stack_top += 0x1000;
+    }
+    let only = || Some(vec![Box::new(ContextInvariants::default()) as Box<dyn Checker>]);
+    match slot_break_run_tasks(2, None, only()) {
+        Verdict::Agree { steps, .. } => assert_eq!(steps, 246),
+        Verdict::Diverged(d) => panic!("the intact loops broke an invariant: {:?}", d.mismatch),
+    }
+    // Pid 2's arena (just below pid 1's) grows up over pid 1's at step 40 (the step says
+    // that slot changed: its new arena is then checked against every other).
+    let brk = SlotBreak { from: 40, announce: true, index: 1, apply: grow_up };
+    match slot_break_run_tasks(2, Some(brk), only()) {
+        Verdict::Diverged(d) => {
+            assert_eq!((d.mismatch.check.as_str(), d.step), ("invariants", 40), "{:?}", d.mismatch);
+            assert_eq!((d.mismatch.field.as_str(), d.mismatch.actual.as_str()), ("slot[1]", "arena overlaps pid 2's"));
+        }
+        Verdict::Agree { .. } => panic!("overlapping arenas went unnoticed"),
     }
 }
 

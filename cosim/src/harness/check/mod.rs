@@ -217,7 +217,7 @@ pub fn standard_checkers(check_timing: bool) -> Vec<Box<dyn Checker>> {
         Box::new(IsolationMonitor),
         Box::new(WindowCheck),
         Box::new(SchedCheck::default()),
-        Box::new(ContextInvariants),
+        Box::new(ContextInvariants::default()),
     ];
     if check_timing {
         v.push(Box::new(TimingCheck));

@@ -200,7 +200,14 @@ impl Isolation {
 
 /// The context invariants of context.md on the RTL's task table, for every live task (each
 /// step: the tasks whose slots the RTL changed; see [`StepCtx::rtl_changed`]).
-pub struct ContextInvariants;
+#[derive(Default)]
+pub struct ContextInvariants {
+    /// Each slot's arena `(stack_limit, stack_top)` when it was last found to overlap no
+    /// other live arena (`None`: empty, or not checked yet). Whether two arenas overlap
+    /// changes only when one of them does, so a changed slot whose arena is the one
+    /// recorded is not compared with every other again.
+    arenas: Vec<Option<(u32, u32)>>,
+}
 
 impl Checker for ContextInvariants {
     fn name(&self) -> &'static str {
@@ -210,7 +217,7 @@ impl Checker for ContextInvariants {
         Phases::STEP
     }
     fn fresh(&self) -> Option<Box<dyn Checker>> {
-        Some(Box::new(ContextInvariants))
+        Some(Box::new(ContextInvariants::default()))
     }
     fn check(&mut self, cx: &StepCtx<'_>) -> Option<Mismatch> {
         let name = self.name();
@@ -224,9 +231,16 @@ impl Checker for ContextInvariants {
         // host-script action): a slot's own rules for those, and its arena against every
         // other slot's.
         let changed = if cx.resync { u32::MAX } else { cx.rtl_changed };
+        if self.arenas.len() != slots.len() {
+            self.arenas = vec![None; slots.len()];
+        }
         for (i, s) in slots.iter().enumerate() {
             let pid = i + 1;
-            if s.state == TaskState::Empty || !slot_in(changed, i) {
+            if !slot_in(changed, i) {
+                continue;
+            }
+            if s.state == TaskState::Empty {
+                self.arenas[i] = None;
                 continue;
             }
             if s.reg_base != isa::window_of(pid as u8) {
@@ -248,12 +262,17 @@ impl Checker for ContextInvariants {
             if s.stack_limit < win_hi && s.stack_top > isa::WINDOW_BASE {
                 return bad(pid, "arena overlaps the window region".into());
             }
+            let arena = Some((s.stack_limit, s.stack_top));
+            if self.arenas[i] == arena {
+                continue;
+            }
             for (j, t) in slots.iter().enumerate() {
                 if j != i && t.state != TaskState::Empty && s.stack_limit < t.stack_top && t.stack_limit < s.stack_top {
                     // Named as from the lower pid, whichever of the two changed.
                     return bad(pid.min(j + 1), format!("arena overlaps pid {}'s", pid.max(j + 1)));
                 }
             }
+            self.arenas[i] = arena;
         }
         None
     }
