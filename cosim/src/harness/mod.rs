@@ -461,7 +461,8 @@ impl<R: Reference, D: Dut> Lockstep<R, D> {
 
     /// [`run`](Self::run), but polls `cancel` every [`CANCEL_POLL_STEPS`] steps and
     /// returns `None` as soon as it says so (an interrupted run has no verdict; the
-    /// machines stay where they stopped).
+    /// machines stay where they stopped, the DUT possibly some steps ahead with
+    /// [`run_ahead`](Self::run_ahead)).
     ///
     /// Each step: the reference retires, the DUT runs to its next retire (with its
     /// batch); unless both retired with the DUT's monitors silent, every checker's
