@@ -19,7 +19,7 @@
 
 mod emit;
 mod generate;
-mod rng;
+pub(crate) mod rng;
 mod shrink;
 pub mod weights;
 

@@ -35,10 +35,10 @@ impl Checker for WriteMonitor {
             return None;
         }
         for w in cx.rtl_rec.writes() {
-            self.pending.push_back((cx.step, isa::MemWrite { data: mask_lanes(w.data, w.mask), ..*w }));
+            self.pending.push_back((cx.step, recorded(w)));
         }
         for o in cx.observed.iter().filter(|w| !w.from_host) {
-            let seen = isa::MemWrite { addr: o.addr, mask: o.be, data: mask_lanes(o.data, o.be) };
+            let seen = on_port(o);
             match self.pending.pop_front() {
                 Some((_, want)) if want == seen => {}
                 Some((step, want)) => {
@@ -83,15 +83,20 @@ impl Checker for WriteMonitor {
     }
 }
 
-/// Whether the core's writes among `observed` are exactly `recorded`, in order (data
-/// compared in the enabled lanes).
-fn same_writes(recorded: &[isa::MemWrite], observed: &[sim::ObservedWrite]) -> bool {
+/// A retire record's write as the monitor compares it (data in the enabled lanes only).
+fn recorded(w: &isa::MemWrite) -> isa::MemWrite {
+    isa::MemWrite { data: mask_lanes(w.data, w.mask), ..*w }
+}
+
+/// A RAM-port write as the monitor compares it.
+fn on_port(o: &sim::ObservedWrite) -> isa::MemWrite {
+    isa::MemWrite { addr: o.addr, mask: o.be, data: mask_lanes(o.data, o.be) }
+}
+
+/// Whether the core's writes among `observed` are exactly `records`, in order.
+fn same_writes(records: &[isa::MemWrite], observed: &[sim::ObservedWrite]) -> bool {
     let mut core = observed.iter().filter(|o| !o.from_host);
-    recorded.iter().all(|w| {
-        core.next().is_some_and(|o| {
-            o.addr == w.addr && o.be == w.mask && mask_lanes(o.data, o.be) == mask_lanes(w.data, w.mask)
-        })
-    }) && core.next().is_none()
+    records.iter().all(|w| core.next().is_some_and(|o| on_port(o) == recorded(w))) && core.next().is_none()
 }
 
 fn mask_lanes(d: u32, be: u8) -> u32 {
@@ -287,13 +292,8 @@ mod tests {
     /// region bounds and around every bound.
     #[test]
     fn isolation_decides_a_word_write_as_its_bytes_do() {
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |m: u32| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % m as u64) as u32
-        };
+        let mut rng = crate::gen::rng::Rng::new(13);
+        let mut next = |m: u32| rng.below(m);
         for _ in 0..2000 {
             let misalign = if next(4) == 0 { next(4) } else { 0 };
             let reg_base = isa::WINDOW_BASE + 64 * next(8) + misalign;
