@@ -555,6 +555,14 @@ fn table_monitor_is_quiet_on_a_correct_run_and_fires_on_a_change() {
     assert_eq!(seen[1], seen[2], "the traced model's checker reports the same cycles");
 }
 
+/// Table monitor on, `prog` spawned as pids 1 and 2, the loader's writes dropped.
+fn two_tasks(r: &mut Rtl, prog: &[Insn]) {
+    r.set_table_monitor(true).unwrap();
+    spawn(r, 1, 0, prog);
+    spawn(r, 2, 0, prog);
+    let _ = r.take_observed_writes();
+}
+
 #[test]
 fn run_checked_returns_what_the_probes_return() {
     // Two tasks at slice 1 that push and pop, so that slots (a rotation every step),
@@ -570,10 +578,7 @@ fn run_checked_returns_what_the_probes_return() {
         let mut a = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
         let mut b = Rtl::new(RtlOptions::default()).expect("model");
         for r in [&mut a, &mut b] {
-            r.set_table_monitor(true).unwrap();
-            spawn(r, 1, 0, &prog);
-            spawn(r, 2, 0, &prog);
-            let _ = r.take_observed_writes();
+            two_tasks(r, &prog);
             r.set_run(true);
         }
         let mut wa = vec![];
@@ -621,10 +626,7 @@ fn run_ahead_hands_out_what_run_checked_returns_one_by_one() {
         let mut a = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
         let mut b = Rtl::new(RtlOptions { monitors, ..RtlOptions::default() }).expect("model");
         for r in [&mut a, &mut b] {
-            r.set_table_monitor(true).unwrap();
-            spawn(r, 1, 0, &prog);
-            spawn(r, 2, 0, &prog);
-            let _ = r.take_observed_writes();
+            two_tasks(r, &prog);
         }
         a.set_run_ahead(ahead);
         let (mut wa, mut wb) = (vec![], vec![]);
