@@ -194,7 +194,8 @@ impl Dut for RtlSystem {
                     self.service_trap(t).map_err(|e| StepFault::HostBus(e.to_string()))?;
                 }
                 Event::Idle => return Ok(false),
-                Event::Halted => self.rtl.set_run(true),
+                // The next `run_checked_into` raises `run_i` again.
+                Event::Halted => {}
                 Event::CycleLimit => return Err(StepFault::Stuck { cycles: stuck_cycles, at: self.rtl.cycles() }),
             }
         }
